@@ -1,0 +1,141 @@
+/**
+ * The contract between a vendor front (adapters/<vendor>/) and the gateway's request pipeline.
+ *
+ * A request flows: data-plane socket → front.readRequest (envelope: operation + credentials,
+ * nothing decoded yet) → key check → front's call.records(textRepair) (legacy → draft national
+ * records with a map back to vendor field names) → shared preparation (re-map units, validate,
+ * sign; adapters/national) → delivery → front.renderResult in the vendor's own format.
+ * Any GatewayError on the way is rendered by front.renderError, in the caller's protocol.
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import type { GatewayError } from '../gateway/errors.js';
+import type { DonVi, HoSoChuaKy } from './national/profile.js';
+
+export type VendorId = string;
+
+/** One problem with one field, in the national record's terms and in the vendor's. */
+export interface FieldIssue {
+  /** JSON Pointer into the national record (e.g. /luong/heSo); absent for envelope-level issues. */
+  pointer?: string;
+  /** The field as the vendor names it: `HeSoLuong`, `employee[2]/personal/nationalId`. */
+  field: string;
+  /** Machine code: KHONG_HOP_LE, THIEU_TRUONG, MA_KHONG_TON_TAI, SAI_DINH_DANG, … */
+  code: string;
+  /** Vietnamese, for a clerk to act on. */
+  message: string;
+}
+
+/** Applied to every legacy string before mapping: TCVN3 → Unicode where the key says so, then NFC. */
+export type TextRepair = (text: string) => string;
+
+/** One record as a vendor front read it, before the shared checks. */
+export interface ParsedRecord {
+  /** The vendor's own id for the record (vendor B `employee/@id`, vendor A `SoHieuCanBo`). */
+  recordId: string;
+  /** 0-based position in the request. */
+  index: number;
+  /** Draft national record (no chuKySo, no nguon). May be partial when `errors` is not empty. */
+  draft: Partial<HoSoChuaKy>;
+  /** JSON Pointer (or a prefix of one) → vendor field, so later validation errors name the vendor's field. */
+  fields: Record<string, string>;
+  /** Problems found while mapping (unparseable date, unknown ethnic group, 9-digit id …). */
+  errors: FieldIssue[];
+  warnings: FieldIssue[];
+}
+
+export interface ParsedUnit {
+  recordId: string;
+  draft: Partial<DonVi>;
+  fields: Record<string, string>;
+  errors: FieldIssue[];
+  warnings: FieldIssue[];
+}
+
+/** Credentials as the caller presented them, before any check. */
+export interface PresentedCredentials {
+  /** The connection key (vendor A MaKetNoi, vendor B Password, vendor C / JSON header, bearer token). */
+  key?: string;
+  /** Vendor B Username: the software id the key was issued to. */
+  softwareId?: string;
+  /** The sending unit as the caller states it (vendor A XacThuc/MaDonVi, vendor C X-Ma-Don-Vi, vendor B orgCode). */
+  unitCode?: string;
+}
+
+export type Operation = 'submitProfiles' | 'upsertUnit' | 'status';
+
+/** A parsed call, ready for authentication; its body is mapped only after the key is known. */
+export interface IncomingCall {
+  /** The vendor's own operation name (DongBoHoSo, submitRecords, hoso). */
+  vendorOperation: string;
+  operation: Operation;
+  credentials: PresentedCredentials;
+  /** vendor B batchId and the like: echoed in the answer. */
+  correlation?: Record<string, string>;
+  /** submitProfiles: map the records (text repaired by the key's encoding). */
+  records?(repair: TextRepair): ParsedRecord[];
+  /** upsertUnit. */
+  unit?(repair: TextRepair): ParsedUnit;
+  /** status: the tracking ids asked about. */
+  trackingIds?: string[];
+}
+
+export type RecordStatus = 'SYNCED' | 'QUEUED' | 'INVALID' | 'STALE' | 'ERROR';
+
+/** What became of one record (or one tracking id), in vendor-neutral terms. */
+export interface RecordResult {
+  recordId: string;
+  index: number;
+  status: RecordStatus;
+  trackingId?: string;
+  /** For INVALID: vendor-field errors. For ERROR / STALE: one entry explaining. */
+  errors: FieldIssue[];
+  warnings: FieldIssue[];
+  /** Vietnamese summary (e.g. "Đồng bộ thành công"). */
+  message?: string;
+}
+
+export interface OperationResult {
+  operation: Operation;
+  results: RecordResult[];
+  correlation?: Record<string, string>;
+}
+
+export interface HttpAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: string | Buffer;
+}
+
+export interface RequestLimits {
+  maxBodyBytes: number;
+  xmlMaxDepth: number;
+  xmlMaxElements: number;
+  xmlMaxAttributes: number;
+  xmlMaxAttributeLength: number;
+  xmlMaxTextLength: number;
+  maxRecordsPerCall: number;
+  /** vendor B timestamp check. */
+  maxFutureSkewSeconds: number;
+  now(): Date;
+}
+
+export interface RequestMeta {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  headers: IncomingHttpHeaders;
+}
+
+/** One legacy protocol front. Adding a vendor = one folder exporting this + one registry line. */
+export interface VendorFront {
+  id: VendorId;
+  /** Data-plane paths this front answers (exact match, without query). */
+  paths: string[];
+  /** GET documents (the WSDL); undefined when this GET is not one of them. */
+  describe?(meta: RequestMeta, publicUrl: string): HttpAnswer | undefined;
+  /** Reads the envelope; throws GatewayError (XML_KHONG_HOP_LE, SOAP_KHONG_HOP_LE, …) for bad input. */
+  readRequest(body: Buffer, meta: RequestMeta, limits: RequestLimits): IncomingCall;
+  renderResult(call: IncomingCall, result: OperationResult): HttpAnswer;
+  /** Any gateway error, in this caller's protocol. `call` is absent when the envelope could not be read. */
+  renderError(err: GatewayError, call?: IncomingCall): HttpAnswer;
+}

@@ -1,0 +1,10 @@
+#!/usr/bin/env node
+// The `ndxp` command: a thin launcher for the compiled CLI (npm ci runs the build via `prepare`).
+import('../dist/gateway/cli/main.js').then((m) => m.main(process.argv)).catch((err) => {
+  if (err && err.code === 'ERR_MODULE_NOT_FOUND' && String(err.message).includes('dist/gateway/cli')) {
+    console.error('ndxp chưa được biên dịch (NOT_BUILT): chạy `npm ci` hoặc `npm run build` trước.');
+  } else {
+    console.error(err && err.stack ? err.stack : String(err));
+  }
+  process.exit(1);
+});

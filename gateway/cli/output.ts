@@ -1,0 +1,72 @@
+/**
+ * How every CLI verb answers: with --json, exactly one JSON document on stdout; otherwise
+ * readable text. Errors go to stderr in Vietnamese with their machine code; exit codes are
+ * 0 ok, 1 failure, 2 bad usage.
+ */
+import { loadConfig, type Config } from '../../config/config.js';
+import { closeContext, openContext, type AppContext } from '../context.js';
+import { quietLogger } from '../log.js';
+import os from 'node:os';
+
+export interface CommonOptions {
+  json?: boolean;
+  config?: string;
+}
+
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/** A failure the operator can act on; printed without a stack trace, exit code 1. */
+export class CliFailure extends Error {
+  constructor(
+    message: string,
+    readonly code: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = 'CliFailure';
+  }
+}
+
+export function print(options: CommonOptions, json: unknown, text: string | string[]): void {
+  if (options.json) process.stdout.write(JSON.stringify(json, null, 2) + '\n');
+  else process.stdout.write((Array.isArray(text) ? text.join('\n') : text) + '\n');
+}
+
+/** A plain text table for listings. */
+export function table(rows: Record<string, unknown>[], columns: string[]): string {
+  if (rows.length === 0) return '(không có)';
+  const cells = rows.map((r) => columns.map((c) => (r[c] === undefined || r[c] === null ? '' : String(r[c]))));
+  const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((row) => row[i].length)));
+  const line = (vals: string[]) => vals.map((v, i) => v.padEnd(widths[i])).join('  ').trimEnd();
+  return [line(columns), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
+}
+
+export function cliConfig(options: CommonOptions): Config {
+  return loadConfig({ file: options.config });
+}
+
+/** Who is acting, for the audit trail of admin actions done from the command line. */
+export function cliActor(): string {
+  let user = 'unknown';
+  try {
+    user = os.userInfo().username;
+  } catch {
+    /* no passwd entry in some containers */
+  }
+  return `cli:${user}@${os.hostname()}`;
+}
+
+/** Opens config + store + audit trail for one CLI verb, and always closes them. */
+export async function withContext<T>(options: CommonOptions, fn: (ctx: AppContext) => Promise<T>): Promise<T> {
+  const ctx = await openContext(cliConfig(options), { log: quietLogger() });
+  try {
+    return await fn(ctx);
+  } finally {
+    await closeContext(ctx);
+  }
+}

@@ -1,0 +1,31 @@
+/**
+ * What every command and every process of the gateway works with: the validated configuration,
+ * the store, a logger, the audit trail and this node's name. Built once per process.
+ */
+import os from 'node:os';
+import type { Config } from '../config/config.js';
+import { openStore, type Store } from './store/db.js';
+import { createLogger, type Logger } from './log.js';
+import type { AuditSink } from './audit/types.js';
+import { createAuditTrail } from './audit/trail.js';
+
+export interface AppContext {
+  config: Config;
+  store: Store;
+  log: Logger;
+  audit: AuditSink;
+  nodeName: string;
+}
+
+export async function openContext(config: Config, options: { log?: Logger } = {}): Promise<AppContext> {
+  const nodeName = config.nodeName ?? `${os.hostname()}:${process.pid}`;
+  const log = options.log ?? createLogger({ node: nodeName });
+  const store = await openStore(config);
+  const audit = await createAuditTrail({ store, config, log, nodeName });
+  return { config, store, log, audit, nodeName };
+}
+
+export async function closeContext(ctx: AppContext): Promise<void> {
+  await ctx.audit.close();
+  await ctx.store.close();
+}

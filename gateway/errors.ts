@@ -1,0 +1,71 @@
+/**
+ * Every refusal the gateway gives, in one catalogue: a stable machine code, the Vietnamese
+ * message a clerk or operator reads, and the HTTP status / SOAP fault side it maps to. Protocol
+ * fronts render a GatewayError in the caller's own format (SOAP 1.1 fault, SOAP 1.2 fault,
+ * vendor C XML, JSON problem); nothing else decides what a caller is told.
+ */
+
+export interface ErrorSpec {
+  /** Vietnamese text, may contain {placeholders}. */
+  message: string;
+  httpStatus: number;
+  /** Whose fault: the caller (SOAP Client/Sender) or the gateway / upstream (Server/Receiver). */
+  side: 'client' | 'server';
+}
+
+export const ERRORS = {
+  KHOA_KET_NOI_KHONG_HOP_LE: { message: 'Mã kết nối không hợp lệ hoặc đã bị thu hồi', httpStatus: 401, side: 'client' },
+  KHOA_KET_NOI_BI_KHOA: { message: 'Tạm khóa do nhập sai mã kết nối nhiều lần; thử lại sau {retryAfterSeconds} giây', httpStatus: 429, side: 'client' },
+  CHUNG_THU_KHONG_HOP_LE: { message: 'Chứng thư số của phần mềm không hợp lệ, đã hết hạn hoặc đã bị thu hồi', httpStatus: 403, side: 'client' },
+  SAI_PHAN_MEM: { message: 'Mã kết nối này không được cấp cho giao diện kết nối {front}', httpStatus: 403, side: 'client' },
+  KHONG_DUOC_PHEP: { message: 'Mã kết nối không được phép thực hiện thao tác {operation}', httpStatus: 403, side: 'client' },
+  VUOT_HAN_MUC: { message: 'Vượt hạn mức gửi dữ liệu; vui lòng thử lại sau {retryAfterSeconds} giây', httpStatus: 429, side: 'client' },
+  QUA_NHIEU_YEU_CAU_DONG_THOI: { message: 'Quá nhiều yêu cầu đồng thời từ cùng một mã kết nối; vui lòng thử lại sau', httpStatus: 429, side: 'client' },
+  DU_LIEU_QUA_LON: { message: 'Dữ liệu gửi lên vượt quá kích thước cho phép ({limit})', httpStatus: 413, side: 'client' },
+  XML_KHONG_HOP_LE: { message: 'Nội dung XML không hợp lệ: {detail}', httpStatus: 400, side: 'client' },
+  XML_BI_TU_CHOI: { message: 'Nội dung XML bị từ chối vì lý do an toàn: {detail}', httpStatus: 400, side: 'client' },
+  SOAP_KHONG_HOP_LE: { message: 'Thông điệp SOAP không hợp lệ: {detail}', httpStatus: 400, side: 'client' },
+  SAI_PHIEN_BAN_SOAP: { message: 'Sai phiên bản SOAP: dịch vụ này chỉ nhận {expected}', httpStatus: 400, side: 'client' },
+  THAO_TAC_KHONG_TON_TAI: { message: 'Thao tác {operation} không tồn tại trong dịch vụ này', httpStatus: 400, side: 'client' },
+  THOI_HAN_THONG_DIEP: { message: 'Thông điệp đã hết hạn hoặc có thời điểm tạo không hợp lệ (chống gửi lại)', httpStatus: 400, side: 'client' },
+  QUA_NHIEU_BAN_GHI: { message: 'Mỗi lần gửi tối đa {limit} hồ sơ (nhận được {count})', httpStatus: 400, side: 'client' },
+  KHONG_TIM_THAY: { message: 'Không tìm thấy đường dẫn {path}', httpStatus: 404, side: 'client' },
+  PHUONG_THUC_KHONG_HO_TRO: { message: 'Phương thức {method} không được hỗ trợ tại {path}', httpStatus: 405, side: 'client' },
+  HET_THOI_GIAN: { message: 'Yêu cầu quá thời gian xử lý cho phép', httpStatus: 408, side: 'client' },
+  MA_THEO_DOI_KHONG_TON_TAI: { message: 'Không tìm thấy mã theo dõi {trackingId}', httpStatus: 404, side: 'client' },
+  CSDL_TRUNG_UONG_KHONG_SAN_SANG: { message: 'Cơ sở dữ liệu quốc gia tạm thời không kết nối được; vui lòng thử lại sau', httpStatus: 503, side: 'server' },
+  LOI_HE_THONG: { message: 'Lỗi hệ thống tại cổng kết nối; mã yêu cầu {requestId}', httpStatus: 500, side: 'server' },
+  DANG_DUNG_DICH_VU: { message: 'Cổng kết nối đang dừng để bảo trì; vui lòng thử lại sau', httpStatus: 503, side: 'server' },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+/** A refusal with its machine code and Vietnamese message; safe to show to the caller. */
+export class GatewayError extends Error {
+  readonly code: ErrorCode;
+  readonly httpStatus: number;
+  readonly side: 'client' | 'server';
+  readonly retryAfterSeconds?: number;
+  /** Why, for logs and metrics only (e.g. which key check failed); never sent to the caller. */
+  readonly internalReason?: string;
+
+  constructor(code: ErrorCode, params: Record<string, string | number> = {}, internalReason?: string) {
+    const spec: ErrorSpec = ERRORS[code];
+    super(spec.message.replace(/\{(\w+)\}/g, (_, k: string) => String(params[k] ?? '')));
+    this.name = 'GatewayError';
+    this.code = code;
+    this.httpStatus = spec.httpStatus;
+    this.side = spec.side;
+    if (typeof params.retryAfterSeconds === 'number') this.retryAfterSeconds = params.retryAfterSeconds;
+    this.internalReason = internalReason;
+  }
+
+  /** "message (CODE)": how a faultstring or ThongBao reads. */
+  get display(): string {
+    return `${this.message} (${this.code})`;
+  }
+}
+
+export function isGatewayError(err: unknown): err is GatewayError {
+  return err instanceof GatewayError;
+}

@@ -1,0 +1,105 @@
+/**
+ * The state store: SQLite under the data directory by default, PostgreSQL when DATABASE_URL is
+ * set. One Kysely query layer over both; migrations run at open. Everything the gateway keeps
+ * (certificates, keys, audit trail, outbox, re-mapping table) lives here.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import type { Config } from '../../config/config.js';
+import type { DB } from './schema.js';
+import { migrate } from './migrate.js';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export interface Store {
+  db: Kysely<DB>;
+  dialect: Dialect;
+  /** Human description without credentials, for logs and /readyz. */
+  describe: string;
+  close(): Promise<void>;
+}
+
+// int8 (bigint) columns hold epoch milliseconds and counters that fit a JS number.
+pg.types.setTypeParser(20, (v) => Number(v));
+
+export type StoreSettings = Pick<Config, 'dataDir' | 'databaseUrl' | 'databaseSchema'>;
+
+export async function openStore(settings: StoreSettings, options: { migrate?: boolean } = {}): Promise<Store> {
+  let store: Store;
+  if (settings.databaseUrl) {
+    const url = new URL(settings.databaseUrl);
+    const schema = settings.databaseSchema;
+    const pool = new pg.Pool({
+      connectionString: settings.databaseUrl,
+      max: 10,
+      options: schema ? `-c search_path=${schema}` : undefined,
+    });
+    pool.on('error', () => {
+      /* idle client errors surface on the next query; do not crash the process */
+    });
+    if (schema) await pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    store = {
+      db: new Kysely<DB>({ dialect: new PostgresDialect({ pool }) }),
+      dialect: 'postgres',
+      describe: `postgres://${url.hostname}:${url.port || 5432}${url.pathname}${schema ? `#${schema}` : ''}`,
+      close: async () => {
+        await store.db.destroy();
+      },
+    };
+  } else {
+    mkdirSync(settings.dataDir, { recursive: true });
+    const file = path.join(settings.dataDir, 'ndxp.sqlite');
+    const sqlite = new Database(file);
+    // WAL lets the CLI and every worker process read while one writes; busy_timeout waits for
+    // the write lock instead of failing at once.
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('synchronous = NORMAL');
+    sqlite.pragma('busy_timeout = 10000');
+    sqlite.pragma('foreign_keys = ON');
+    store = {
+      db: new Kysely<DB>({ dialect: new SqliteDialect({ database: sqlite }) }),
+      dialect: 'sqlite',
+      describe: `sqlite:${file}`,
+      close: async () => {
+        await store.db.destroy();
+      },
+    };
+  }
+  if (options.migrate !== false) await migrate(store);
+  return store;
+}
+
+/** Cheap liveness query for /readyz. */
+export async function pingStore(store: Store): Promise<void> {
+  await sql`select 1`.execute(store.db);
+}
+
+/**
+ * Runs `fn` in a transaction that holds the store's write lock from its first statement:
+ * SQLite `BEGIN IMMEDIATE`, PostgreSQL a transaction-scoped advisory lock named by `lockName`.
+ * Used where a read-then-write must not interleave across processes (audit hash chain).
+ */
+export async function withWriteLock<T>(store: Store, lockName: string, fn: (trx: Kysely<DB>) => Promise<T>): Promise<T> {
+  if (store.dialect === 'postgres') {
+    return store.db.transaction().execute(async (trx) => {
+      await sql`select pg_advisory_xact_lock(hashtext(${lockName}))`.execute(trx);
+      return fn(trx);
+    });
+  }
+  return store.db.connection().execute(async (conn) => {
+    await sql`BEGIN IMMEDIATE`.execute(conn);
+    try {
+      const result = await fn(conn);
+      await sql`COMMIT`.execute(conn);
+      return result;
+    } catch (err) {
+      await sql`ROLLBACK`.execute(conn).catch(() => undefined);
+      throw err;
+    }
+  });
+}
+
+export const now = (): number => Date.now();

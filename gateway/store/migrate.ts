@@ -1,0 +1,38 @@
+/**
+ * Forward-only migrations, applied in order at open and recorded in `schema_migrations`.
+ * Each area of the gateway owns one migration file under migrations/; migrations/index.ts lists
+ * them. A migration receives the dialect so triggers and types can differ where they must.
+ */
+import { sql, type Kysely } from 'kysely';
+import type { Dialect, Store } from './db.js';
+import { migrations } from './migrations/index.js';
+
+export interface Migration {
+  name: string;
+  up(db: Kysely<any>, dialect: Dialect): Promise<void>;
+}
+
+export async function migrate(store: Store): Promise<string[]> {
+  const db = store.db as Kysely<any>;
+  await db.schema
+    .createTable('schema_migrations')
+    .ifNotExists()
+    .addColumn('name', 'text', (c) => c.primaryKey())
+    .addColumn('applied_at', 'bigint', (c) => c.notNull())
+    .execute();
+  const applied: string[] = [];
+  for (const migration of migrations) {
+    // One transaction per migration, under a lock so two processes starting together do not
+    // both apply it.
+    const done = await db.transaction().execute(async (trx) => {
+      if (store.dialect === 'postgres') await sql`select pg_advisory_xact_lock(hashtext('ndxp-migrate'))`.execute(trx);
+      const row = await trx.selectFrom('schema_migrations').select('name').where('name', '=', migration.name).executeTakeFirst();
+      if (row) return false;
+      await migration.up(trx, store.dialect);
+      await trx.insertInto('schema_migrations').values({ name: migration.name, applied_at: Date.now() }).execute();
+      return true;
+    });
+    if (done) applied.push(migration.name);
+  }
+  return applied;
+}

@@ -1,0 +1,10 @@
+import type { Migration } from '../migrate.js';
+
+// Placeholder: the owning area fills in its tables.
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface AuditTables {}
+
+export const migration: Migration = {
+  name: '004_audit',
+  async up() {},
+};

@@ -1,0 +1,10 @@
+import type { Migration } from '../migrate.js';
+import { migration as core } from './001_core.js';
+import { migration as certs } from './002_certs.js';
+import { migration as keys } from './003_keys.js';
+import { migration as audit } from './004_audit.js';
+import { migration as delivery } from './005_delivery.js';
+import { migration as units } from './006_units.js';
+
+/** In order. Append new migrations; never edit one that has shipped. */
+export const migrations: Migration[] = [core, certs, keys, audit, delivery, units];
