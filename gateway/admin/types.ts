@@ -1,0 +1,62 @@
+/**
+ * How an area of the gateway contributes to the admin plane: an Express router mounted under
+ * /api/v1/admin, plus the OpenAPI paths it serves (merged into /openapi.json). The admin server
+ * authenticates the client certificate before any router runs and puts the caller on
+ * `res.locals.admin`; routers only check the role an operation needs.
+ */
+import type { Router, Request, Response, NextFunction } from 'express';
+import type { AppContext } from '../context.js';
+import { GatewayError } from '../errors.js';
+
+export type AdminRole = 'network-admin' | 'auditor';
+
+export interface AdminCaller {
+  /** Certificate subject, e.g. "CN=nguyen.van.a,OU=network-admin,O=ndxp-gateway". */
+  actor: string;
+  role: AdminRole;
+  certSerial: string;
+}
+
+export interface AdminModule {
+  /** Short name, used as the OpenAPI tag. */
+  name: string;
+  /** Builds the router; paths are relative to /api/v1/admin. */
+  router(ctx: AppContext): Router;
+  /** OpenAPI 3.1 path items, keyed by full path (e.g. "/api/v1/admin/keys/{keyId}"). */
+  openapi: Record<string, unknown>;
+}
+
+export function adminCaller(res: Response): AdminCaller {
+  return res.locals.admin as AdminCaller;
+}
+
+/** Middleware: the caller must hold one of these roles. Roles are disjoint (least privilege): an auditor reads traffic and admin history, a network-admin manages keys, certificates and configuration. */
+export function requireRole(...roles: AdminRole[]) {
+  return (_req: Request, res: Response, next: NextFunction): void => {
+    const caller = res.locals.admin as AdminCaller | undefined;
+    if (!caller || !roles.includes(caller.role)) {
+      res.status(403).json({
+        type: 'urn:ndxp:loi:KHONG_DUOC_PHEP',
+        title: 'Vai trò quản trị không được phép thực hiện thao tác này',
+        status: 403,
+        code: 'KHONG_DUOC_PHEP',
+      });
+      return;
+    }
+    next();
+  };
+}
+
+/** JSON problem body (RFC 9457) for a GatewayError or any other failure. */
+export function problem(res: Response, err: unknown): void {
+  if (err instanceof GatewayError) {
+    res.status(err.httpStatus).json({ type: `urn:ndxp:loi:${err.code}`, title: err.message, status: err.httpStatus, code: err.code });
+    return;
+  }
+  const e = err as { status?: number; code?: string; message?: string };
+  if (e && typeof e.status === 'number' && e.status < 500) {
+    res.status(e.status).json({ type: `urn:ndxp:loi:${e.code ?? 'YEU_CAU_KHONG_HOP_LE'}`, title: e.message, status: e.status, code: e.code ?? 'YEU_CAU_KHONG_HOP_LE' });
+    return;
+  }
+  res.status(500).json({ type: 'urn:ndxp:loi:LOI_HE_THONG', title: 'Lỗi hệ thống', status: 500, code: 'LOI_HE_THONG' });
+}
