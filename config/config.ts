@@ -24,6 +24,9 @@ export const configSchema = z.object({
   publicUrl: z.url().optional(),
   /** The central database API. */
   centralUrl: z.url().default('https://127.0.0.1:7443'),
+  /** Delivery: the gateway token sent as `Authorization: Bearer …` to the central database
+   *  (issued by the national platform; a secret: never logged). Unset: no Authorization header. */
+  centralToken: z.string().min(1).optional(),
   /** Where `ndxp central-sim` listens. */
   centralListen: hostPort.default('127.0.0.1:7443'),
   /** PostgreSQL instead of the embedded SQLite. */
@@ -145,6 +148,7 @@ export const ENVIRONMENT: Record<string, { path: string[]; type: 'string' | 'num
   NDXP_PUBLIC_URL: { path: ['publicUrl'], type: 'string' },
   NDXP_CENTRAL_URL: { path: ['centralUrl'], type: 'string' },
   NDXP_CENTRAL_LISTEN: { path: ['centralListen'], type: 'string' },
+  NDXP_CENTRAL_TOKEN: { path: ['centralToken'], type: 'string' },
   DATABASE_URL: { path: ['databaseUrl'], type: 'string' },
   NDXP_DB_SCHEMA: { path: ['databaseSchema'], type: 'string' },
   REDIS_URL: { path: ['redisUrl'], type: 'string' },
