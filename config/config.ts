@@ -133,6 +133,13 @@ export const configSchema = z.object({
       lockoutWindowSeconds: z.number().int().positive().default(300),
       lockoutBaseSeconds: z.number().int().positive().default(60),
       lockoutMaxSeconds: z.number().int().positive().default(24 * 3600),
+      // --- added by the rate-limit area (issue 6) ---
+      /** Window over which the burst allowance (burstSeconds × rate, beyond one second's worth) refills. */
+      burstWindowSeconds: z.number().int().positive().default(10),
+      /** Gateway nodes sharing the limits; while Redis is unreachable each node enforces limit / expectedNodes from memory. */
+      expectedNodes: z.number().int().positive().default(2),
+      /** A rate-limit Redis command slower than this falls back to the in-memory limits instead of delaying the request. */
+      redisCommandTimeoutMs: z.number().int().positive().default(250),
     })
     .prefault({}),
 });
@@ -169,6 +176,7 @@ export const ENVIRONMENT: Record<string, { path: string[]; type: 'string' | 'num
   NDXP_MAX_BODY_BYTES: { path: ['limits', 'maxBodyBytes'], type: 'number' },
   NDXP_RATE_RPS: { path: ['rateLimit', 'requestsPerSecond'], type: 'number' },
   NDXP_RATE_RECORDS_PS: { path: ['rateLimit', 'recordsPerSecond'], type: 'number' },
+  NDXP_RATE_EXPECTED_NODES: { path: ['rateLimit', 'expectedNodes'], type: 'number' },
 };
 
 export class ConfigError extends Error {
