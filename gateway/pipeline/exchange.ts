@@ -1,0 +1,159 @@
+/**
+ * One data-plane exchange with a protocol front, from socket to answer:
+ *
+ *   certificate still valid? → lockout? → body (size limit) → front.readRequest (envelope)
+ *   → connection key → rate limits + concurrency → execute (map, check, sign, deliver)
+ *   → front.renderResult | front.renderError → audit → metrics
+ *
+ * Every failure on the way becomes a GatewayError rendered in the caller's own protocol by its
+ * front; unexpected exceptions become LOI_HE_THONG with the request id, never a stack trace.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { HttpAnswer, IncomingCall, RequestLimits, RequestMeta, VendorFront } from '../../adapters/types.js';
+import { GatewayError } from '../errors.js';
+import { newRequestId } from '../ids.js';
+import type { AppContext } from '../context.js';
+import type { Peer } from '../dataplane/peer.js';
+import { readBody, writeAnswer } from '../dataplane/http-io.js';
+import { keyRejections, rateLimited, recordsTotal, requestDuration, requestsTotal } from '../metrics.js';
+import { execute, type ExecuteDeps } from './execute.js';
+import type { KeyCheck, KeyIdentity } from './ports.js';
+
+export interface ExchangeDeps extends ExecuteDeps {
+  ctx: AppContext;
+  keys: KeyCheck;
+  limits: RequestLimits;
+  publicUrl: string;
+}
+
+export function requestLimits(ctx: AppContext): RequestLimits {
+  const l = ctx.config.limits;
+  return {
+    maxBodyBytes: l.maxBodyBytes,
+    xmlMaxDepth: l.xmlMaxDepth,
+    xmlMaxElements: l.xmlMaxElements,
+    xmlMaxAttributes: l.xmlMaxAttributes,
+    xmlMaxAttributeLength: l.xmlMaxAttributeLength,
+    xmlMaxTextLength: l.xmlMaxTextLength,
+    maxRecordsPerCall: l.maxRecordsPerCall,
+    maxFutureSkewSeconds: ctx.config.vendorB.maxFutureSkewSeconds,
+    now: () => new Date(),
+  };
+}
+
+/** Turns anything thrown into a caller-safe GatewayError (internal errors are logged with the request id). */
+export function asGatewayError(err: unknown, ctx: AppContext, requestId: string): GatewayError {
+  if (err instanceof GatewayError) return err;
+  ctx.log.error('request failed', { requestId, err: err as Error, stack: (err as Error)?.stack });
+  return new GatewayError('LOI_HE_THONG', { requestId }, (err as Error)?.message);
+}
+
+const RATE_CODES = new Set(['VUOT_HAN_MUC', 'QUA_NHIEU_YEU_CAU_DONG_THOI', 'KHOA_KET_NOI_BI_KHOA']);
+
+export async function handleExchange(
+  front: VendorFront,
+  req: IncomingMessage,
+  res: ServerResponse,
+  peer: Peer,
+  meta: RequestMeta,
+  deps: ExchangeDeps,
+): Promise<void> {
+  const started = performance.now();
+  const requestId = newRequestId();
+  const { ctx } = deps;
+  let call: IncomingCall | undefined;
+  let identity: KeyIdentity | undefined;
+  let body: Buffer | undefined;
+  let answer: HttpAnswer;
+  let outcome = 'ok';
+  let code: string | undefined;
+  let personalIds: string[] = [];
+  let trackingIds: string[] = [];
+  let queued = false;
+  const client = { certSerial: peer.serial, remoteAddress: peer.remoteAddress };
+
+  try {
+    if (req.method === 'GET') {
+      const doc = front.describe?.(meta, deps.publicUrl);
+      if (!doc) throw new GatewayError('PHUONG_THUC_KHONG_HO_TRO', { method: 'GET', path: meta.path });
+      writeAnswer(res, doc);
+      requestsTotal.inc({ front: front.id, operation: 'describe', outcome: 'ok' });
+      return;
+    }
+    if (req.method !== 'POST') throw new GatewayError('PHUONG_THUC_KHONG_HO_TRO', { method: req.method ?? '', path: meta.path });
+    await deps.guard.assertNotLockedOut(client);
+    body = await readBody(req, deps.limits.maxBodyBytes);
+    call = front.readRequest(body, meta, deps.limits);
+    try {
+      identity = deps.keys.validate(call.credentials, peer, { front: front.id, operation: call.operation });
+    } catch (err) {
+      if (err instanceof GatewayError) {
+        keyRejections.inc({ reason: err.internalReason ?? err.code });
+        await deps.guard.noteInvalidKey(client);
+      }
+      throw err;
+    }
+    deps.keys.touch(identity.keyId);
+    const release = deps.guard.acquireSlot(identity.keyId, identity.limits?.concurrent);
+    try {
+      const run = await execute(call, identity, { requestId, keyId: identity.keyId, softwareId: identity.softwareId, front: front.id }, deps);
+      personalIds = run.personalIds;
+      trackingIds = run.trackingIds;
+      queued = run.queued;
+      for (const r of run.result.results) recordsTotal.inc({ front: front.id, status: r.status });
+      outcome = summarise(run.result.results.map((r) => r.status));
+      answer = front.renderResult(call, run.result);
+    } finally {
+      release();
+    }
+  } catch (err) {
+    const gErr = asGatewayError(err, ctx, requestId);
+    code = gErr.code;
+    outcome = 'refused';
+    if (RATE_CODES.has(gErr.code)) rateLimited.inc({ reason: gErr.internalReason ?? gErr.code });
+    answer = front.renderError(gErr, call);
+  }
+
+  const event = {
+    kind: (outcome === 'refused' ? 'refusal' : 'exchange') as 'refusal' | 'exchange',
+    requestId,
+    trackingIds,
+    certSubject: peer.subject,
+    certSerial: peer.serial,
+    keyId: identity?.keyId,
+    softwareId: identity?.softwareId,
+    unitCode: identity?.unitCode,
+    front: front.id,
+    operation: call?.vendorOperation,
+    personalIds,
+    outcome,
+    code,
+    latencyMs: Math.round(performance.now() - started),
+    requestBytes: body?.length ?? 0,
+    responseBytes: typeof answer.body === 'string' ? Buffer.byteLength(answer.body) : answer.body.length,
+    requestBody: body,
+    responseBody: answer.body,
+    bodyRetention: identity?.bodyRetention ?? undefined,
+    remoteAddress: peer.remoteAddress,
+  };
+  if (queued) {
+    // The client is about to hear "accepted, queued": the trail must hold the exchange first.
+    try {
+      await ctx.audit.recordDurable(event);
+    } catch (err) {
+      ctx.log.error('audit write failed before acknowledging queued records', { requestId, err: err as Error });
+    }
+  } else {
+    ctx.audit.record(event);
+  }
+  writeAnswer(res, answer, { 'x-request-id': requestId });
+  requestsTotal.inc({ front: front.id, operation: call?.vendorOperation ?? 'unknown', outcome });
+  requestDuration.observe({ front: front.id }, (performance.now() - started) / 1000);
+}
+
+function summarise(statuses: string[]): string {
+  if (statuses.length === 0) return 'ok';
+  const set = new Set(statuses);
+  if (set.size === 1) return statuses[0].toLowerCase();
+  return 'mixed';
+}

@@ -1,0 +1,74 @@
+/**
+ * What the request pipeline needs from the rest of the gateway, as small interfaces. The
+ * pipeline depends on these shapes only, so each stage can be read and tested on its own:
+ * keys (gateway/keys), abuse protection (gateway/ratelimit), unit re-mapping and signing
+ * (adapters/national, certs), delivery (gateway/delivery), audit (gateway/audit).
+ */
+import type { Operation, PresentedCredentials, VendorId } from '../../adapters/types.js';
+import type { Peer } from '../dataplane/peer.js';
+
+export interface KeyIdentity {
+  keyId: string;
+  softwareId: string;
+  unitCode: string;
+  vendor: string;
+  encoding: 'unicode' | 'tcvn3';
+  operations: string[];
+  certSerial?: string;
+  certSubject?: string;
+  expiresAt?: number | string | null;
+  bodyRetention?: 'off' | 'metadata' | 'full' | null;
+  limits?: { requestsPerSecond?: number; recordsPerSecond?: number; concurrent?: number } | null;
+}
+
+export interface KeyCheck {
+  validate(presented: PresentedCredentials, peer: { serial: string; subject: string }, call: { front: VendorId; operation: Operation }): KeyIdentity;
+  touch(keyId: string): void;
+}
+
+export interface ClientRef {
+  certSerial?: string;
+  remoteAddress: string;
+}
+
+export interface AbuseGuard {
+  assertNotLockedOut(client: ClientRef): Promise<void>;
+  noteInvalidKey(client: ClientRef): Promise<void> | void;
+  consume(args: { keyId: string; unitCode: string; records: number; overrides?: KeyIdentity['limits'] }): Promise<void>;
+  acquireSlot(keyId: string, max?: number): () => void;
+}
+
+export type PeerInfo = Peer;
+
+import type { ParsedRecord, ParsedUnit, FieldIssue } from '../../adapters/types.js';
+import type { DonVi, HoSo } from '../../adapters/national/profile.js';
+
+/** Outcome of the shared checks for one record: signed and ready, or refused with vendor-field errors. */
+export interface PreparedRecord {
+  parsed: ParsedRecord;
+  record?: HoSo;
+  errors: FieldIssue[];
+  warnings: FieldIssue[];
+}
+
+export interface PreparedUnit {
+  parsed: ParsedUnit;
+  unit?: DonVi;
+  errors: FieldIssue[];
+  warnings: FieldIssue[];
+}
+
+export interface Sender {
+  softwareId: string;
+  /** The sending unit as presented (may be a pre-2025 code). */
+  unitCode: string;
+  front: string;
+}
+
+/** Re-map units, add provenance, validate, sign (adapters/national + certs). */
+export interface RecordPreparer {
+  prepareRecords(parsed: ParsedRecord[], sender: Sender): Promise<PreparedRecord[]>;
+  prepareUnit(parsed: ParsedUnit, sender: Sender): Promise<PreparedUnit>;
+  /** The sending unit's current code (re-mapped), used as X-Ma-Don-Vi towards the central database. */
+  currentUnitCode(code: string): string;
+}
