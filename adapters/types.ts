@@ -53,8 +53,10 @@ export interface ParsedUnit {
 
 /** Credentials as the caller presented them, before any check. */
 export interface PresentedCredentials {
-  /** The connection key (vendor A MaKetNoi, vendor B Password, vendor C / JSON header, bearer token). */
+  /** The connection key (vendor A MaKetNoi, vendor B Password, vendor C / JSON X-Connection-Key header). */
   key?: string;
+  /** An access token from POST /token (`Authorization: Bearer …`), accepted wherever a key is. */
+  bearer?: string;
   /** Vendor B Username: the software id the key was issued to. */
   softwareId?: string;
   /** The sending unit as the caller states it (vendor A XacThuc/MaDonVi, vendor C X-Ma-Don-Vi, vendor B orgCode). */
