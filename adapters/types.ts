@@ -63,7 +63,8 @@ export interface PresentedCredentials {
   unitCode?: string;
 }
 
-export type Operation = 'submitProfiles' | 'upsertUnit' | 'status';
+/** What a key may be allowed to do. 'read' covers the JSON pass-through of the central database's read paths. */
+export type Operation = 'submitProfiles' | 'upsertUnit' | 'status' | 'read';
 
 /** A parsed call, ready for authentication; its body is mapped only after the key is known. */
 export interface IncomingCall {

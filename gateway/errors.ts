@@ -24,6 +24,7 @@ export const ERRORS = {
   DU_LIEU_QUA_LON: { message: 'Dữ liệu gửi lên vượt quá kích thước cho phép ({limit})', httpStatus: 413, side: 'client' },
   XML_KHONG_HOP_LE: { message: 'Nội dung XML không hợp lệ: {detail}', httpStatus: 400, side: 'client' },
   XML_BI_TU_CHOI: { message: 'Nội dung XML bị từ chối vì lý do an toàn: {detail}', httpStatus: 400, side: 'client' },
+  JSON_KHONG_HOP_LE: { message: 'Nội dung JSON không hợp lệ: {detail}', httpStatus: 400, side: 'client' },
   SOAP_KHONG_HOP_LE: { message: 'Thông điệp SOAP không hợp lệ: {detail}', httpStatus: 400, side: 'client' },
   SAI_PHIEN_BAN_SOAP: { message: 'Sai phiên bản SOAP: dịch vụ này chỉ nhận {expected}', httpStatus: 400, side: 'client' },
   THAO_TAC_KHONG_TON_TAI: { message: 'Thao tác {operation} không tồn tại trong dịch vụ này', httpStatus: 400, side: 'client' },

@@ -94,7 +94,7 @@ export async function handleExchange(
       throw err;
     }
     deps.keys.touch(identity.keyId);
-    const release = deps.guard.acquireSlot(identity.keyId, identity.limits?.concurrent);
+    const release = deps.guard.acquireSlot(identity.keyId, identity.limits?.concurrentPerKey);
     try {
       const run = await execute(call, identity, { requestId, keyId: identity.keyId, softwareId: identity.softwareId, front: front.id }, deps);
       personalIds = run.personalIds;

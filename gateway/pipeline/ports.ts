@@ -7,22 +7,18 @@
 import type { Operation, PresentedCredentials, VendorId } from '../../adapters/types.js';
 import type { Peer } from '../dataplane/peer.js';
 
-export interface KeyIdentity {
-  keyId: string;
-  softwareId: string;
-  unitCode: string;
-  vendor: string;
-  encoding: 'unicode' | 'tcvn3';
-  operations: string[];
-  certSerial?: string;
-  certSubject?: string;
-  expiresAt?: number | string | null;
-  bodyRetention?: 'off' | 'metadata' | 'full' | null;
-  limits?: { requestsPerSecond?: number; recordsPerSecond?: number; concurrent?: number } | null;
+export type { KeyIdentity } from '../keys/types.js';
+import type { KeyIdentity } from '../keys/types.js';
+
+/** What a key check is asked: through which front, for which operation ('*' = any: whoami). */
+export interface KeyUse {
+  front: VendorId | '*';
+  operation: Operation | '*';
 }
 
 export interface KeyCheck {
-  validate(presented: PresentedCredentials, peer: { serial: string; subject: string }, call: { front: VendorId; operation: Operation }): KeyIdentity;
+  /** Checks presented credentials (connection key, or a bearer token issued by POST /token). */
+  validate(presented: PresentedCredentials, peer: { serial: string; subject: string }, use: KeyUse): KeyIdentity;
   touch(keyId: string): void;
 }
 

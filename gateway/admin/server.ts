@@ -1,0 +1,176 @@
+/**
+ * The admin plane: its own HTTPS listener (default 127.0.0.1:9443) for network admins and
+ * auditors. Admin REST calls need an admin client certificate issued by the gateway's CA; the
+ * role comes from the certificate registry (kind 'admin'), not from anything the client says.
+ * /healthz, /readyz, /metrics and /openapi.json answer without a client certificate so that
+ * orchestrators and scrapers can reach them (keep the listener on a management network).
+ */
+import https from 'node:https';
+import type { TLSSocket, SecureContextOptions } from 'node:tls';
+import express, { type Request, type Response, type NextFunction } from 'express';
+import { splitHostPort } from '../../config/config.js';
+import type { AppContext } from '../context.js';
+import type { AdminCaller, AdminModule, AdminRole } from './types.js';
+import { problem } from './types.js';
+
+export interface AdminCertLookup {
+  isRevoked(serial: string): boolean;
+  certificate(serial: string): { kind: string; role?: string | null; status?: string } | undefined;
+}
+
+export interface ReadinessCheck {
+  name: string;
+  /** Resolves with details; throws when not ready. */
+  check(): Promise<Record<string, unknown> | void>;
+}
+
+export interface AdminPlaneDeps {
+  tlsMaterial(): Promise<SecureContextOptions>;
+  certs: AdminCertLookup;
+  modules: AdminModule[];
+  readiness: ReadinessCheck[];
+  /** Prometheus exposition (aggregated over workers when clustered). */
+  metrics(): Promise<{ contentType: string; body: string }>;
+  onCertChange?(cb: () => void): void;
+}
+
+export interface AdminPlane {
+  server: https.Server;
+  port: number;
+  close(): Promise<void>;
+}
+
+const ROLES: AdminRole[] = ['network-admin', 'auditor'];
+
+function authenticate(deps: AdminPlaneDeps) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const socket = req.socket as TLSSocket;
+    const cert = socket.authorized ? socket.getPeerCertificate() : undefined;
+    const serial = cert?.serialNumber?.toUpperCase().replace(/^0+(?=.)/, '');
+    const known = serial ? deps.certs.certificate(serial) : undefined;
+    if (!cert || !serial || !known || known.kind !== 'admin' || deps.certs.isRevoked(serial) || !ROLES.includes(known.role as AdminRole)) {
+      res.status(401).json({
+        type: 'urn:ndxp:loi:CHUNG_THU_QUAN_TRI_KHONG_HOP_LE',
+        title: 'Cần chứng thư số quản trị hợp lệ (vai trò network-admin hoặc auditor) do CA của cổng kết nối cấp',
+        status: 401,
+        code: 'CHUNG_THU_QUAN_TRI_KHONG_HOP_LE',
+      });
+      return;
+    }
+    const subject = Object.entries(cert.subject as unknown as Record<string, string>)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',');
+    res.locals.admin = { actor: subject, role: known.role as AdminRole, certSerial: serial } satisfies AdminCaller;
+    next();
+  };
+}
+
+export function openApiDocument(modules: AdminModule[]): Record<string, unknown> {
+  const paths: Record<string, unknown> = {
+    '/healthz': { get: { summary: 'Tiến trình đang chạy', tags: ['health'], responses: { '200': { description: 'OK' } } } },
+    '/readyz': { get: { summary: 'Sẵn sàng phục vụ: kho dữ liệu, Redis, chứng thư số', tags: ['health'], responses: { '200': { description: 'Sẵn sàng' }, '503': { description: 'Chưa sẵn sàng' } } } },
+    '/metrics': { get: { summary: 'Số liệu Prometheus', tags: ['health'], responses: { '200': { description: 'text/plain; version=0.0.4' } } } },
+  };
+  for (const m of modules) Object.assign(paths, m.openapi);
+  return {
+    openapi: '3.1.0',
+    info: { title: 'ndxp-gateway admin API', version: '1', description: 'Quản trị cổng kết nối: mã kết nối, chứng thư số, hàng đợi, ánh xạ đơn vị, nhật ký kiểm toán. Xác thực bằng chứng thư số quản trị (mTLS).' },
+    components: {
+      securitySchemes: { mutualTLS: { type: 'mutualTLS', description: 'Chứng thư số quản trị do CA của cổng cấp; vai trò network-admin hoặc auditor' } },
+    },
+    security: [{ mutualTLS: [] }],
+    tags: modules.map((m) => ({ name: m.name })),
+    paths,
+  };
+}
+
+export function buildAdminApp(ctx: AppContext, deps: AdminPlaneDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok', node: ctx.nodeName });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const checks: Record<string, unknown> = {};
+    let ready = true;
+    for (const c of deps.readiness) {
+      try {
+        checks[c.name] = { ok: true, ...((await c.check()) ?? {}) };
+      } catch (err) {
+        ready = false;
+        checks[c.name] = { ok: false, error: (err as Error).message };
+      }
+    }
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not-ready', checks });
+  });
+  app.get('/metrics', async (_req, res) => {
+    try {
+      const m = await deps.metrics();
+      res.type(m.contentType).send(m.body);
+    } catch (err) {
+      problem(res, err);
+    }
+  });
+  const doc = openApiDocument(deps.modules);
+  app.get('/openapi.json', (_req, res) => {
+    res.json(doc);
+  });
+  const api = express.Router();
+  api.use(authenticate(deps));
+  api.use(express.json({ limit: '10mb' }));
+  api.get('/whoami', (_req, res) => {
+    res.json(res.locals.admin);
+  });
+  for (const m of deps.modules) api.use(m.router(ctx));
+  app.use('/api/v1/admin', api);
+  app.use((_req: Request, res: Response) => {
+    res.status(404).json({ type: 'urn:ndxp:loi:KHONG_TIM_THAY', title: 'Không tìm thấy', status: 404, code: 'KHONG_TIM_THAY' });
+  });
+  // Express error handler (4 arguments): malformed JSON bodies and anything a router threw.
+  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    const e = err as { type?: string; status?: number };
+    if (e?.type === 'entity.parse.failed') {
+      res.status(400).json({ type: 'urn:ndxp:loi:JSON_KHONG_HOP_LE', title: 'Nội dung JSON không hợp lệ', status: 400, code: 'JSON_KHONG_HOP_LE' });
+      return;
+    }
+    if (!e?.status || e.status >= 500) ctx.log.error('admin request failed', { err: err as Error });
+    problem(res, err);
+  });
+  return app;
+}
+
+export async function startAdminPlane(ctx: AppContext, deps: AdminPlaneDeps, listen = ctx.config.adminListen): Promise<AdminPlane> {
+  const app = buildAdminApp(ctx, deps);
+  const options = (material: SecureContextOptions): https.ServerOptions => ({
+    ...material,
+    requestCert: true,
+    rejectUnauthorized: false, // health endpoints answer without a certificate; /api checks `socket.authorized`
+    minVersion: 'TLSv1.2',
+  });
+  const server = https.createServer(options(await deps.tlsMaterial()), app);
+  deps.onCertChange?.(() => {
+    deps
+      .tlsMaterial()
+      .then((m) => server.setSecureContext(options(m)))
+      .catch((err) => ctx.log.error('could not reload admin TLS material', { err }));
+  });
+  const { host, port } = splitHostPort(listen);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  return {
+    server,
+    port: typeof address === 'object' && address ? address.port : port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

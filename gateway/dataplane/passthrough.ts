@@ -1,0 +1,66 @@
+/**
+ * JSON pass-through for modern software: the central database's read paths
+ * (GET /api/v1/profiles/{soDinhDanh}, GET /api/v1/units/{maDinhDanh}/tree) proxied with
+ * http-proxy-middleware, after the caller's key was checked. The gateway calls the central
+ * database with its own mTLS identity and bearer token; the caller's credentials never leave
+ * the gateway.
+ */
+import https from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createProxyMiddleware } from 'http-proxy-middleware';
+import { GatewayError } from '../errors.js';
+import { problemAnswer, writeAnswer } from './http-io.js';
+
+export const READ_PATHS = [/^\/api\/v1\/profiles\/[0-9]{12}$/, /^\/api\/v1\/units\/[0-9A-Z.]{1,35}\/tree$/];
+
+export interface ProxyHeaders {
+  unitCode: string;
+  softwareId: string;
+  requestId: string;
+}
+
+export interface CentralIdentity {
+  key: string | Buffer;
+  cert: string | Buffer;
+  ca: (string | Buffer)[] | string;
+  passphrase?: string;
+}
+
+export type PassThrough = (req: IncomingMessage, res: ServerResponse, headers: ProxyHeaders) => Promise<void>;
+
+export function createPassThrough(centralUrl: string, identity: CentralIdentity, centralToken: string | undefined, timeoutMs: number): PassThrough {
+  const agent = new https.Agent({ keepAlive: true, maxSockets: 64, key: identity.key, cert: identity.cert, ca: identity.ca, passphrase: identity.passphrase });
+  const proxy = createProxyMiddleware<IncomingMessage, ServerResponse>({
+    target: centralUrl,
+    changeOrigin: true,
+    agent,
+    secure: true,
+    proxyTimeout: timeoutMs,
+    timeout: timeoutMs,
+    xfwd: false,
+    on: {
+      proxyReq(proxyReq, req) {
+        const h = (req as IncomingMessage & { ndxpHeaders?: ProxyHeaders }).ndxpHeaders!;
+        proxyReq.removeHeader('x-connection-key');
+        proxyReq.removeHeader('authorization');
+        proxyReq.removeHeader('cookie');
+        if (centralToken) proxyReq.setHeader('authorization', `Bearer ${centralToken}`);
+        proxyReq.setHeader('x-ma-don-vi', h.unitCode);
+        proxyReq.setHeader('x-ma-phan-mem', h.softwareId);
+        proxyReq.setHeader('x-request-id', h.requestId);
+      },
+      error(_err, _req, res) {
+        const target = res as ServerResponse;
+        if (typeof target.writeHead !== 'function') return;
+        writeAnswer(target, problemAnswer(new GatewayError('CSDL_TRUNG_UONG_KHONG_SAN_SANG', {}, 'proxy error')));
+      },
+    },
+  });
+  return (req, res, headers) =>
+    new Promise<void>((resolve, reject) => {
+      (req as IncomingMessage & { ndxpHeaders?: ProxyHeaders }).ndxpHeaders = headers;
+      res.once('finish', () => resolve());
+      res.once('close', () => resolve());
+      proxy(req, res, (err?: unknown) => (err ? reject(err) : resolve()));
+    });
+}
