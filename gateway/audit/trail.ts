@@ -1,15 +1,457 @@
-// TEMPORARY placeholder so the tree compiles while the audit trail (issue 5) is being written.
-// It is replaced by the real hash-chained trail; nothing may ship with this file as it is.
+/**
+ * The audit trail writer: what `ctx.audit` is.
+ *
+ * `record()` never blocks and never throws: it snapshots the event (masking personal ids,
+ * digesting and, per retention, encrypting bodies) into an in-memory buffer that is written in
+ * batches every `audit.flushIntervalMs` or as soon as `maxBatch` events are waiting.
+ * `recordDurable()` resolves only after the batch holding its event committed; batches form
+ * naturally while a write is in progress (group commit), so many concurrent "accepted" answers
+ * share one transaction.
+ *
+ * Each batch is one transaction under `withWriteLock(store, 'audit')`: read `audit_head`, chain
+ * every entry to its predecessor (chain.ts), insert, move the head. The lock (SQLite BEGIN
+ * IMMEDIATE, PostgreSQL advisory lock) makes appends from several processes form one chain.
+ * A checkpoint (signed statement of seq + chain hash) is written every `checkpointEvery`
+ * entries or `checkpointIntervalMs`, whichever comes first, and when a trail that wrote entries
+ * closes.
+ *
+ * Failures: a failed batch is logged and retried with backoff; plain events stay buffered (the
+ * buffer is bounded; what overflows is counted and recorded as an explicit gap marker once the
+ * store is back), durable events are retried a few times and then rejected, so the caller does
+ * not acknowledge something the trail could not keep.
+ */
 import type { Config } from '../../config/config.js';
 import type { Store } from '../store/db.js';
+import { withWriteLock } from '../store/db.js';
 import type { Logger } from '../log.js';
+import type { AuditEntryRow } from '../store/migrations/004_audit.js';
 import type { AuditEvent, AuditSink } from './types.js';
+import { entryHash, sha256Hex, signCheckpoint, type AuditSigningIdentity, type CheckpointRecord } from './chain.js';
+import { bodyAad, encryptBody, maskPersonalId, parseBodyKeys, personalIdDigester, type BodyKey, type PersonalIdDigester } from './protect.js';
 
-export async function createAuditTrail(_deps: { store: Store; config: Config; log: Logger; nodeName: string }): Promise<AuditSink> {
-  return {
-    record(_e: AuditEvent) {},
-    async recordDurable(_e: AuditEvent) {},
-    async flush() {},
-    async close() {},
+export interface AuditTrailDeps {
+  store: Store;
+  config: Config;
+  log: Logger;
+  nodeName: string;
+  /** Where checkpoint signatures come from; default: `auditSigningIdentity(ctx)` of certs/material.ts. */
+  signingIdentity?: () => Promise<AuditSigningIdentity>;
+  /** Events per transaction (default 500). */
+  maxBatch?: number;
+  /** Events kept in memory while the store is unavailable (default 100,000). */
+  maxBuffer?: number;
+  /** Write attempts for a durable event before its promise rejects (default 3). */
+  durableAttempts?: number;
+}
+
+export interface AuditTrailStats {
+  buffered: number;
+  written: number;
+  failedWrites: number;
+  dropped: number;
+  checkpoints: number;
+  lastError?: string;
+}
+
+export interface AuditTrail extends AuditSink {
+  /** Writes a checkpoint now if entries exist beyond the last one; returns it (undefined if nothing to cover). */
+  checkpoint(): Promise<CheckpointRecord | undefined>;
+  stats(): AuditTrailStats;
+}
+
+export class AuditWriteError extends Error {
+  readonly code = 'NHAT_KY_KHONG_GHI_DUOC';
+  constructor(cause?: unknown) {
+    super(`Không ghi được nhật ký kiểm toán (NHAT_KY_KHONG_GHI_DUOC)${cause instanceof Error ? `: ${cause.message}` : ''}`);
+    this.name = 'AuditWriteError';
+  }
+}
+
+type PreparedRow = Omit<AuditEntryRow, 'seq' | 'prev_hash' | 'hash'>;
+
+interface Pending {
+  row: PreparedRow;
+  refs: { ref_type: string; ref: string }[];
+  resolve?: () => void;
+  reject?: (err: Error) => void;
+  attempts: number;
+}
+
+const MAX_TEXT = 2048;
+const MAX_DETAILS = 16 * 1024;
+
+function clip(value: string | undefined | null, max = MAX_TEXT): string | null {
+  if (value === undefined || value === null) return null;
+  const s = String(value);
+  return s.length > max ? s.slice(0, max) : s;
+}
+
+function toBuffer(body: Buffer | string | undefined): Buffer | undefined {
+  if (body === undefined || body === null) return undefined;
+  return Buffer.isBuffer(body) ? body : Buffer.from(String(body), 'utf8');
+}
+
+function intOrNull(n: number | undefined): number | null {
+  return typeof n === 'number' && Number.isFinite(n) ? Math.round(n) : null;
+}
+
+/** Loads certs/material.ts lazily: the trail must not make the certs area a load-time dependency of every process. */
+async function defaultSigningIdentity(deps: AuditTrailDeps, sink: AuditSink): Promise<AuditSigningIdentity> {
+  const specifier = '../../certs/material.js';
+  const mod = (await import(specifier)) as { auditSigningIdentity?: (ctx: unknown) => Promise<AuditSigningIdentity> };
+  if (typeof mod.auditSigningIdentity !== 'function') throw new Error('certs/material.ts does not export auditSigningIdentity');
+  return mod.auditSigningIdentity({ config: deps.config, store: deps.store, log: deps.log, audit: sink, nodeName: deps.nodeName });
+}
+
+export async function createAuditTrail(deps: AuditTrailDeps): Promise<AuditTrail> {
+  const { store, config, log, nodeName } = deps;
+  const auditLog = log.child({ area: 'audit' });
+  const maxBatch = deps.maxBatch ?? 500;
+  const maxBuffer = deps.maxBuffer ?? 100_000;
+  const durableAttempts = deps.durableAttempts ?? 3;
+  const flushIntervalMs = Math.max(1, config.audit.flushIntervalMs);
+  const bodyKeys: BodyKey[] = parseBodyKeys(config.audit.encryptionKeys);
+  let digester: PersonalIdDigester | undefined;
+  const digest = (id: string) => (digester ??= personalIdDigester(config))(id);
+
+  const buffer: Pending[] = [];
+  const stats: AuditTrailStats = { buffered: 0, written: 0, failedWrites: 0, dropped: 0, checkpoints: 0 };
+  let droppedUnreported = 0;
+  let consecutiveFailures = 0;
+  let flushTimer: NodeJS.Timeout | undefined;
+  let retryTimer: NodeJS.Timeout | undefined;
+  let draining: Promise<void> | undefined;
+  let closed = false;
+  let warnedNoBodyKey = false;
+  /** Entries this trail appended that no checkpoint it knows of covers yet. */
+  let uncheckpointed = 0;
+
+  let identity: AuditSigningIdentity | undefined;
+  let identityLoading: Promise<AuditSigningIdentity | undefined> | undefined;
+  let identityFailedAt = 0;
+
+  const sink: AuditTrail = {
+    record(event) {
+      enqueue(event);
+    },
+    recordDurable(event) {
+      return new Promise<void>((resolve, reject) => {
+        if (!enqueue(event, resolve, reject)) return;
+        // Durable events start a write at once; others arriving meanwhile join the next batch.
+        kick();
+      });
+    },
+    async flush() {
+      clearFlushTimer();
+      await drainAll();
+    },
+    async close() {
+      if (closed) return;
+      clearFlushTimer();
+      if (retryTimer) clearTimeout(retryTimer);
+      if (checkpointTimer) clearInterval(checkpointTimer);
+      await drainAll();
+      closed = true;
+      if (uncheckpointed > 0) await checkpointNow(true).catch(() => undefined);
+      if (buffer.length) auditLog.error('audit entries could not be written before close', { count: buffer.length });
+    },
+    checkpoint: () => checkpointNow(true),
+    stats: () => ({ ...stats, buffered: buffer.length }),
   };
+
+  function enqueue(event: AuditEvent, resolve?: () => void, reject?: (err: Error) => void): boolean {
+    let pending: Pending;
+    try {
+      pending = { ...prepare(event), resolve, reject, attempts: 0 };
+    } catch (err) {
+      // A malformed event must not break the caller; a durable caller learns it was not kept.
+      auditLog.error('audit event could not be prepared', { err: err as Error, kind: event?.kind, operation: event?.operation });
+      reject?.(new AuditWriteError(err));
+      return false;
+    }
+    if (closed) {
+      auditLog.error('audit event after close', { kind: event.kind, operation: event.operation });
+      reject?.(new AuditWriteError(new Error('trail closed')));
+      return false;
+    }
+    buffer.push(pending);
+    if (buffer.length > maxBuffer) dropOldest();
+    if (buffer.length >= maxBatch) kick();
+    else scheduleFlush();
+    return true;
+  }
+
+  function prepare(e: AuditEvent): Pick<Pending, 'row' | 'refs'> {
+    const at = typeof e.at === 'number' && Number.isFinite(e.at) ? Math.round(e.at) : Date.now();
+    let retention: 'off' | 'metadata' | 'full' = e.bodyRetention ?? config.audit.bodies;
+    if (retention === 'full' && bodyKeys.length === 0) {
+      // Never keep a body in clear: without a key, full degrades to metadata (and says so once).
+      if (!warnedNoBodyKey) auditLog.warn('audit.bodies=full but audit.encryptionKeys is empty: bodies are kept as digests only');
+      warnedNoBodyKey = true;
+      retention = 'metadata';
+    }
+    const req = toBuffer(e.requestBody);
+    const res = toBuffer(e.responseBody);
+    const reqSha = req && retention !== 'off' ? sha256Hex(req) : null;
+    const resSha = res && retention !== 'off' ? sha256Hex(res) : null;
+    const ids = (e.personalIds ?? []).filter((s) => typeof s === 'string' && s.trim() !== '');
+    const digests = ids.map(digest);
+    const trackingIds = (e.trackingIds ?? []).filter((s) => typeof s === 'string' && s !== '');
+    let details: string | null = null;
+    if (e.details && Object.keys(e.details).length > 0) {
+      try {
+        details = JSON.stringify(e.details);
+        if (details.length > MAX_DETAILS) details = JSON.stringify({ truncated: true, preview: details.slice(0, 1024) });
+      } catch {
+        details = JSON.stringify({ unserialisable: true });
+      }
+    }
+    const row: PreparedRow = {
+      at,
+      node: nodeName,
+      kind: e.kind,
+      request_id: clip(e.requestId),
+      tracking_ids: trackingIds.length ? JSON.stringify(trackingIds) : null,
+      cert_subject: clip(e.certSubject),
+      cert_serial: clip(e.certSerial),
+      key_id: clip(e.keyId),
+      software_id: clip(e.softwareId),
+      unit_code: clip(e.unitCode),
+      front: clip(e.front),
+      operation: clip(e.operation),
+      personal_ids_masked: ids.length ? JSON.stringify(ids.map(maskPersonalId)) : null,
+      personal_id_digests: digests.length ? JSON.stringify(digests) : null,
+      outcome: clip(e.outcome) ?? 'unknown',
+      code: clip(e.code),
+      latency_ms: intOrNull(e.latencyMs),
+      request_bytes: intOrNull(e.requestBytes ?? req?.length),
+      response_bytes: intOrNull(e.responseBytes ?? res?.length),
+      request_sha256: reqSha,
+      response_sha256: resSha,
+      actor: clip(e.actor),
+      target: clip(e.target),
+      details,
+      remote_address: clip(e.remoteAddress),
+      body_retention: retention,
+      request_body: retention === 'full' && req && reqSha ? encryptBody(bodyKeys[0], req, bodyAad('request', reqSha)) : null,
+      response_body: retention === 'full' && res && resSha ? encryptBody(bodyKeys[0], res, bodyAad('response', resSha)) : null,
+    };
+    const refs = [...new Set(digests)].map((ref) => ({ ref_type: 'pid', ref })).concat([...new Set(trackingIds)].map((ref) => ({ ref_type: 'tid', ref })));
+    return { row, refs };
+  }
+
+  function dropOldest(): void {
+    // Drop the oldest plain events first; durable callers are still waiting for an answer.
+    const idx = buffer.findIndex((p) => !p.resolve);
+    const [gone] = buffer.splice(idx >= 0 ? idx : 0, 1);
+    gone?.reject?.(new AuditWriteError(new Error('buffer full')));
+    stats.dropped++;
+    droppedUnreported++;
+  }
+
+  function scheduleFlush(): void {
+    if (flushTimer || retryTimer || closed) return;
+    flushTimer = setTimeout(() => {
+      flushTimer = undefined;
+      kick();
+    }, flushIntervalMs);
+    flushTimer.unref();
+  }
+
+  function clearFlushTimer(): void {
+    if (flushTimer) clearTimeout(flushTimer);
+    flushTimer = undefined;
+  }
+
+  function kick(): void {
+    if (retryTimer) return; // backing off after a failure; the retry will pick everything up
+    clearFlushTimer();
+    void drain();
+  }
+
+  /** One drain at a time; events added meanwhile are picked up by the same loop. */
+  function drain(): Promise<void> {
+    if (draining) return draining;
+    draining = (async () => {
+      try {
+        while (buffer.length) {
+          const ok = await writeNext();
+          if (!ok) return;
+        }
+      } finally {
+        draining = undefined;
+      }
+    })();
+    return draining;
+  }
+
+  async function drainAll(): Promise<void> {
+    // flush()/close(): keep trying through the retry schedule, but give up after a bounded time.
+    const deadline = Date.now() + 15_000;
+    while (buffer.length && Date.now() < deadline) {
+      if (retryTimer) {
+        clearTimeout(retryTimer);
+        retryTimer = undefined;
+      }
+      await drain();
+      if (buffer.length) await new Promise((r) => setTimeout(r, Math.min(200 * consecutiveFailures, 2000)));
+    }
+    if (draining) await draining;
+  }
+
+  async function writeNext(): Promise<boolean> {
+    const batch = buffer.splice(0, maxBatch);
+    if (droppedUnreported > 0) {
+      const n = droppedUnreported;
+      droppedUnreported = 0;
+      batch.unshift({
+        ...prepare({ kind: 'admin', operation: 'audit.entries-lost', outcome: 'failed', code: 'NHAT_KY_MAT_BAN_GHI', details: { count: n } }),
+        attempts: 0,
+      });
+    }
+    try {
+      await writeBatch(batch);
+    } catch (err) {
+      stats.failedWrites++;
+      stats.lastError = (err as Error).message;
+      consecutiveFailures++;
+      auditLog.error('audit batch write failed; will retry', { err: err as Error, entries: batch.length, attempt: consecutiveFailures });
+      const keep: Pending[] = [];
+      for (const p of batch) {
+        if (p.row.operation === 'audit.entries-lost' && p.row.code === 'NHAT_KY_MAT_BAN_GHI' && !p.resolve) {
+          droppedUnreported += Number(JSON.parse(p.row.details ?? '{}').count ?? 0);
+          continue;
+        }
+        p.attempts++;
+        if (p.resolve && p.attempts >= durableAttempts) p.reject?.(new AuditWriteError(err));
+        else keep.push(p);
+      }
+      buffer.unshift(...keep);
+      while (buffer.length > maxBuffer) dropOldest();
+      if (!closed && !retryTimer) {
+        const delay = Math.min(50 * 2 ** Math.min(consecutiveFailures, 7), 5000);
+        retryTimer = setTimeout(() => {
+          retryTimer = undefined;
+          kick();
+        }, delay);
+        retryTimer.unref();
+      }
+      return false;
+    }
+    consecutiveFailures = 0;
+    stats.written += batch.length;
+    for (const p of batch) p.resolve?.();
+    return true;
+  }
+
+  async function writeBatch(batch: Pending[]): Promise<void> {
+    const ident = identity; // only an identity already loaded: never wait for certs inside a write
+    let checkpointWanted = false;
+    await withWriteLock(store, 'audit', async (trx) => {
+      const head = await trx.selectFrom('audit_head').selectAll().where('id', '=', 1).executeTakeFirstOrThrow();
+      let seq = Number(head.last_seq);
+      let prev = head.last_hash;
+      const rows: AuditEntryRow[] = [];
+      const refs: { seq: number; ref_type: string; ref: string }[] = [];
+      for (const p of batch) {
+        seq++;
+        const row = { ...p.row, seq, prev_hash: prev, hash: '' } as AuditEntryRow;
+        row.hash = entryHash(row as unknown as Record<string, unknown>, prev);
+        prev = row.hash;
+        rows.push(row);
+        for (const r of p.refs) refs.push({ seq, ...r });
+      }
+      for (let i = 0; i < rows.length; i += 200) await trx.insertInto('audit_entries').values(rows.slice(i, i + 200)).execute();
+      for (let i = 0; i < refs.length; i += 500) await trx.insertInto('audit_refs').values(refs.slice(i, i + 500)).execute();
+      const now = Date.now();
+      const due =
+        seq - Number(head.last_checkpoint_seq) >= config.audit.checkpointEvery ||
+        (config.audit.checkpointIntervalMs > 0 && now - Number(head.last_checkpoint_at) >= config.audit.checkpointIntervalMs);
+      let cp: CheckpointRecord | undefined;
+      if (due && ident) {
+        cp = signCheckpoint(ident, { seq, at: now, entry_count: seq, chain_hash: prev, node: nodeName });
+        await trx.insertInto('audit_checkpoints').values(cp).execute();
+      } else if (due) {
+        checkpointWanted = true;
+      }
+      await trx
+        .updateTable('audit_head')
+        .set({
+          last_seq: seq,
+          last_hash: prev,
+          updated_at: now,
+          ...(cp ? { last_checkpoint_seq: seq, last_checkpoint_at: now } : {}),
+        })
+        .where('id', '=', 1)
+        .execute();
+      if (cp) {
+        stats.checkpoints++;
+        uncheckpointed = 0;
+      } else {
+        uncheckpointed += rows.length;
+      }
+    });
+    if (checkpointWanted) {
+      // Load the signing identity outside the write path, then checkpoint; later batches sign inline.
+      void loadIdentity().then((id) => (id ? checkpointNow(false) : undefined)).catch(() => undefined);
+    }
+  }
+
+  async function loadIdentity(): Promise<AuditSigningIdentity | undefined> {
+    if (identity) return identity;
+    if (identityLoading) return identityLoading;
+    if (Date.now() - identityFailedAt < 30_000) return undefined;
+    const provider = deps.signingIdentity ?? (() => defaultSigningIdentity(deps, sink));
+    identityLoading = provider()
+      .then((id) => {
+        identity = id;
+        return id;
+      })
+      .catch((err: Error) => {
+        identityFailedAt = Date.now();
+        auditLog.warn('audit signing identity unavailable; checkpoints are postponed', { err });
+        return undefined;
+      })
+      .finally(() => {
+        identityLoading = undefined;
+      });
+    return identityLoading;
+  }
+
+  async function checkpointNow(force: boolean): Promise<CheckpointRecord | undefined> {
+    const ident = await loadIdentity();
+    if (!ident) {
+      if (force) throw new AuditWriteError(new Error('audit signing identity unavailable'));
+      return undefined;
+    }
+    const cp = await withWriteLock(store, 'audit', async (trx) => {
+      const head = await trx.selectFrom('audit_head').selectAll().where('id', '=', 1).executeTakeFirstOrThrow();
+      const seq = Number(head.last_seq);
+      if (seq <= Number(head.last_checkpoint_seq)) return undefined;
+      const now = Date.now();
+      if (!force && seq - Number(head.last_checkpoint_seq) < config.audit.checkpointEvery && now - Number(head.last_checkpoint_at) < config.audit.checkpointIntervalMs) {
+        return undefined;
+      }
+      const record = signCheckpoint(ident, { seq, at: now, entry_count: seq, chain_hash: head.last_hash, node: nodeName });
+      await trx.insertInto('audit_checkpoints').values(record).execute();
+      await trx.updateTable('audit_head').set({ last_checkpoint_seq: seq, last_checkpoint_at: now, updated_at: now }).where('id', '=', 1).execute();
+      return record;
+    });
+    if (cp) stats.checkpoints++;
+    uncheckpointed = 0;
+    return cp;
+  }
+
+  // Time-based checkpoints for a node whose traffic stopped: only nodes that wrote entries sign.
+  const checkpointTimer =
+    config.audit.checkpointIntervalMs > 0
+      ? setInterval(() => {
+          if (uncheckpointed > 0 && !closed) {
+            checkpointNow(false).catch((err) => auditLog.warn('audit checkpoint failed', { err: err as Error }));
+          }
+        }, config.audit.checkpointIntervalMs)
+      : undefined;
+  checkpointTimer?.unref();
+
+  return sink;
 }
