@@ -1,0 +1,217 @@
+/**
+ * Abuse protection on the data plane's hot path: rate limits per connection key and per unit,
+ * concurrent requests per key, and the lockout of key guessing. The pipeline calls, in order:
+ *
+ *   assertNotLockedOut({certSerial, remoteAddress})   before validating the connection key
+ *   noteInvalidKey({certSerial, remoteAddress})       when the key was refused (then answer the refusal)
+ *   const release = acquireSlot(identity.keyId, identity.limits?.concurrent)
+ *   await consume({keyId, unitCode, records, overrides: identity.limits})   once the records are counted
+ *   release()                                          when the answer is sent (finally)
+ *
+ * Every refusal is a GatewayError (VUOT_HAN_MUC with retryAfterSeconds, QUA_NHIEU_YEU_CAU_DONG_THOI,
+ * KHOA_KET_NOI_BI_KHOA with retryAfterSeconds) that the protocol fronts render.
+ */
+import type { Redis } from 'ioredis';
+import type { AppContext } from '../context.js';
+import { GatewayError } from '../errors.js';
+import { createRateLimitRedis, waitForRedis } from './redis.js';
+import { RateLimits, type Dimension, type Refusal } from './limits.js';
+import { ConcurrencySlots } from './concurrency.js';
+import { LockoutTracker, lockoutId, type InvalidKeyOutcome, type Lockout, type LockoutClient } from './lockout.js';
+
+export { LockoutStoreUnavailable, lockoutId, type Lockout, type LockoutClient, type InvalidKeyOutcome } from './lockout.js';
+
+/** A key's own limits (the key record's `limits` JSON); absent fields use the configured defaults. */
+export interface KeyLimits {
+  requestsPerSecond?: number;
+  recordsPerSecond?: number;
+  concurrent?: number;
+}
+
+export interface ConsumeRequest {
+  keyId: string;
+  unitCode: string;
+  /** Records in this call (0 for reads such as a status query). */
+  records: number;
+  overrides?: KeyLimits | null;
+}
+
+/** Why a request was refused; the label of the `ndxp_rate_limited_total` metric. */
+export type LimitReason = 'requests' | 'records' | 'unit' | 'concurrency' | 'lockout';
+
+export interface RateLimitStats {
+  limited: Record<LimitReason, number>;
+  /** Invalid connection keys counted towards lockouts. */
+  invalidKeys: number;
+  /** Lockouts started by this node. */
+  lockoutsStarted: number;
+  /** Rate-limit decisions taken from this node's memory because Redis was not ready. */
+  memoryDecisions: number;
+  /** Requests currently holding a concurrency slot on this node. */
+  inFlight: number;
+  /** Redis reachable right now (false also when running without Redis). */
+  redisConnected: boolean;
+}
+
+export interface RateLimiterOptions {
+  /**
+   * Redis connection to use: an ioredis client (borrowed: not closed by close(); it should be
+   * created with enableOfflineQueue:false and a commandTimeout, see redis.ts), `null` for
+   * memory-only limits (a single node), or absent to connect to config.redisUrl.
+   */
+  redis?: Redis | null;
+  /** Called for every refusal, e.g. to increment a prom-client counter. */
+  onLimited?: (reason: LimitReason) => void;
+}
+
+export interface RateLimiter {
+  consume(request: ConsumeRequest): Promise<void>;
+  acquireSlot(keyId: string, max?: number | null): () => void;
+  noteInvalidKey(client: LockoutClient): Promise<InvalidKeyOutcome>;
+  assertNotLockedOut(client: LockoutClient): Promise<void>;
+  listLockouts(): Promise<Lockout[]>;
+  /** Lifts a lockout (recorded as an admin action); resolves what was lifted, or null if there was none. */
+  liftLockout(id: string, actor: string): Promise<Lockout | null>;
+  stats(): RateLimitStats;
+  /** Waits until Redis is connected; false after timeoutMs or when running without Redis. */
+  ready(timeoutMs?: number): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+const REASON: Record<Dimension, LimitReason> = {
+  'key-requests': 'requests',
+  'key-records': 'records',
+  'unit-requests': 'unit',
+  'unit-records': 'unit',
+};
+
+const registry = new WeakMap<AppContext, RateLimiter>();
+
+/** The rate limiter this process built for ctx (so the admin API sees the data plane's), creating one if none. */
+export function rateLimiterFor(ctx: AppContext): RateLimiter {
+  return registry.get(ctx) ?? createRateLimiter(ctx);
+}
+
+export function createRateLimiter(ctx: AppContext, options: RateLimiterOptions = {}): RateLimiter {
+  const { config } = ctx;
+  const log = ctx.log.child({ area: 'ratelimit' });
+  const ownsRedis = options.redis === undefined;
+  const redis: Redis | null = options.redis === undefined ? createRateLimitRedis(config, log) : options.redis;
+  const limits = new RateLimits(config, redis);
+  const slots = new ConcurrencySlots();
+  const counters = {
+    limited: { requests: 0, records: 0, unit: 0, concurrency: 0, lockout: 0 } as Record<LimitReason, number>,
+    invalidKeys: 0,
+    lockoutsStarted: 0,
+    memoryDecisions: 0,
+  };
+  const lockouts = new LockoutTracker(config, redis, (id, seconds) => {
+    counters.lockoutsStarted += 1;
+    log.warn('Tạm khóa kết nối do nhập sai mã kết nối nhiều lần', { code: 'KHOA_KET_NOI_BI_KHOA', lockout: id, seconds });
+  });
+  const limited = (reason: LimitReason) => {
+    counters.limited[reason] += 1;
+    options.onLimited?.(reason);
+  };
+  const redisConnected = () => redis !== null && redis.status === 'ready';
+
+  /** Runs the checks of one level together (one Redis round trip); refuses with the longest wait. */
+  const level = async (checks: Promise<Refusal | null>[], what: string): Promise<void> => {
+    const results = await Promise.allSettled(checks);
+    let refusal: Refusal | null = null;
+    for (const r of results) {
+      if (r.status === 'rejected') {
+        // Neither Redis nor the memory fallback answered: let the request through rather than
+        // turn a limiter fault into an outage, but say so.
+        log.error('Lỗi bộ giới hạn tần suất; cho qua yêu cầu', { err: r.reason as Error, what });
+        continue;
+      }
+      if (r.value && (!refusal || r.value.msBeforeNext > refusal.msBeforeNext)) refusal = r.value;
+    }
+    if (!refusal) return;
+    const reason = REASON[refusal.dimension];
+    limited(reason);
+    const retryAfterSeconds = Math.max(1, Math.ceil(refusal.msBeforeNext / 1000));
+    throw new GatewayError('VUOT_HAN_MUC', { retryAfterSeconds }, `${refusal.dimension} over ${refusal.rate}/s for ${what}`);
+  };
+
+  const limiter: RateLimiter = {
+    async consume({ keyId, unitCode, records, overrides }) {
+      const rl = config.rateLimit;
+      if (redis && !redisConnected()) counters.memoryDecisions += 1;
+      const n = Math.max(0, Math.floor(records));
+      const requestRate = positive(overrides?.requestsPerSecond) ?? rl.requestsPerSecond;
+      const recordRate = positive(overrides?.recordsPerSecond) ?? rl.recordsPerSecond;
+      // The key's own limits first; only calls within them count against the unit, so one key
+      // hammering never uses up the allowance of the other software of its unit.
+      const keyChecks = [limits.take('key-requests', keyId, requestRate, 1)];
+      if (n > 0) keyChecks.push(limits.take('key-records', keyId, recordRate, n));
+      await level(keyChecks, `key ${keyId}`);
+      const unitChecks = [limits.take('unit-requests', unitCode, rl.unitRequestsPerSecond, 1)];
+      if (n > 0) unitChecks.push(limits.take('unit-records', unitCode, rl.unitRecordsPerSecond, n));
+      await level(unitChecks, `unit ${unitCode}`);
+    },
+
+    acquireSlot(keyId, max) {
+      try {
+        return slots.acquire(keyId, positive(max ?? undefined) ?? config.rateLimit.concurrentPerKey);
+      } catch (err) {
+        limited('concurrency');
+        throw err;
+      }
+    },
+
+    async noteInvalidKey(client) {
+      counters.invalidKeys += 1;
+      return lockouts.noteInvalidKey(client);
+    },
+
+    async assertNotLockedOut(client) {
+      const retryAfterSeconds = await lockouts.retryAfter(client);
+      if (retryAfterSeconds > 0) {
+        limited('lockout');
+        throw new GatewayError('KHOA_KET_NOI_BI_KHOA', { retryAfterSeconds }, `lockout ${lockoutId(client)}`);
+      }
+    },
+
+    listLockouts: () => lockouts.list(),
+
+    async liftLockout(id, actor) {
+      const lifted = await lockouts.lift(id);
+      ctx.audit.record({
+        kind: 'admin',
+        operation: 'keys.unlock',
+        actor,
+        target: id,
+        outcome: lifted ? 'ok' : 'not-found',
+        ...(lifted ? { details: { level: lifted.level, lockedUntil: lifted.lockedUntil, source: lifted.source } } : {}),
+      });
+      if (lifted) log.info('Đã gỡ tạm khóa kết nối', { lockout: id, actor });
+      return lifted;
+    },
+
+    stats: () => ({
+      limited: { ...counters.limited },
+      invalidKeys: counters.invalidKeys,
+      lockoutsStarted: counters.lockoutsStarted,
+      memoryDecisions: counters.memoryDecisions,
+      inFlight: slots.total(),
+      redisConnected: redisConnected(),
+    }),
+
+    ready: async (timeoutMs = 2000) => (redis ? waitForRedis(redis, timeoutMs) : false),
+
+    async close() {
+      if (registry.get(ctx) === limiter) registry.delete(ctx);
+      if (redis && ownsRedis) {
+        await redis.quit().catch(() => redis.disconnect());
+      }
+    },
+  };
+  if (!registry.has(ctx)) registry.set(ctx, limiter);
+  return limiter;
+}
+
+function positive(value: number | undefined | null): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : undefined;
+}

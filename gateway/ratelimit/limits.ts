@@ -1,0 +1,100 @@
+/**
+ * Requests and records per second, per connection key and per unit, with a burst allowance.
+ *
+ * Each limit is a rate-limiter-flexible BurstyRateLimiter: a one-second window of `rate` points,
+ * and behind it a burst pool of `rate × (burstSeconds − 1)` points that refills every
+ * `burstWindowSeconds`. A client that was quiet may therefore send `burstSeconds` seconds' worth
+ * at once; a client that keeps sending gets `rate` per second, plus at most one burst pool per
+ * burst window (with the defaults 2 s / 10 s: a sustained ceiling of 1.1 × rate).
+ *
+ * The counters live in Redis, so every gateway node draws from the same allowance. While Redis
+ * is unreachable, each limiter's insurance limiter (RateLimiterMemory) answers from this node's
+ * memory, sized limit / expectedNodes so that the nodes together stay near the configured limit.
+ */
+import type { Redis } from 'ioredis';
+import { BurstyRateLimiter, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import type { Config } from '../../config/config.js';
+
+export type Dimension = 'key-requests' | 'key-records' | 'unit-requests' | 'unit-records';
+
+/** Over-limit answer of one dimension. */
+export interface Refusal {
+  dimension: Dimension;
+  /** Milliseconds until the caller may try again. */
+  msBeforeNext: number;
+  rate: number;
+}
+
+interface Limiter {
+  consume(key: string, points: number): Promise<RateLimiterRes>;
+  /** Largest number of points one call can ever take (bigger calls are clamped to it). */
+  capacity: number;
+}
+
+/** Window and points for a rate: one second, or longer for rates below 1/s so a window holds ≥1 point. */
+export function windowFor(rate: number): { seconds: number; points: number } {
+  if (rate >= 1) return { seconds: 1, points: Math.max(1, Math.floor(rate)) };
+  const seconds = Math.ceil(1 / rate);
+  return { seconds, points: Math.max(1, Math.floor(rate * seconds)) };
+}
+
+export class RateLimits {
+  private readonly cache = new Map<string, Limiter>();
+
+  constructor(
+    private readonly config: Config,
+    private readonly redis: Redis | null,
+  ) {}
+
+  /** Takes `points` from the limit of `dimension` for `id` at `rate`; resolves a Refusal when over. */
+  async take(dimension: Dimension, id: string, rate: number, points: number): Promise<Refusal | null> {
+    const limiter = this.limiter(dimension, rate);
+    try {
+      await limiter.consume(id, Math.min(points, limiter.capacity));
+      return null;
+    } catch (err) {
+      if (err instanceof RateLimiterRes) return { dimension, msBeforeNext: err.msBeforeNext, rate };
+      throw err;
+    }
+  }
+
+  private limiter(dimension: Dimension, rate: number): Limiter {
+    const cacheKey = `${dimension}:${rate}`;
+    let limiter = this.cache.get(cacheKey);
+    if (!limiter) {
+      limiter = this.build(dimension, rate);
+      // Overrides per key create one limiter per distinct rate; bound the cache defensively.
+      if (this.cache.size > 10_000) this.cache.clear();
+      this.cache.set(cacheKey, limiter);
+    }
+    return limiter;
+  }
+
+  private build(dimension: Dimension, rate: number): Limiter {
+    const rl = this.config.rateLimit;
+    const main = windowFor(rate);
+    const burstPoints = Math.floor(rate * Math.max(0, rl.burstSeconds - 1));
+    // The window length is part of the key prefix, so counters of different window lengths
+    // (a per-key override below 1/s) never mix; thresholds may differ for the same counter.
+    const base = `${this.config.redisPrefix}:rl:${dimension}`;
+    const primary = this.one(`${base}:w${main.seconds}`, main.points, main.seconds);
+    if (burstPoints < 1) return { consume: (k, p) => primary.consume(k, p), capacity: main.points };
+    const burst = this.one(`${base}:b${rl.burstWindowSeconds}`, burstPoints, rl.burstWindowSeconds);
+    const bursty = new BurstyRateLimiter(primary, burst);
+    return { consume: (k, p) => bursty.consume(k, p), capacity: Math.max(main.points, burstPoints) };
+  }
+
+  private one(keyPrefix: string, points: number, duration: number): RateLimiterMemory | RateLimiterRedis {
+    if (!this.redis) return new RateLimiterMemory({ keyPrefix, points, duration });
+    const perNode = Math.max(1, Math.floor(points / this.config.rateLimit.expectedNodes));
+    return new RateLimiterRedis({
+      storeClient: this.redis,
+      keyPrefix,
+      points,
+      duration,
+      // Do not even try while disconnected: answer from memory immediately.
+      rejectIfRedisNotReady: true,
+      insuranceLimiter: new RateLimiterMemory({ keyPrefix, points: perNode, duration }),
+    });
+  }
+}
