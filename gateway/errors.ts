@@ -36,6 +36,7 @@ export const ERRORS = {
   MA_THEO_DOI_KHONG_TON_TAI: { message: 'Không tìm thấy mã theo dõi {trackingId}', httpStatus: 404, side: 'client' },
   CSDL_TRUNG_UONG_KHONG_SAN_SANG: { message: 'Cơ sở dữ liệu quốc gia tạm thời không kết nối được; vui lòng thử lại sau', httpStatus: 503, side: 'server' },
   LOI_HE_THONG: { message: 'Lỗi hệ thống tại cổng kết nối; mã yêu cầu {requestId}', httpStatus: 500, side: 'server' },
+  CHUA_CO_CHUNG_THU_KY: { message: 'Đơn vị {unit} chưa có chứng thư ký số hợp lệ tại cổng kết nối; quản trị viên cần chạy "ndxp certs issue-signing --unit {unit}"', httpStatus: 503, side: 'server' },
   DANG_DUNG_DICH_VU: { message: 'Cổng kết nối đang dừng để bảo trì; vui lòng thử lại sau', httpStatus: 503, side: 'server' },
 } as const satisfies Record<string, ErrorSpec>;
 
