@@ -1,4 +1,187 @@
-// Placeholder: `ndxp start` is wired when the data plane lands.
+/**
+ * `ndxp start`: runs the gateway. On first start with embedded defaults it creates the dev CA
+ * and certificates and a first network-admin credential, then prints where everything is.
+ *
+ * Process layout: with one worker everything runs in this process. With more (default: one per
+ * core), the primary runs the admin plane and supervises; each worker runs the data plane on
+ * the shared port plus delivery. A worker that dies is replaced. SIGTERM/SIGINT: stop
+ * accepting, let in-flight requests and deliveries finish, hand back queued work, exit.
+ *
+ * `ndxp health`: the container health check (asks the admin plane's /healthz).
+ */
+import cluster from 'node:cluster';
+import os from 'node:os';
+import https from 'node:https';
+import path from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
+import { publicUrl, splitHostPort, type Config } from '../../config/config.js';
+import { closeContext, openContext, type AppContext } from '../context.js';
+import { checkRedis, RedisUnavailableError } from '../redis-check.js';
+import { startGatewayNode, type GatewayNode, type NodeRoles } from '../runtime.js';
+import { ensurePki } from '../../certs/pki.js';
+import { issueCertificate } from '../../certs/issue.js';
+import { CliFailure, cliConfig, print, type CommonOptions } from './output.js';
 
-export function registerStart(_program: Command): void {}
+const FIRST_ADMIN_MARKER = 'first-admin-issued';
+
+interface StartOptions extends CommonOptions {
+  workers?: string;
+}
+
+/** Issues the first network-admin certificate once per deployment and says where it is. */
+async function firstAdminCredential(ctx: AppContext): Promise<{ p12File?: string; password?: string; certFile?: string; keyFile?: string; caFile?: string } | undefined> {
+  const existing = await ctx.store.db.selectFrom('settings').select('value').where('name', '=', FIRST_ADMIN_MARKER).executeTakeFirst();
+  if (existing) return undefined;
+  const outDir = path.join(ctx.config.dataDir, 'admin');
+  mkdirSync(outDir, { recursive: true, mode: 0o700 });
+  const password = randomBytes(12).toString('base64url');
+  const issued = await issueCertificate(ctx, { kind: 'admin', cn: 'first-admin', role: 'network-admin', outDir, p12Password: password }, 'system:first-start');
+  await ctx.store.db
+    .insertInto('settings')
+    .values({ name: FIRST_ADMIN_MARKER, value: issued.serial, updated_at: Date.now() })
+    .onConflict((oc) => oc.column('name').doNothing())
+    .execute();
+  return { p12File: issued.p12File, password, certFile: issued.certFile, keyFile: issued.keyFile, caFile: issued.caFile };
+}
+
+function banner(config: Config, node: GatewayNode, admin: Awaited<ReturnType<typeof firstAdminCredential>>): string[] {
+  const dataPort = node.dataPlane?.port ?? splitHostPort(config.listen).port;
+  const adminHostPort = splitHostPort(config.adminListen);
+  const adminPort = node.adminPlane?.port ?? adminHostPort.port;
+  const base = publicUrl(config, dataPort);
+  const lines = [
+    'ndxp-gateway đang chạy',
+    `  Cổng dữ liệu (mTLS):     ${base}`,
+    `    Nhà cung cấp A (WSDL):  ${base}/QLCBService.asmx?WSDL`,
+    `    Nhà cung cấp B (WSDL):  ${base}/hrm/sync/v2?wsdl`,
+    `    Nhà cung cấp C:         ${base}/vendor-c/hoso`,
+    `    JSON / token:           ${base}/api/v1/whoami, ${base}/token`,
+    `  Cổng quản trị:           https://${adminHostPort.host}:${adminPort} (OpenAPI: /openapi.json, /healthz, /readyz, /metrics)`,
+    `  CSDL quốc gia:           ${config.centralUrl}`,
+    `  Dữ liệu:                 ${config.dataDir} (CA: ${path.join(config.dataDir, 'pki')})`,
+  ];
+  if (admin) {
+    lines.push(
+      '',
+      'Chứng thư quản trị đầu tiên (network-admin) — chỉ in một lần, hãy cất giữ an toàn:',
+      `  PKCS#12: ${admin.p12File}  mật khẩu: ${admin.password}`,
+      `  PEM:     ${admin.certFile} + ${admin.keyFile} (CA: ${admin.caFile})`,
+      `  Thử:     curl --cacert ${admin.caFile} --cert ${admin.certFile} --key ${admin.keyFile} https://127.0.0.1:${adminPort}/api/v1/admin/whoami`,
+    );
+  }
+  lines.push(
+    '',
+    'Kết nối một phần mềm: ndxp certs issue --cn PHAN_MEM --unit MA_DON_VI --out DIR; ndxp keys create --software PHAN_MEM --unit MA_DON_VI --vendor vendor-a-asmx; ndxp certs issue-signing --unit MA_DON_VI',
+  );
+  return lines;
+}
+
+function onSignals(stop: () => Promise<void>): void {
+  let stopping = false;
+  const handler = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`${signal}: đang dừng có kiểm soát…\n`);
+    const force = setTimeout(() => process.exit(1), 30_000);
+    force.unref();
+    stop()
+      .then(() => process.exit(0))
+      .catch(() => process.exit(1));
+  };
+  process.on('SIGTERM', () => handler('SIGTERM'));
+  process.on('SIGINT', () => handler('SIGINT'));
+}
+
+async function runWorker(config: Config): Promise<void> {
+  const ctx = await openContext(config);
+  const node = await startGatewayNode(ctx, { dataPlane: true, adminPlane: false, delivery: true }, { clustered: true });
+  onSignals(async () => {
+    await node.close();
+    await closeContext(ctx);
+  });
+  process.send?.({ ndxp: 'ready', port: node.dataPlane?.port });
+}
+
+async function runPrimary(config: Config, options: StartOptions): Promise<void> {
+  const workers = Number(options.workers ?? config.workers) || os.availableParallelism();
+  try {
+    await checkRedis(config.redisUrl);
+  } catch (err) {
+    if (err instanceof RedisUnavailableError) throw new CliFailure(err.message, err.code);
+    throw err;
+  }
+  const ctx = await openContext(config);
+  await ensurePki(ctx);
+  const admin = await firstAdminCredential(ctx);
+  const roles: NodeRoles = workers <= 1 ? { dataPlane: true, adminPlane: true, delivery: true } : { dataPlane: false, adminPlane: true, delivery: false };
+  const node = await startGatewayNode(ctx, roles, { clustered: workers > 1 });
+  let dataPort = node.dataPlane?.port;
+  let stopping = false;
+
+  if (workers > 1) {
+    const ready = new Promise<number>((resolve, reject) => {
+      let count = 0;
+      cluster.on('message', (_w, msg: { ndxp?: string; port?: number }) => {
+        if (msg?.ndxp === 'ready' && ++count === workers) resolve(msg.port ?? 0);
+      });
+      cluster.on('exit', (worker, code, signal) => {
+        if (stopping) return;
+        if (count < workers) reject(new CliFailure(`Tiến trình xử lý ${worker.process.pid} dừng khi khởi động (code ${code ?? signal})`, 'KHOI_DONG_THAT_BAI'));
+        else {
+          ctx.log.error('data-plane worker died; starting a new one', { pid: worker.process.pid, code, signal });
+          cluster.fork();
+        }
+      });
+    });
+    for (let i = 0; i < workers; i++) cluster.fork();
+    dataPort = await ready;
+  }
+  const printed = banner(config, { ...node, dataPlane: node.dataPlane ?? ({ port: dataPort } as GatewayNode['dataPlane']) }, admin);
+  print(options, { dataPlane: publicUrl(config, dataPort), adminPlane: `https://${splitHostPort(config.adminListen).host}:${node.adminPlane?.port}`, workers, firstAdmin: admin ?? null }, printed);
+
+  onSignals(async () => {
+    stopping = true;
+    for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGTERM');
+    await Promise.all(
+      Object.values(cluster.workers ?? {}).map((w) => new Promise<void>((resolve) => (w && !w.isDead() ? w.once('exit', () => resolve()) : resolve()))),
+    );
+    await node.close();
+    await closeContext(ctx);
+  });
+}
+
+export function registerStart(program: Command): void {
+  program
+    .command('start')
+    .description('Chạy cổng kết nối (tạo CA và chứng thư thử nghiệm ở lần chạy đầu)')
+    .option('--workers <n>', 'số tiến trình xử lý cổng dữ liệu (mặc định: số lõi CPU)')
+    .option('--json', 'in một tài liệu JSON ra stdout')
+    .action(async (options: StartOptions) => {
+      const config = cliConfig(options);
+      if (cluster.isWorker) return runWorker(config);
+      return runPrimary(config, options);
+    });
+
+  program
+    .command('health')
+    .description('Kiểm tra /healthz của cổng quản trị (dùng cho HEALTHCHECK của container)')
+    .option('--json', 'in một tài liệu JSON ra stdout')
+    .action(async (options: CommonOptions) => {
+      const config = cliConfig(options);
+      const { host, port } = splitHostPort(config.adminListen);
+      const target = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+      const body = await new Promise<string>((resolve, reject) => {
+        // Liveness only: the admin plane's certificate is our own CA's; no client certificate needed.
+        const req = https.get({ host: target, port, path: '/healthz', rejectUnauthorized: false, timeout: 4000 }, (res) => {
+          let data = '';
+          res.on('data', (c) => (data += c));
+          res.on('end', () => (res.statusCode === 200 ? resolve(data) : reject(new CliFailure(`/healthz trả về ${res.statusCode}`, 'KHONG_KHOE'))));
+        });
+        req.on('timeout', () => req.destroy(new Error('timeout')));
+        req.on('error', (err) => reject(new CliFailure(`Không gọi được ${target}:${port}/healthz: ${err.message}`, 'KHONG_KHOE')));
+      });
+      print(options, JSON.parse(body), 'ok');
+    });
+}

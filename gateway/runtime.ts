@@ -1,0 +1,194 @@
+/**
+ * Assembles one gateway process from its parts and starts what it should run: the data plane
+ * (mTLS listener + request pipeline), the admin plane, and delivery (queue workers + relay).
+ * `ndxp start` runs everything in one process, or the admin plane in the cluster primary and
+ * the data plane + delivery in one worker per core. Tests start nodes in-process with this too.
+ *
+ * Reading order for a newcomer, following one request:
+ *   dataplane/server.ts → pipeline/exchange.ts → adapters/<vendor>/ (readRequest)
+ *   → keys/validator.ts → ratelimit/ → pipeline/execute.ts → adapters/national/prepare.ts
+ *   → delivery/delivery.ts → central database; answer via adapters/<vendor>/ (renderResult).
+ */
+import { hkdfSync } from 'node:crypto';
+import { AggregatorRegistry } from 'prom-client';
+import cluster from 'node:cluster';
+import { fronts as registryFronts, createRegistry } from '../adapters/registry.js';
+import { jsonFront } from '../adapters/json/index.js';
+import { certsAdminModule } from '../certs/admin.js';
+import { ensurePki } from '../certs/pki.js';
+import { serverTlsMaterial, centralClientIdentity } from '../certs/material.js';
+import { createCertWatcher } from '../certs/watch.js';
+import { masterKey } from '../certs/secrets.js';
+import { keysAdminModule } from './keys/admin.js';
+import { createKeyValidator } from './keys/validator.js';
+import { unitsAdminModule } from '../adapters/national/admin.js';
+import { createUnitDirectory } from '../adapters/national/remap.js';
+import { queueAdminModule } from './delivery/admin.js';
+import { createDelivery, type DeliveryService } from './delivery/delivery.js';
+import { auditAdminModule } from './audit/admin.js';
+import { rateLimitAdminModule } from './ratelimit/admin.js';
+import { createRateLimiter, type RateLimiter } from './ratelimit/index.js';
+import type { AppContext } from './context.js';
+import { pingStore } from './store/db.js';
+import { checkRedis } from './redis-check.js';
+import { publicUrl } from '../config/config.js';
+import { startDataPlane, type DataPlane } from './dataplane/server.js';
+import { startAdminPlane, type AdminPlane } from './admin/server.js';
+import { createJsonRoutes } from './dataplane/json-routes.js';
+import { createPassThrough } from './dataplane/passthrough.js';
+import { createTokenService } from './dataplane/token.js';
+import { requestLimits } from './pipeline/exchange.js';
+import { createKeyCheck } from './pipeline/key-check.js';
+import { createPreparer } from './pipeline/preparer.js';
+import type { AbuseGuard } from './pipeline/ports.js';
+import { rateLimited, registry } from './metrics.js';
+
+export interface NodeRoles {
+  dataPlane: boolean;
+  adminPlane: boolean;
+  /** Queue workers and relay. */
+  delivery: boolean;
+}
+
+export interface GatewayNode {
+  dataPlane?: DataPlane;
+  adminPlane?: AdminPlane;
+  delivery?: DeliveryService;
+  /** Stop accepting, finish in-flight work, close everything (graceful shutdown). */
+  close(): Promise<void>;
+}
+
+/** The data plane's view of the rate limiter (key limits use the keys area's field names). */
+function abuseGuard(limiter: RateLimiter): AbuseGuard {
+  return {
+    assertNotLockedOut: (client) => limiter.assertNotLockedOut(client),
+    noteInvalidKey: async (client) => {
+      await limiter.noteInvalidKey(client);
+    },
+    consume: ({ keyId, unitCode, records, overrides }) =>
+      limiter.consume({
+        keyId,
+        unitCode,
+        records,
+        overrides: overrides ? { requestsPerSecond: overrides.requestsPerSecond, recordsPerSecond: overrides.recordsPerSecond, concurrent: overrides.concurrentPerKey } : null,
+      }),
+    acquireSlot: (keyId, max) => limiter.acquireSlot(keyId, max ?? null),
+  };
+}
+
+/** A secret for one purpose, derived from the deployment's master key (same on every node). */
+export function derivedSecret(ctx: AppContext, purpose: string): Buffer {
+  return Buffer.from(hkdfSync('sha256', masterKey(ctx.config), Buffer.alloc(0), `ndxp:${purpose}`, 32));
+}
+
+const aggregator = new AggregatorRegistry();
+
+export async function metricsExposition(clustered: boolean): Promise<{ contentType: string; body: string }> {
+  if (clustered && cluster.isPrimary && Object.keys(cluster.workers ?? {}).length > 0) {
+    const merged = await aggregator.clusterMetrics();
+    return { contentType: aggregator.contentType, body: merged };
+  }
+  return { contentType: registry.contentType, body: await registry.metrics() };
+}
+
+export async function startGatewayNode(ctx: AppContext, roles: NodeRoles, options: { clustered?: boolean } = {}): Promise<GatewayNode> {
+  const { config } = ctx;
+  if (cluster.isWorker) AggregatorRegistry.setRegistries([registry]);
+  await ensurePki(ctx);
+  const certs = await createCertWatcher(ctx);
+  const closers: (() => Promise<void> | void)[] = [() => certs.stop()];
+  const node: GatewayNode = {
+    async close() {
+      for (const fn of closers.reverse()) {
+        try {
+          await fn();
+        } catch (err) {
+          ctx.log.warn('error while closing', { err: err as Error });
+        }
+      }
+    },
+  };
+
+  try {
+    let delivery: DeliveryService | undefined;
+    let limiter: RateLimiter | undefined;
+    if (roles.dataPlane || roles.delivery) {
+      delivery = await createDelivery(ctx, { worker: roles.delivery, relay: roles.delivery });
+      node.delivery = delivery;
+      closers.push(() => delivery!.close());
+    }
+
+    if (roles.dataPlane) {
+      const validator = await createKeyValidator(ctx);
+      closers.push(() => validator.stop());
+      limiter = createRateLimiter(ctx, { onLimited: (reason) => rateLimited.inc({ reason }) });
+      closers.push(() => limiter!.close());
+      const directory = await createUnitDirectory(ctx);
+      closers.push(() => directory.stop());
+      const tokens = createTokenService(derivedSecret(ctx, 'access-token'));
+      const keys = createKeyCheck(validator, tokens);
+      const preparer = createPreparer(ctx, directory, certs);
+      const guard = abuseGuard(limiter);
+      const url = publicUrl(ctx.config);
+      const fronts = createRegistry([...registryFronts, jsonFront]);
+      const passThrough = createPassThrough(config.centralUrl, await centralClientIdentity(ctx), config.centralToken, config.delivery.requestTimeoutMs);
+      const deps = {
+        ctx,
+        keys,
+        guard,
+        delivery: delivery!,
+        preparer,
+        limits: requestLimits(ctx),
+        maxRecordsPerCall: config.limits.maxRecordsPerCall,
+        publicUrl: url,
+        certs,
+        tlsMaterial: () => serverTlsMaterial(ctx, 'dataplane'),
+        frontForPath: (path: string) => fronts.frontForPath(path),
+        json: createJsonRoutes({
+          ctx,
+          keys,
+          guard,
+          delivery: delivery!,
+          tokens,
+          passThrough,
+          currentUnitCode: (code) => preparer.currentUnitCode(code),
+          keyExpiry: () => undefined,
+        }),
+      };
+      const dataPlane = await startDataPlane(ctx, deps);
+      // When the data plane listens on an ephemeral port (tests), the WSDL address follows it.
+      if (!config.publicUrl) deps.publicUrl = publicUrl(ctx.config, dataPlane.port);
+      node.dataPlane = dataPlane;
+      closers.push(() => dataPlane.close());
+    }
+
+    if (roles.adminPlane) {
+      const adminLimiter = limiter ?? createRateLimiter(ctx);
+      if (!limiter) closers.push(() => adminLimiter.close());
+      const adminPlane = await startAdminPlane(ctx, {
+        tlsMaterial: () => serverTlsMaterial(ctx, 'admin'),
+        certs,
+        onCertChange: (cb) => certs.onChange(cb),
+        modules: [keysAdminModule, certsAdminModule, unitsAdminModule, queueAdminModule, auditAdminModule, rateLimitAdminModule],
+        metrics: () => metricsExposition(Boolean(options.clustered)),
+        readiness: [
+          { name: 'store', check: async () => (await pingStore(ctx.store), { backend: ctx.store.describe }) },
+          { name: 'redis', check: async () => (await checkRedis(config.redisUrl, 1000), { url: config.redisUrl.replace(/\/\/[^@/]*@/, '//***@') }) },
+          {
+            name: 'certificates',
+            check: async () => {
+              const warnings = certs.expiringSoon(config.tls.expiryWarningDays);
+              return { loaded: true, warnings };
+            },
+          },
+        ],
+      });
+      node.adminPlane = adminPlane;
+      closers.push(() => adminPlane.close());
+    }
+  } catch (err) {
+    await node.close();
+    throw err;
+  }
+  return node;
+}
