@@ -1,0 +1,180 @@
+/**
+ * End-to-end harness: a real central simulator and a real gateway node (data plane, admin plane,
+ * delivery) in this process, sharing a fresh data directory and CA, plus mTLS clients holding
+ * certificates and connection keys issued the way an operator would.
+ */
+import https from 'node:https';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { ConfigInput } from '../../config/config.js';
+import type { AppContext } from '../../gateway/context.js';
+import { startGatewayNode, type GatewayNode, type NodeRoles } from '../../gateway/runtime.js';
+import { ensurePki } from '../../certs/pki.js';
+import { issueCertificate } from '../../certs/issue.js';
+import { createKey, type CreateKeyInput } from '../../gateway/keys/service.js';
+import { startCentralSim, type CentralSim } from '../../central-sim/server.js';
+import { loadRemapRules, loadUnitTree } from '../../adapters/national/remap.js';
+import type { IssuedCertificate } from '../../certs/types.js';
+import { testConfig, testContext, onCleanup, type StoreKind, CONTRACTS } from './env.js';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
+export interface HttpResult {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+  text: string;
+  json<T = any>(): T;
+}
+
+export interface RequestOptions {
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string | Buffer;
+  /** New TLS connection for this request (no keep-alive agent). */
+  fresh?: boolean;
+}
+
+export interface TlsClient {
+  cert: IssuedCertificate;
+  request(url: string, options?: RequestOptions): Promise<HttpResult>;
+  /** Closes pooled keep-alive connections. */
+  close(): void;
+}
+
+export interface LegacyClient extends TlsClient {
+  keyId: string;
+  connectionKey: string;
+  softwareId: string;
+  unitCode: string;
+}
+
+export function tlsClient(cert: IssuedCertificate, ca: string): TlsClient {
+  const agent = new https.Agent({ keepAlive: true, cert: cert.certPem, key: cert.keyPem, ca, maxSockets: 8 });
+  return {
+    cert,
+    request(url, options = {}) {
+      return new Promise<HttpResult>((resolve, reject) => {
+        const req = https.request(
+          url,
+          {
+            method: options.method ?? (options.body ? 'POST' : 'GET'),
+            headers: options.headers,
+            ...(options.fresh ? { agent: false, cert: cert.certPem, key: cert.keyPem, ca } : { agent }),
+          },
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () => {
+              const body = Buffer.concat(chunks);
+              resolve({ status: res.statusCode ?? 0, headers: res.headers, body, text: body.toString('utf8'), json: () => JSON.parse(body.toString('utf8')) });
+            });
+            res.on('error', reject);
+          },
+        );
+        req.on('error', reject);
+        req.end(options.body);
+      });
+    },
+    close: () => agent.destroy(),
+  };
+}
+
+export interface Harness {
+  ctx: AppContext;
+  node: GatewayNode;
+  sim: CentralSim;
+  /** Data-plane base URL, e.g. https://127.0.0.1:PORT */
+  url: string;
+  adminUrl: string;
+  /** Our CA chain (PEM) for clients to trust the gateway. */
+  ca: string;
+  legacyClient(spec: Partial<CreateKeyInput> & { vendor: string; softwareId?: string; unitCode?: string }): Promise<LegacyClient>;
+  adminClient(role: 'network-admin' | 'auditor'): Promise<TlsClient>;
+  signingCertFor(unit: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  store?: StoreKind;
+  config?: ConfigInput;
+  roles?: NodeRoles;
+  /** Load the contract's sample re-mapping table and a unit tree that knows its codes (default true). */
+  sampleUnits?: boolean;
+}
+
+/** Units of the current tree that the contract samples end up in after re-mapping. */
+export const SAMPLE_TREE = [
+  { maDinhDanh: '000.00.00.H06', ten: 'UBND tỉnh (mới)', cap: 1, hieuLucTu: '2025-07-01', maCu: ['000.00.00.H03', '000.12.00.H03'] },
+  { maDinhDanh: '000.05.31.H06', ten: 'Sở Nội vụ', maDonViCha: '000.00.00.H06', cap: 2, hieuLucTu: '2025-07-01', maCu: ['000.05.31.H03'] },
+];
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const config = testConfig(options.store ?? 'sqlite', options.config ?? {});
+  const ctx = await testContext(options.store ?? 'sqlite', config);
+  await ensurePki(ctx);
+  const sim = await startCentralSim({ config, listen: '127.0.0.1:0' });
+  onCleanup(() => sim.close());
+  ctx.config.centralUrl = sim.url;
+  if (options.sampleUnits !== false) {
+    const rules = JSON.parse(readFileSync(path.join(CONTRACTS, 'national/unit-remap.sample.json'), 'utf8'));
+    await loadRemapRules(ctx, rules, 'test');
+    await loadUnitTree(ctx, SAMPLE_TREE, 'test');
+  }
+  const node = await startGatewayNode(ctx, options.roles ?? { dataPlane: true, adminPlane: true, delivery: true });
+  onCleanup(() => node.close());
+  const chain = (await issueCertificate(ctx, { kind: 'client', cn: 'probe', unit: '000.00.00.H06' }, 'test')).chainPem;
+  const clients: TlsClient[] = [];
+  onCleanup(() => clients.forEach((c) => c.close()));
+  const harness: Harness = {
+    ctx,
+    node,
+    sim,
+    url: `https://127.0.0.1:${node.dataPlane?.port}`,
+    adminUrl: `https://127.0.0.1:${node.adminPlane?.port}`,
+    ca: chain,
+    async legacyClient(spec) {
+      const softwareId = spec.softwareId ?? `PM-${spec.vendor}`;
+      const unitCode = spec.unitCode ?? '000.00.00.H03';
+      const cert = await issueCertificate(ctx, { kind: 'client', cn: softwareId, unit: unitCode }, 'test');
+      const key = await createKey(ctx, { ...spec, softwareId, unitCode, vendor: spec.vendor } as CreateKeyInput, 'test');
+      const client = tlsClient(cert, chain);
+      clients.push(client);
+      return { ...client, keyId: key.keyId, connectionKey: key.connectionKey, softwareId, unitCode };
+    },
+    async adminClient(role) {
+      const cert = await issueCertificate(ctx, { kind: 'admin', cn: `test-${role}`, role }, 'test');
+      const client = tlsClient(cert, chain);
+      clients.push(client);
+      return client;
+    },
+    async signingCertFor(unit) {
+      await issueCertificate(ctx, { kind: 'signing', cn: `Ký số ${unit}`, unit }, 'test');
+    },
+    async close() {
+      clients.forEach((c) => c.close());
+      await node.close();
+      await sim.close();
+    },
+  };
+  return harness;
+}
+
+/** Polls until `fn` returns a truthy value or the deadline passes (no fixed sleeps in tests). */
+export async function eventually<T>(fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 10_000, intervalMs = 50): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await fn();
+      if (value) return value as T;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${(last as Error).message}` : ''}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+export function sample(relative: string): string {
+  return readFileSync(path.join(CONTRACTS, relative), 'utf8');
+}
