@@ -1,0 +1,30 @@
+/**
+ * Vendor A: .NET ASMX personnel software, SOAP 1.1 (contract/QLCBService.wsdl, contract/README.md).
+ * `POST /QLCBService.asmx` with a quoted SOAPAction; `GET /QLCBService.asmx?WSDL`.
+ * Every gateway error is a SOAP 1.1 fault (HTTP 500), as its clients expect.
+ */
+import type { VendorFront } from '../types.js';
+import { soap11Fault } from '../xml/soap.js';
+import { readContractFile, wsdlDescriber } from '../xml/wsdl.js';
+import { renderVendorAResult } from './answer.js';
+import { readVendorARequest } from './parse.js';
+
+export const VENDOR_A_PATH = '/QLCBService.asmx';
+
+let wsdl: string | undefined;
+/** The contract WSDL as shipped (address not yet rewritten). */
+export function vendorAWsdl(): string {
+  wsdl ??= readContractFile(import.meta.url, 'QLCBService.wsdl');
+  return wsdl;
+}
+
+export const vendorA: VendorFront = {
+  id: 'vendor-a-asmx',
+  paths: [VENDOR_A_PATH],
+  describe: wsdlDescriber(vendorAWsdl, VENDOR_A_PATH),
+  readRequest: readVendorARequest,
+  renderResult: renderVendorAResult,
+  renderError: (err) => soap11Fault(err),
+};
+
+export default vendorA;

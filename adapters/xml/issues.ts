@@ -1,0 +1,25 @@
+/**
+ * Collects the mapping problems of one legacy record: each names the national pointer (so the
+ * shared validation can tell it already has a finding there) and the vendor's own field (what a
+ * clerk sees), with a machine code and a Vietnamese message.
+ */
+import type { FieldIssue } from '../types.js';
+
+export class IssueCollector {
+  readonly errors: FieldIssue[] = [];
+  readonly warnings: FieldIssue[] = [];
+
+  error(pointer: string | undefined, field: string, code: string, message: string): void {
+    this.errors.push(pointer === undefined ? { field, code, message } : { pointer, field, code, message });
+  }
+
+  warning(pointer: string | undefined, field: string, code: string, message: string): void {
+    this.warnings.push(pointer === undefined ? { field, code, message } : { pointer, field, code, message });
+  }
+}
+
+/** Quotes a legacy value inside a message, shortened so a hostile value cannot flood the answer. */
+export function quote(value: string): string {
+  const v = value.length > 60 ? `${value.slice(0, 57)}…` : value;
+  return `«${v}»`;
+}
