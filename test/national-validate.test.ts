@@ -68,7 +68,7 @@ describe('validateProfile', () => {
     expect(codes(validateProfile(r, { today: TODAY }))).toEqual(['KHONG_HOP_LE']); // multipleOf 0.01
   });
 
-  it('accepts every step of every rank's salary table', () => {
+  it('accepts every step of every rank salary table', () => {
     const r = expectedRecord();
     for (const [ma, { bang }] of Object.entries(ngach.codes as Record<string, { bang: string }>)) {
       salaryCoefficients(bang).forEach((heSo, i) => {
