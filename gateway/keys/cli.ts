@@ -1,4 +1,236 @@
-// Placeholder: the owning area registers its verbs here.
+/**
+ * `ndxp keys …`: connection key administration from the command line, straight on the store.
+ * Same service (and audit trail) as the admin API. `create` and `rotate` print the secret once;
+ * nothing else ever shows it.
+ */
 import type { Command } from 'commander';
+import type { AppContext } from '../context.js';
+import { CliFailure, UsageError, cliActor, print, table, withContext, type CommonOptions } from '../cli/output.js';
+import {
+  activateKey,
+  cancelKey,
+  createKey,
+  importKeys,
+  KeyServiceError,
+  listKeys,
+  rotateKey,
+  showKey,
+  suspendKey,
+  type ImportReport,
+} from './service.js';
+import { ENCODINGS, VENDORS, type KeyView, type KeyWithSecret } from './types.js';
 
-export function register(_program: Command): void {}
+type Opts = CommonOptions & Record<string, unknown>;
+
+/** Runs one verb with the store open; service refusals become exit 2 (bad input) or 1 (failure). */
+async function run(cmd: Command, fn: (ctx: AppContext, opts: Opts) => Promise<void>): Promise<void> {
+  const opts = cmd.optsWithGlobals() as Opts;
+  try {
+    await withContext(opts, (ctx) => fn(ctx, opts));
+  } catch (err) {
+    if (err instanceof KeyServiceError) {
+      if (err.code === 'THAM_SO_KHONG_HOP_LE') throw new UsageError(err.message);
+      throw new CliFailure(err.message, err.code, err.details);
+    }
+    throw err;
+  }
+}
+
+const dash = (v: unknown) => (v === null || v === undefined || v === '' ? '—' : String(v));
+
+function describeKey(k: KeyView): string[] {
+  return [
+    `Mã kết nối:        ${k.keyId}`,
+    `Trạng thái:        ${k.status}${k.expired ? ' (đã hết hạn)' : ''}${k.statusReason ? ` — ${k.statusReason}` : ''}`,
+    `Phần mềm:          ${k.softwareId}`,
+    `Đơn vị:            ${k.unitCode}`,
+    `Giao diện:         ${k.vendor}`,
+    `Bảng mã:           ${k.encoding}`,
+    `Thao tác:          ${k.operations.join(', ')}`,
+    `Chứng thư (số hiệu): ${dash(k.certSerial)}`,
+    `Chứng thư (chủ thể): ${dash(k.certSubject)}`,
+    `Hết hạn:           ${dash(k.expiresAt)}`,
+    `Người phụ trách:   ${dash(k.contact.name)} · ${dash(k.contact.agency)} · ${dash(k.contact.phone)} · ${dash(k.contact.email)}`,
+    `Lưu nội dung:      ${dash(k.bodyRetention)}`,
+    `Hạn mức riêng:     ${k.limits ? JSON.stringify(k.limits) : '—'}`,
+    `Nguồn:             ${k.source}`,
+    `Khóa cũ còn hiệu lực đến: ${dash(k.previousSecretValidUntil)}`,
+    `Tạo lúc:           ${k.createdAt}`,
+    `Cập nhật:          ${k.updatedAt}`,
+    `Dùng gần nhất:     ${dash(k.lastUsedAt)}`,
+    ...(k.cancelledAt ? [`Hủy lúc:           ${k.cancelledAt}`] : []),
+  ];
+}
+
+function secretLines(k: KeyWithSecret): string[] {
+  return [
+    '',
+    'Mã kết nối cấu hình cho phần mềm (CHỈ HIỂN THỊ MỘT LẦN, hãy lưu ngay; cổng chỉ giữ bản băm):',
+    `  ${k.connectionKey}`,
+  ];
+}
+
+function importText(r: ImportReport): string[] {
+  const lines = [
+    `${r.dryRun ? 'Chạy thử (không thay đổi gì)' : r.applied ? 'Đã nhập' : 'Không nhập gì (có lỗi, chế độ --strict)'}: ${r.rows} dòng`,
+    `  tạo mới: ${r.created}, cập nhật: ${r.updated}, hủy: ${r.cancelled}, không đổi: ${r.unchanged}, lỗi: ${r.errors.length}`,
+  ];
+  for (const c of r.changes.filter((c) => c.action !== 'unchanged')) {
+    lines.push(`  dòng ${c.row}: ${c.keyId} ${c.action}${c.fields ? ` (${c.fields.join(', ')})` : ''}`);
+  }
+  for (const e of r.errors) lines.push(`  LỖI dòng ${e.row}${e.line ? ` (dòng tệp ${e.line})` : ''}${e.keyId ? ` ${e.keyId}` : ''}${e.field ? ` [${e.field}]` : ''}: ${e.message}`);
+  return lines;
+}
+
+export function register(program: Command): void {
+  const keys = program.command('keys').description('Quản lý mã kết nối của phần mềm tại các đơn vị');
+
+  keys
+    .command('create')
+    .description('Cấp mã kết nối mới (khóa bí mật chỉ hiển thị một lần)')
+    .requiredOption('--software <id>', 'mã phần mềm được cấp')
+    .requiredOption('--unit <code>', 'mã đơn vị')
+    .requiredOption('--vendor <adapter>', `giao diện kết nối: ${VENDORS.join(' | ')}`)
+    .option('--encoding <enc>', `bảng mã văn bản cũ: ${ENCODINGS.join(' | ')}`, 'unicode')
+    .option('--operations <list>', 'thao tác được phép, cách nhau bởi dấu phẩy (mặc định: mọi thao tác của giao diện)')
+    .option('--cert-serial <serial>', 'chỉ nhận khi chứng thư số của phần mềm có số hiệu này')
+    .option('--cert-subject <dn>', 'chỉ nhận khi chủ thể chứng thư số có các thuộc tính này (CN=…,O=…)')
+    .option('--expires <date>', 'hết hạn sau ngày này (2026-12-31 hoặc 31/12/2026, giờ Việt Nam)')
+    .option('--contact-name <name>', 'người phụ trách mã kết nối tại đơn vị')
+    .option('--contact-agency <agency>', 'cơ quan của người phụ trách')
+    .option('--contact-phone <phone>', 'điện thoại liên hệ')
+    .option('--contact-email <email>', 'thư điện tử liên hệ')
+    .option('--body-retention <mode>', 'lưu nội dung trao đổi trong nhật ký: off | metadata | full')
+    .option('--limits <json>', 'hạn mức riêng, JSON: {"requestsPerSecond":5,"recordsPerSecond":200,"burstSeconds":2,"concurrentPerKey":4}')
+    .action(async (_o, cmd: Command) =>
+      run(cmd, async (ctx, o) => {
+        const created = await createKey(
+          ctx,
+          {
+            softwareId: o.software as string,
+            unitCode: o.unit as string,
+            vendor: o.vendor as string,
+            encoding: o.encoding as string,
+            operations: o.operations as string | undefined,
+            certSerial: o.certSerial as string | undefined,
+            certSubject: o.certSubject as string | undefined,
+            expires: o.expires as string | undefined,
+            contactName: o.contactName as string | undefined,
+            contactAgency: o.contactAgency as string | undefined,
+            contactPhone: o.contactPhone as string | undefined,
+            contactEmail: o.contactEmail as string | undefined,
+            bodyRetention: o.bodyRetention as string | undefined,
+            limits: o.limits as string | undefined,
+          },
+          cliActor(),
+        );
+        print(o, created, ['Đã cấp mã kết nối.', ...describeKey(created), ...secretLines(created)]);
+      }),
+    );
+
+  keys
+    .command('list')
+    .description('Liệt kê mã kết nối')
+    .option('--status <status>', 'active | suspended | cancelled')
+    .option('--unit <code>', 'chỉ của đơn vị này')
+    .option('--vendor <adapter>', 'chỉ của giao diện này')
+    .option('--software <id>', 'chỉ của phần mềm này')
+    .action(async (_o, cmd: Command) =>
+      run(cmd, async (ctx, o) => {
+        const list = await listKeys(ctx, { status: o.status as string, unit: o.unit as string, vendor: o.vendor as string, software: o.software as string });
+        const rows = list.map((k) => ({
+          keyId: k.keyId,
+          status: k.expired && k.status === 'active' ? 'active (hết hạn)' : k.status,
+          software: k.softwareId,
+          unit: k.unitCode,
+          vendor: k.vendor,
+          expires: k.expiresAt?.slice(0, 10),
+          lastUsed: k.lastUsedAt?.replace('T', ' ').slice(0, 19),
+        }));
+        print(o, list, table(rows, ['keyId', 'status', 'software', 'unit', 'vendor', 'expires', 'lastUsed']));
+      }),
+    );
+
+  keys
+    .command('show')
+    .description('Xem một mã kết nối')
+    .argument('<keyId>')
+    .action(async (keyId: string, _o, cmd: Command) =>
+      run(cmd, async (ctx, o) => {
+        const k = await showKey(ctx, keyId);
+        print(o, k, describeKey(k));
+      }),
+    );
+
+  keys
+    .command('activate')
+    .description('Kích hoạt lại mã đang tạm khóa (mã đã hủy không thể kích hoạt lại)')
+    .argument('<keyId>')
+    .action(async (keyId: string, _o, cmd: Command) =>
+      run(cmd, async (ctx, o) => {
+        const k = await activateKey(ctx, keyId, cliActor());
+        print(o, k, k.changed ? `Đã kích hoạt mã kết nối ${keyId}.` : `Mã kết nối ${keyId} đã đang hoạt động.`);
+      }),
+    );
+
+  keys
+    .command('suspend')
+    .description('Tạm khóa mã kết nối (có thể kích hoạt lại)')
+    .argument('<keyId>')
+    .option('--reason <text>', 'lý do')
+    .action(async (keyId: string, _o, cmd: Command) =>
+      run(cmd, async (ctx, o) => {
+        const k = await suspendKey(ctx, keyId, o.reason as string | undefined, cliActor());
+        print(o, k, k.changed ? `Đã tạm khóa mã kết nối ${keyId}.` : `Mã kết nối ${keyId} đã đang tạm khóa.`);
+      }),
+    );
+
+  keys
+    .command('cancel')
+    .description('Hủy mã kết nối VĨNH VIỄN (không thể kích hoạt lại)')
+    .argument('<keyId>')
+    .option('--reason <text>', 'lý do')
+    .action(async (keyId: string, _o, cmd: Command) =>
+      run(cmd, async (ctx, o) => {
+        const k = await cancelKey(ctx, keyId, o.reason as string | undefined, cliActor());
+        print(o, k, k.changed ? `Đã hủy mã kết nối ${keyId}.` : `Mã kết nối ${keyId} đã bị hủy từ trước.`);
+      }),
+    );
+
+  keys
+    .command('rotate')
+    .description('Đổi khóa bí mật; khóa cũ còn dùng được trong thời gian ân hạn')
+    .argument('<keyId>')
+    .option('--grace <duration>', 'thời gian khóa cũ còn hiệu lực: 24h, 30m, 7d, 0 (mặc định: keys.defaultRotationGraceHours)')
+    .action(async (keyId: string, _o, cmd: Command) =>
+      run(cmd, async (ctx, o) => {
+        const k = await rotateKey(ctx, keyId, o.grace as string | undefined, cliActor());
+        print(o, k, [
+          `Đã đổi khóa bí mật của ${keyId}.`,
+          k.previousSecretValidUntil ? `Khóa cũ còn hiệu lực đến ${k.previousSecretValidUntil}.` : 'Khóa cũ hết hiệu lực ngay.',
+          ...secretLines(k),
+        ]);
+      }),
+    );
+
+  keys
+    .command('import')
+    .description('Nhập danh sách mã kết nối đã kích hoạt / đã hủy của Bộ Nội vụ (CSV hoặc JSON)')
+    .argument('<file>')
+    .option('--format <fmt>', 'csv | json (mặc định: theo đuôi tệp hoặc nội dung)')
+    .option('--dry-run', 'chỉ báo cáo, không thay đổi gì')
+    .option('--strict', 'không nhập gì nếu có dòng lỗi')
+    .action(async (file: string, _o, cmd: Command) =>
+      run(cmd, async (ctx, o) => {
+        const format = o.format as string | undefined;
+        if (format !== undefined && format !== 'csv' && format !== 'json') throw new UsageError('--format phải là csv hoặc json');
+        const report = await importKeys(ctx, { file, format, dryRun: !!o.dryRun, strict: !!o.strict }, cliActor());
+        if (report.errors.length) {
+          // Exit 1 so scripts notice; the report is the one JSON document (as the error's details).
+          if (!o.json) print(o, report, importText(report));
+          throw new CliFailure(`Có ${report.errors.length} dòng lỗi trong tệp nhập ${file}`, 'NHAP_CO_LOI', report);
+        }
+        print(o, report, importText(report));
+      }),
+    );
+}

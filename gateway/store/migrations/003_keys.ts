@@ -1,10 +1,98 @@
+import { sql, type RawBuilder } from 'kysely';
 import type { Migration } from '../migrate.js';
 
-// Placeholder: the owning area fills in its tables.
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface KeyTables {}
+/**
+ * Connection keys issued by (or imported from) the Ministry of Home Affairs, one per piece of
+ * legacy software at one unit. The secret itself is never stored: only a peppered hash of it
+ * (gateway/keys/token.ts). Timestamps are epoch milliseconds.
+ */
+export interface ConnectionKeyTable {
+  /** Public id, shown in listings and logs (e.g. KN + 12 base32 characters). */
+  key_id: string;
+  /** "v1$<base64url HMAC-SHA256(pepper, SHA-256(secret))>". */
+  secret_hash: string;
+  /** The hash that was current before the last rotation; valid until previous_valid_until. */
+  previous_secret_hash: string | null;
+  previous_valid_until: number | null;
+  software_id: string;
+  unit_code: string;
+  /** vendor-a-asmx | vendor-b-jaxws | vendor-c-xmlpost | json */
+  vendor: string;
+  /** unicode | tcvn3: how this installation writes Vietnamese text. */
+  encoding: string;
+  /** JSON array of allowed operations (submitProfiles, upsertUnit, status). */
+  operations: string;
+  /** Normalised serial (uppercase hex, no colons, no leading zeros) the client certificate must have. */
+  cert_serial: string | null;
+  /** Subject attributes the client certificate must carry, e.g. "CN=pm-a,O=So Noi vu". */
+  cert_subject: string | null;
+  /** active | suspended | cancelled (final). */
+  status: string;
+  /** Why the key was last suspended or cancelled, as the admin wrote it. */
+  status_reason: string | null;
+  expires_at: number | null;
+  contact_name: string | null;
+  contact_agency: string | null;
+  contact_phone: string | null;
+  contact_email: string | null;
+  /** Per-key audit body retention override: off | metadata | full; null = deployment default. */
+  body_retention: string | null;
+  /** JSON object of rate-limit overrides; null = deployment defaults. */
+  limits: string | null;
+  /** local (created here) | import (from the Ministry's list). */
+  source: string;
+  created_at: number;
+  updated_at: number;
+  last_used_at: number | null;
+  cancelled_at: number | null;
+}
+
+export interface KeyTables {
+  connection_keys: ConnectionKeyTable;
+}
 
 export const migration: Migration = {
   name: '003_keys',
-  async up() {},
+  async up(db) {
+    await db.schema
+      .createTable('connection_keys')
+      .addColumn('key_id', 'text', (c) => c.primaryKey())
+      .addColumn('secret_hash', 'text', (c) => c.notNull())
+      .addColumn('previous_secret_hash', 'text')
+      .addColumn('previous_valid_until', 'bigint')
+      .addColumn('software_id', 'text', (c) => c.notNull())
+      .addColumn('unit_code', 'text', (c) => c.notNull())
+      // No CHECK on vendor/encoding: adding a vendor front must not need a migration; the
+      // service validates them against the known fronts.
+      .addColumn('vendor', 'text', (c) => c.notNull())
+      .addColumn('encoding', 'text', (c) => c.notNull().defaultTo('unicode'))
+      .addColumn('operations', 'text', (c) => c.notNull())
+      .addColumn('cert_serial', 'text')
+      .addColumn('cert_subject', 'text')
+      .addColumn('status', 'text', (c) => c.notNull().defaultTo('active').check(sqlIn('status', ['active', 'suspended', 'cancelled'])))
+      .addColumn('status_reason', 'text')
+      .addColumn('expires_at', 'bigint')
+      .addColumn('contact_name', 'text')
+      .addColumn('contact_agency', 'text')
+      .addColumn('contact_phone', 'text')
+      .addColumn('contact_email', 'text')
+      .addColumn('body_retention', 'text', (c) => c.check(sqlIn('body_retention', ['off', 'metadata', 'full'], true)))
+      .addColumn('limits', 'text')
+      .addColumn('source', 'text', (c) => c.notNull().defaultTo('local').check(sqlIn('source', ['local', 'import'])))
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .addColumn('last_used_at', 'bigint')
+      .addColumn('cancelled_at', 'bigint')
+      .execute();
+    // Listings filter by unit and status; the admin looks up a software's keys.
+    await db.schema.createIndex('connection_keys_unit_idx').on('connection_keys').columns(['unit_code', 'status']).execute();
+    await db.schema.createIndex('connection_keys_status_idx').on('connection_keys').column('status').execute();
+    await db.schema.createIndex('connection_keys_software_idx').on('connection_keys').column('software_id').execute();
+  },
 };
+
+/** CHECK (column IN (...)) that both SQLite and PostgreSQL accept; the values are constants of this file. */
+function sqlIn(column: string, values: string[], nullable = false): RawBuilder<unknown> {
+  const list = sql.join(values.map((v) => sql.lit(v)));
+  return nullable ? sql`${sql.ref(column)} is null or ${sql.ref(column)} in (${list})` : sql`${sql.ref(column)} in (${list})`;
+}
