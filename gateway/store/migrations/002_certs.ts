@@ -1,10 +1,107 @@
 import type { Migration } from '../migrate.js';
 
-// Placeholder: the owning area fills in its tables.
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface CertTables {}
+/**
+ * Certificates area (certs/). Epoch-ms bigint timestamps; serials normalised as Node's TLS
+ * layer reports them (certs/serial.ts).
+ */
+export interface CertTables {
+  /** Every certificate our CA issued (CAs, servers, clients, admins, signing). Source of truth for roles and revocation. */
+  certificates: {
+    serial: string;
+    /** ca | server | client | admin | signing | central-client | audit */
+    kind: string;
+    subject: string;
+    cn: string;
+    unit_code: string | null;
+    /** Admin certificates: network-admin | auditor. */
+    role: string | null;
+    /** JSON array of SAN strings ("DNS:…", "IP:…"), or null. */
+    sans: string | null;
+    not_before: number;
+    not_after: number;
+    /** active | revoked (expiry is computed from not_after). */
+    status: string;
+    revoked_at: number | null;
+    /** RFC 5280 reason name: keyCompromise, superseded, … */
+    revocation_reason: string | null;
+    /** Uppercase hex SHA-256 of the DER. */
+    fingerprint_sha256: string;
+    pem: string;
+    created_at: number;
+    created_by: string;
+  };
+  /** CA certificates we trust besides our own (Ministry CA, national platform CA). */
+  trust_anchors: {
+    fingerprint_sha256: string;
+    subject: string;
+    not_before: number;
+    not_after: number;
+    pem: string;
+    added_at: number;
+    added_by: string;
+  };
+  /**
+   * The gateway's own identities (root CA, issuing CA, server certs, central-client, signing
+   * identities per unit, audit signing) with their private keys, encrypted (certs/secrets.ts).
+   * Kept in the store, not only on disk, so every instance sharing the store uses one CA.
+   */
+  pki_identities: {
+    /** root-ca | issuing-ca | server:dataplane | server:admin | server:central-sim | central-client | audit | signing:<unit> */
+    name: string;
+    serial: string;
+    cert_pem: string;
+    /** Encrypted PKCS#8 PEM. */
+    key_pem: string;
+    created_at: number;
+    updated_at: number;
+  };
+}
 
 export const migration: Migration = {
   name: '002_certs',
-  async up() {},
+  async up(db) {
+    await db.schema
+      .createTable('certificates')
+      .addColumn('serial', 'text', (c) => c.primaryKey())
+      .addColumn('kind', 'text', (c) => c.notNull())
+      .addColumn('subject', 'text', (c) => c.notNull())
+      .addColumn('cn', 'text', (c) => c.notNull())
+      .addColumn('unit_code', 'text')
+      .addColumn('role', 'text')
+      .addColumn('sans', 'text')
+      .addColumn('not_before', 'bigint', (c) => c.notNull())
+      .addColumn('not_after', 'bigint', (c) => c.notNull())
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('revoked_at', 'bigint')
+      .addColumn('revocation_reason', 'text')
+      .addColumn('fingerprint_sha256', 'text', (c) => c.notNull().unique())
+      .addColumn('pem', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('created_by', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('certificates_status_idx').on('certificates').column('status').execute();
+    await db.schema.createIndex('certificates_unit_idx').on('certificates').column('unit_code').execute();
+    await db.schema.createIndex('certificates_not_after_idx').on('certificates').column('not_after').execute();
+
+    await db.schema
+      .createTable('trust_anchors')
+      .addColumn('fingerprint_sha256', 'text', (c) => c.primaryKey())
+      .addColumn('subject', 'text', (c) => c.notNull())
+      .addColumn('not_before', 'bigint', (c) => c.notNull())
+      .addColumn('not_after', 'bigint', (c) => c.notNull())
+      .addColumn('pem', 'text', (c) => c.notNull())
+      .addColumn('added_at', 'bigint', (c) => c.notNull())
+      .addColumn('added_by', 'text', (c) => c.notNull())
+      .execute();
+
+    await db.schema
+      .createTable('pki_identities')
+      .addColumn('name', 'text', (c) => c.primaryKey())
+      .addColumn('serial', 'text', (c) => c.notNull())
+      .addColumn('cert_pem', 'text', (c) => c.notNull())
+      .addColumn('key_pem', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .execute();
+  },
 };
