@@ -110,6 +110,8 @@ describe('rate limits on real Redis', () => {
     expect((await burst(rl, 6, call('KEY_SLOW', 'U01', 0, { requestsPerSecond: 2 }))).passed).toBe(2);
     expect((await burst(rl, 6, call('KEY_FAST', 'U01', 0, { requestsPerSecond: 4 }))).passed).toBe(4);
     expect((await burst(rl, 6, call('KEY_DEFAULT', 'U02'))).passed).toBe(5);
+    // A key's own burst allowance.
+    expect((await burst(rl, 12, call('KEY_BURSTY', 'U04', 0, { requestsPerSecond: 2, burstSeconds: 4 }))).passed).toBe(8);
     await rl.consume(call('KEY_FEW', 'U03', 10, { recordsPerSecond: 10 }));
     expect(await refusal(() => rl.consume(call('KEY_FEW', 'U03', 1, { recordsPerSecond: 10 })))).toMatchObject({ code: 'VUOT_HAN_MUC' });
   });

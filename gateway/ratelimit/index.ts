@@ -25,6 +25,9 @@ export { LockoutStoreUnavailable, lockoutId, type Lockout, type LockoutClient, t
 export interface KeyLimits {
   requestsPerSecond?: number;
   recordsPerSecond?: number;
+  /** The key's own burst allowance, in seconds' worth of its rates. */
+  burstSeconds?: number;
+  /** Concurrent requests; acquireSlot takes it as `max` (the pipeline passes it there). */
   concurrent?: number;
 }
 
@@ -142,10 +145,11 @@ export function createRateLimiter(ctx: AppContext, options: RateLimiterOptions =
       const n = Math.max(0, Math.floor(records));
       const requestRate = positive(overrides?.requestsPerSecond) ?? rl.requestsPerSecond;
       const recordRate = positive(overrides?.recordsPerSecond) ?? rl.recordsPerSecond;
+      const burstSeconds = positive(overrides?.burstSeconds) ?? rl.burstSeconds;
       // The key's own limits first; only calls within them count against the unit, so one key
       // hammering never uses up the allowance of the other software of its unit.
-      const keyChecks = [limits.take('key-requests', keyId, requestRate, 1)];
-      if (n > 0) keyChecks.push(limits.take('key-records', keyId, recordRate, n));
+      const keyChecks = [limits.take('key-requests', keyId, requestRate, 1, burstSeconds)];
+      if (n > 0) keyChecks.push(limits.take('key-records', keyId, recordRate, n, burstSeconds));
       await level(keyChecks, `key ${keyId}`);
       const unitChecks = [limits.take('unit-requests', unitCode, rl.unitRequestsPerSecond, 1)];
       if (n > 0) unitChecks.push(limits.take('unit-records', unitCode, rl.unitRecordsPerSecond, n));

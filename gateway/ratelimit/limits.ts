@@ -47,8 +47,8 @@ export class RateLimits {
   ) {}
 
   /** Takes `points` from the limit of `dimension` for `id` at `rate`; resolves a Refusal when over. */
-  async take(dimension: Dimension, id: string, rate: number, points: number): Promise<Refusal | null> {
-    const limiter = this.limiter(dimension, rate);
+  async take(dimension: Dimension, id: string, rate: number, points: number, burstSeconds = this.config.rateLimit.burstSeconds): Promise<Refusal | null> {
+    const limiter = this.limiter(dimension, rate, burstSeconds);
     try {
       await limiter.consume(id, Math.min(points, limiter.capacity));
       return null;
@@ -58,11 +58,11 @@ export class RateLimits {
     }
   }
 
-  private limiter(dimension: Dimension, rate: number): Limiter {
-    const cacheKey = `${dimension}:${rate}`;
+  private limiter(dimension: Dimension, rate: number, burstSeconds: number): Limiter {
+    const cacheKey = `${dimension}:${rate}:${burstSeconds}`;
     let limiter = this.cache.get(cacheKey);
     if (!limiter) {
-      limiter = this.build(dimension, rate);
+      limiter = this.build(dimension, rate, burstSeconds);
       // Overrides per key create one limiter per distinct rate; bound the cache defensively.
       if (this.cache.size > 10_000) this.cache.clear();
       this.cache.set(cacheKey, limiter);
@@ -70,10 +70,10 @@ export class RateLimits {
     return limiter;
   }
 
-  private build(dimension: Dimension, rate: number): Limiter {
+  private build(dimension: Dimension, rate: number, burstSeconds: number): Limiter {
     const rl = this.config.rateLimit;
     const main = windowFor(rate);
-    const burstPoints = Math.floor(rate * Math.max(0, rl.burstSeconds - 1));
+    const burstPoints = Math.floor(rate * Math.max(0, burstSeconds - 1));
     // The window length is part of the key prefix, so counters of different window lengths
     // (a per-key override below 1/s) never mix; thresholds may differ for the same counter.
     const base = `${this.config.redisPrefix}:rl:${dimension}`;
