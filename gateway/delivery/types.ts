@@ -20,12 +20,16 @@ export interface ProfileSubmission {
   trackingId: string;
   record: HoSo;
   origin: Origin;
+  /** The vendor's own id of the record (row, employee id), echoed by status queries. */
+  recordId?: string;
 }
 
 export interface UnitSubmission {
   trackingId: string;
   unit: DonVi;
   origin: Origin;
+  /** The vendor's own id of the unit record, echoed by status queries. */
+  recordId?: string;
 }
 
 /** What the caller is told about one record. */
