@@ -1,0 +1,120 @@
+/**
+ * Retention: entries older than `audit.retentionDays` move from the live trail into archive
+ * files under `<dataDir>/audit-archive/` (bundle format, gzip), each ending at a signed
+ * checkpoint and starting with the hash of the entry before it, so the files and the live trail
+ * chain into one history (`verifyChain(store, {archives})`).
+ *
+ * Order of work, so no entry is ever lost: write the file (exclusive create) → verify it from
+ * disk → fsync → in one transaction under the audit write lock: insert the insert-only
+ * `audit_archives` row, then delete the covered entries and their search refs. The DELETE
+ * trigger lets a row go only when an `audit_archives` row covers it (PostgreSQL additionally
+ * requires the transaction-local setting `ndxp.audit_archiver = on`); see migration 004.
+ */
+import { mkdirSync, openSync, fsyncSync, closeSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { sql } from 'kysely';
+import type { Config } from '../../config/config.js';
+import type { Store } from '../store/db.js';
+import { withWriteLock } from '../store/db.js';
+import type { Logger } from '../log.js';
+import type { AuditSigningIdentity } from './chain.js';
+import { verifyBundle } from './bundle.js';
+import { exportBundle } from './verify.js';
+
+export interface ArchiveResult {
+  cutoff: number;
+  files: { file: string; firstSeq: number; lastSeq: number; entries: number; sha256: string }[];
+  /** Why nothing (more) was archived, when that is the case. */
+  note?: string;
+}
+
+export function archiveDir(config: Pick<Config, 'dataDir'>): string {
+  return path.join(config.dataDir, 'audit-archive');
+}
+
+export interface RetentionDeps {
+  store: Store;
+  config: Config;
+  log: Logger;
+  nodeName: string;
+  signer?: AuditSigningIdentity;
+  now?: number;
+  /** Entries per archive file (default 200,000). */
+  maxEntriesPerFile?: number;
+}
+
+export async function runRetention(deps: RetentionDeps): Promise<ArchiveResult> {
+  const { store, config } = deps;
+  const now = deps.now ?? Date.now();
+  const cutoff = now - config.audit.retentionDays * 86_400_000;
+  const dir = archiveDir(config);
+  mkdirSync(dir, { recursive: true });
+  const result: ArchiveResult = { cutoff, files: [] };
+  const perFile = deps.maxEntriesPerFile ?? 200_000;
+  const db = store.db;
+
+  for (;;) {
+    const first = await db.selectFrom('audit_entries').select((eb) => eb.fn.min('seq').as('s')).executeTakeFirst();
+    if (first?.s == null) {
+      result.note ??= 'no live entries';
+      break;
+    }
+    const firstSeq = Number(first.s);
+    // The contiguous prefix older than the cutoff …
+    const young = await db.selectFrom('audit_entries').select((eb) => eb.fn.min('seq').as('s')).where('at', '>=', cutoff).executeTakeFirst();
+    const head = await db.selectFrom('audit_head').select('last_seq').where('id', '=', 1).executeTakeFirstOrThrow();
+    const oldEnd = young?.s == null ? Number(head.last_seq) : Number(young.s) - 1;
+    if (oldEnd < firstSeq) {
+      result.note ??= 'nothing older than the retention period';
+      break;
+    }
+    // … cut at a signed checkpoint, so every archive file ends covered by a signature.
+    const cp = await db
+      .selectFrom('audit_checkpoints')
+      .select('seq')
+      .where('seq', '>=', firstSeq)
+      .where('seq', '<=', Math.min(oldEnd, firstSeq + perFile - 1))
+      .orderBy('seq', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    if (!cp) {
+      result.note ??= `entries ${firstSeq}..${oldEnd} are old enough but no checkpoint covers them yet`;
+      break;
+    }
+    const lastSeq = Number(cp.seq);
+    const name = `audit-${String(firstSeq).padStart(12, '0')}-${String(lastSeq).padStart(12, '0')}.jsonl.gz`;
+    const file = path.join(dir, name);
+    const written = await exportBundle(store, { fromSeq: firstSeq, toSeq: lastSeq, out: file, signer: deps.signer, extendToCheckpoint: false, purpose: 'archive', node: deps.nodeName });
+    const fd = openSync(file, 'r');
+    fsyncSync(fd);
+    closeSync(fd);
+    const check = await verifyBundle(file, {});
+    if (!check.ok || check.entries !== lastSeq - firstSeq + 1) {
+      rmSync(file, { force: true });
+      throw new Error(`archive ${name} did not verify after writing: ${check.problem?.message ?? 'entry count mismatch'}; the live trail is left untouched (run "ndxp audit verify")`);
+    }
+    await withWriteLock(store, 'audit', async (trx) => {
+      if (store.dialect === 'postgres') await sql`select set_config('ndxp.audit_archiver', 'on', true)`.execute(trx);
+      await trx
+        .insertInto('audit_archives')
+        .values({
+          from_seq: firstSeq,
+          to_seq: lastSeq,
+          file: name,
+          file_sha256: written.sha256,
+          first_prev_hash: check.prevHash ?? '',
+          last_hash: written.lastHash,
+          entry_count: written.entries,
+          created_at: Date.now(),
+          node: deps.nodeName,
+        })
+        .execute();
+      await trx.deleteFrom('audit_refs').where('seq', '>=', firstSeq).where('seq', '<=', lastSeq).execute();
+      await trx.deleteFrom('audit_entries').where('seq', '>=', firstSeq).where('seq', '<=', lastSeq).execute();
+    });
+    deps.log.info('audit entries archived', { file: name, firstSeq, lastSeq, entries: written.entries });
+    result.files.push({ file, firstSeq, lastSeq, entries: written.entries, sha256: written.sha256 });
+    if (lastSeq >= oldEnd) break;
+  }
+  return result;
+}
