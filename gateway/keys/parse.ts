@@ -92,7 +92,13 @@ export function subjectAttributes(subject: string): string[] | undefined {
 /** Canonical text of a subject binding (sorted attributes), or undefined when unreadable. */
 export function normalizeSubject(subject: string): string | undefined {
   const attrs = subjectAttributes(subject);
-  return attrs ? [...attrs].sort().join(',') : undefined;
+  if (!attrs || attrs.some((a) => a.includes('\n'))) return undefined;
+  // Re-escape so the stored text parses back to the same attributes ("O=Sở Nội vụ\\, Hà Nội").
+  const escape = (attr: string) => {
+    const eq = attr.indexOf('=');
+    return attr.slice(0, eq + 1) + attr.slice(eq + 1).replace(/[\\,+]/g, (c) => `\\${c}`);
+  };
+  return [...attrs].sort().map(escape).join(',');
 }
 
 /**
