@@ -56,9 +56,14 @@ export function decodeXmlBytes(bytes: Uint8Array): string {
     throw invalid(`khai báo bảng mã ${label} nhưng dữ liệu không phải UTF-16`);
   }
   if (!isSupportedEncoding(label)) throw invalid(`bảng mã «${label}» không được hỗ trợ`, `unsupported encoding ${label}`);
+  let text: string;
   try {
-    return decodeLegacyBytes(bytes, label);
+    text = decodeLegacyBytes(bytes, label);
   } catch (err) {
     throw invalid(`không giải mã được dữ liệu theo bảng mã «${label}»`, (err as Error).message);
   }
+  // Single-byte legacy code pages cannot encode U+FFFD: its presence means a byte the code page
+  // leaves undefined, which is refused like invalid UTF-8 rather than silently replaced.
+  if (text.includes('\ufffd')) throw invalid(`dữ liệu có byte không thuộc bảng mã «${label}»`, `undefined byte for ${label}`);
+  return text;
 }

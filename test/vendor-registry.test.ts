@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { BUILT_IN_FRONTS, createRegistry, frontById, frontForPath, fronts } from '../adapters/registry.js';
+import { textRepair } from '../adapters/text/index.js';
+import { vendorD } from './fixtures/vendor-d-example/index.js';
+import { limits, meta } from './vendor-helpers.js';
+import { REPO } from './helpers/env.js';
+
+describe('front registry', () => {
+  it('serves the three vendor fronts on their contract paths', () => {
+    expect(fronts.map((f) => f.id)).toEqual(['vendor-a-asmx', 'vendor-b-jaxws', 'vendor-c-xmlpost']);
+    expect(frontForPath('/QLCBService.asmx')?.id).toBe('vendor-a-asmx');
+    expect(frontForPath('/QLCBService.asmx?WSDL')?.id).toBe('vendor-a-asmx');
+    expect(frontForPath('/hrm/sync/v2')?.id).toBe('vendor-b-jaxws');
+    expect(frontForPath('/vendor-c/hoso')?.id).toBe('vendor-c-xmlpost');
+    expect(frontForPath('/vendor-c/hoso/x')).toBeUndefined();
+    expect(frontById('vendor-b-jaxws')?.paths).toEqual(['/hrm/sync/v2']);
+  });
+
+  it('registers a fourth vendor with one line: its folder plus an entry in the list', () => {
+    const registry = createRegistry([...BUILT_IN_FRONTS, vendorD]);
+    const front = registry.frontForPath('/vendor-d/donvi');
+    expect(front).toBe(vendorD);
+    expect(registry.frontForPath('/QLCBService.asmx')?.id).toBe('vendor-a-asmx');
+    const call = front!.readRequest(Buffer.from('{"code":"000.00.00.H06","name":"Sở Nội vụ"}'), meta('/vendor-d/donvi', { 'x-api-key': 'k.s' }), limits());
+    expect(call.unit!(textRepair('unicode')).draft).toEqual({ maDinhDanh: '000.00.00.H06', ten: 'Sở Nội vụ' });
+  });
+
+  it('is the only place that names the vendor folders', () => {
+    // Everything outside adapters/ reaches a vendor front only through the registry.
+    const source = readFileSync(path.join(REPO, 'adapters/registry.ts'), 'utf8');
+    const imports = [...source.matchAll(/from '\.\/(vendor-[^/]+)\/index\.js'/g)].map((m) => m[1]);
+    expect(imports).toEqual(['vendor-a-asmx', 'vendor-b-jaxws', 'vendor-c-xmlpost']);
+  });
+
+  it('refuses two fronts on the same path or with the same id', () => {
+    expect(() => createRegistry([...BUILT_IN_FRONTS, { ...vendorD, paths: ['/hrm/sync/v2'] }])).toThrow(/claimed by both/);
+    expect(() => createRegistry([...BUILT_IN_FRONTS, { ...vendorD, id: 'vendor-a-asmx' }])).toThrow(/registered twice/);
+  });
+});
