@@ -1,0 +1,564 @@
+/**
+ * Unit re-mapping after the 1 July 2025 reorganisation: legacy software keeps sending pre-2025
+ * unit codes; every record must be re-homed to the current unit tree before it is sent.
+ *
+ * Two sources, both in the store (migration 006) and cached in memory by `createUnitDirectory`:
+ * - re-mapping rules network admins load (`ndxp units remap load FILE`, admin API), shaped like
+ *   the contract's unit-remap.sample.json: exact rules (maCu → maMoi) and level-1 rules
+ *   (maCap1Cu → maCap1Moi, replacing only the last group of any code under that body);
+ * - the current unit tree (`ndxp units load FILE`, unit.schema.json objects); a unit's maCu lists
+ *   the codes it replaced.
+ *
+ * Resolution order for a code: exact rule → a current unit that lists the code in maCu → the code
+ * itself when it is a unit of the current tree → level-1 rule → error MA_DON_VI_KHONG_TON_TAI.
+ * Rules only apply from their tuNgay (Vietnam date). Results of a rule may themselves be old codes
+ * (two reorganisations): resolution follows at most MAX_HOPS steps and refuses cycles.
+ *
+ * While the tree table is EMPTY (never loaded), a code without a rule passes unchanged with a
+ * warning CAY_DON_VI_CHUA_NAP: refusing every record of a fresh installation would be worse than
+ * sending codes the central database checks again anyway. Operators see the warning per record.
+ *
+ * Every instance reloads the cache when the 'units' revision moves (within keys.refreshIntervalMs).
+ */
+import type { AppContext } from '../../gateway/context.js';
+import type { DonVi } from './profile.js';
+import { bumpRevision, watchRevisions } from '../../gateway/store/revisions.js';
+import { withWriteLock } from '../../gateway/store/db.js';
+import { validateUnit, vietnamDate, type Issue } from './validate.js';
+
+export type RemapKind = 'exact' | 'level1';
+
+export interface RemapRule {
+  kind: RemapKind;
+  /** exact: the old full code; level1: the old level-1 group (e.g. H03). */
+  maCu: string;
+  maMoi: string;
+  /** yyyy-MM-dd: the rule applies from this date (Vietnam time). */
+  tuNgay: string;
+  ghiChu?: string;
+}
+
+export interface StoredRemapRule extends RemapRule {
+  id: number;
+  createdAt: string;
+  createdBy: string;
+}
+
+/** How a code was re-homed. */
+export interface AppliedRemap {
+  /** exact / level1: a rule; tree: the current tree lists the old code in a unit's maCu. */
+  kind: RemapKind | 'tree';
+  from: string;
+  to: string;
+  /** Rule ids used, in order (absent for tree). */
+  ruleIds?: number[];
+  /** Every code on the way when more than one step was needed. */
+  path?: string[];
+}
+
+export type RemapResult = { code: string; ruleApplied?: AppliedRemap; warning?: Issue } | { error: Issue };
+
+export interface UnitDirectoryStats {
+  exactRules: number;
+  level1Rules: number;
+  units: number;
+  loadedAt: string | undefined;
+}
+
+export interface UnitDirectory {
+  /** Re-homes one unit code; `pointer` is put on the issue it may return. */
+  remap(code: string, pointer?: string): RemapResult;
+  /** A unit of the current tree. */
+  unit(code: string): DonVi | undefined;
+  /** False while the tree table is empty. */
+  treeLoaded(): boolean;
+  stats(): UnitDirectoryStats;
+  /** Re-reads rules and tree now (normally done on revision 'units'). */
+  reload(): Promise<void>;
+  stop(): void;
+}
+
+const CODE = /^[0-9A-Z]+(\.[0-9A-Z]+)*$/;
+const GROUP = /^[0-9A-Z]+$/;
+const DATE = /^[0-9]{4}-[0-9]{2}-[0-9]{2}$/;
+const MAX_HOPS = 5;
+
+// ---------------------------------------------------------------------------------------------
+// The in-memory index (pure; also usable without a store)
+
+interface IndexedRule {
+  id: number;
+  maMoi: string;
+  tuNgay: string;
+}
+
+export interface UnitIndex {
+  exact: Map<string, IndexedRule>;
+  level1: Map<string, IndexedRule>;
+  units: Map<string, DonVi>;
+  /** old code → current units that list it in maCu. */
+  successors: Map<string, string[]>;
+}
+
+export function buildUnitIndex(rules: (RemapRule & { id?: number })[], units: DonVi[]): UnitIndex {
+  const index: UnitIndex = { exact: new Map(), level1: new Map(), units: new Map(), successors: new Map() };
+  rules.forEach((r, i) => {
+    const entry = { id: r.id ?? i + 1, maMoi: r.maMoi, tuNgay: r.tuNgay };
+    (r.kind === 'exact' ? index.exact : index.level1).set(r.maCu, entry);
+  });
+  for (const u of units) {
+    index.units.set(u.maDinhDanh, u);
+    for (const old of u.maCu ?? []) {
+      const list = index.successors.get(old);
+      if (list) list.push(u.maDinhDanh);
+      else index.successors.set(old, [u.maDinhDanh]);
+    }
+  }
+  return index;
+}
+
+function displayDate(iso: string): string {
+  const [y, m, d] = iso.split('-');
+  return `${d}/${m}/${y}`;
+}
+
+/**
+ * Resolves a code against an index as of `today` (yyyy-MM-dd). Pure; the directory wraps it with
+ * its cache.
+ */
+export function resolveUnitCode(index: UnitIndex, code: string, today: string, pointer = ''): RemapResult {
+  const issue = (c: string, message: string): Issue => ({ pointer, field: pointer, code: c, message });
+  if (typeof code !== 'string' || !CODE.test(code) || code.length > 35) {
+    return { error: issue('SAI_DINH_DANG', `Mã đơn vị "${String(code)}" không đúng định dạng mã định danh điện tử`) };
+  }
+  const treeLoaded = index.units.size > 0;
+  const path: string[] = [code];
+  const ruleIds: number[] = [];
+  let kind: AppliedRemap['kind'] | undefined;
+  let current = code;
+
+  for (let hop = 0; hop <= MAX_HOPS; hop++) {
+    let next: string | undefined;
+    let stepKind: AppliedRemap['kind'] | undefined;
+    const exact = index.exact.get(current);
+    if (exact && exact.tuNgay <= today) {
+      next = exact.maMoi;
+      stepKind = 'exact';
+      ruleIds.push(exact.id);
+    } else {
+      const successors = index.successors.get(current);
+      const live = index.units.get(current);
+      if (successors && successors.length > 1 && !(live && !live.hieuLucDen)) {
+        return {
+          error: issue(
+            'MA_DON_VI_KHONG_XAC_DINH',
+            `Mã đơn vị cũ ${current} được nhiều đơn vị hiện hành kế thừa (${successors.join(', ')}); cần quy tắc chuyển đổi mã chính xác`,
+          ),
+        };
+      }
+      if (successors && successors.length === 1 && successors[0] !== current && !(live && !live.hieuLucDen)) {
+        next = successors[0];
+        stepKind = 'tree';
+      } else if (live && (!live.hieuLucDen || live.hieuLucDen > today)) {
+        next = undefined; // a unit of the current tree: done
+      } else {
+        const groups = current.split('.');
+        const last = groups[groups.length - 1];
+        const level1 = index.level1.get(last);
+        if (level1 && level1.tuNgay <= today) {
+          groups[groups.length - 1] = level1.maMoi;
+          next = groups.join('.');
+          stepKind = 'level1';
+          ruleIds.push(level1.id);
+        } else if (live) {
+          return {
+            error: issue('MA_DON_VI_KHONG_TON_TAI', `Đơn vị ${current} đã hết hiệu lực từ ngày ${displayDate(live.hieuLucDen!)} và không có quy tắc chuyển đổi mã`),
+          };
+        } else if (!treeLoaded) {
+          return {
+            code: current,
+            ...(kind ? { ruleApplied: applied(kind, code, current, ruleIds, path) } : {}),
+            warning: issue('CAY_DON_VI_CHUA_NAP', `Chưa nạp cây đơn vị hiện hành: mã đơn vị ${current} chưa được kiểm tra`),
+          };
+        } else if (kind) {
+          // A rule led here: trust the admin's table, but say the target is not in the tree yet.
+          return {
+            code: current,
+            ruleApplied: applied(kind, code, current, ruleIds, path),
+            warning: issue('MA_DON_VI_CHUA_CO_TRONG_CAY', `Mã đơn vị ${code} được chuyển thành ${current} nhưng ${current} chưa có trong cây đơn vị hiện hành`),
+          };
+        } else {
+          return {
+            error: issue('MA_DON_VI_KHONG_TON_TAI', `Mã đơn vị ${code} không có trong cây đơn vị hiện hành và không có quy tắc chuyển đổi mã`),
+          };
+        }
+      }
+    }
+    if (next === undefined || next === current) {
+      return kind ? { code: current, ruleApplied: applied(kind, code, current, ruleIds, path) } : { code: current };
+    }
+    if (path.includes(next)) {
+      return { error: issue('MA_DON_VI_KHONG_XAC_DINH', `Quy tắc chuyển đổi mã đơn vị tạo vòng lặp: ${[...path, next].join(' → ')}`) };
+    }
+    kind ??= stepKind;
+    path.push(next);
+    current = next;
+  }
+  return { error: issue('MA_DON_VI_KHONG_XAC_DINH', `Chuyển đổi mã đơn vị ${code} cần quá nhiều bước: ${path.join(' → ')}`) };
+}
+
+function applied(kind: AppliedRemap['kind'], from: string, to: string, ruleIds: number[], path: string[]): AppliedRemap {
+  const out: AppliedRemap = { kind, from, to };
+  if (ruleIds.length) out.ruleIds = [...ruleIds];
+  if (path.length > 2) out.path = [...path];
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Store access
+
+function rowToUnit(r: {
+  ma_dinh_danh: string;
+  ten: string;
+  ma_don_vi_cha: string | null;
+  cap: number;
+  hieu_luc_tu: string;
+  hieu_luc_den: string | null;
+  ma_cu: string | null;
+  ngay_cap_nhat: string | null;
+}): DonVi {
+  const u: DonVi = { maDinhDanh: r.ma_dinh_danh, ten: r.ten, cap: Number(r.cap), hieuLucTu: r.hieu_luc_tu };
+  if (r.ma_don_vi_cha) u.maDonViCha = r.ma_don_vi_cha;
+  if (r.hieu_luc_den) u.hieuLucDen = r.hieu_luc_den;
+  if (r.ma_cu) u.maCu = JSON.parse(r.ma_cu) as string[];
+  if (r.ngay_cap_nhat) u.ngayCapNhat = r.ngay_cap_nhat;
+  return u;
+}
+
+export async function listRemapRules(ctx: Pick<AppContext, 'store'>): Promise<StoredRemapRule[]> {
+  const rows = await ctx.store.db.selectFrom('unit_remap_rules').selectAll().orderBy('kind').orderBy('ma_cu').execute();
+  return rows.map((r) => {
+    const rule: StoredRemapRule = {
+      id: Number(r.id),
+      kind: r.kind,
+      maCu: r.ma_cu,
+      maMoi: r.ma_moi,
+      tuNgay: r.tu_ngay,
+      createdAt: new Date(Number(r.created_at)).toISOString(),
+      createdBy: r.created_by,
+    };
+    if (r.ghi_chu !== null) rule.ghiChu = r.ghi_chu;
+    return rule;
+  });
+}
+
+export interface UnitListFilter {
+  /** Only direct children of this unit. */
+  parent?: string;
+  /** Code prefix or a piece of the name (case- and diacritic-insensitive). */
+  q?: string;
+  limit?: number;
+  offset?: number;
+}
+
+export async function listUnits(ctx: Pick<AppContext, 'store'>, filter: UnitListFilter = {}): Promise<{ total: number; units: DonVi[] }> {
+  let query = ctx.store.db.selectFrom('units').selectAll();
+  if (filter.parent) query = query.where('ma_don_vi_cha', '=', filter.parent);
+  const rows = await query.orderBy('cap').orderBy('ma_dinh_danh').execute();
+  let units = rows.map(rowToUnit);
+  if (filter.q) {
+    const fold = (s: string) => s.normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/[đĐ]/g, 'd').toLowerCase();
+    const q = fold(filter.q);
+    units = units.filter((u) => fold(u.maDinhDanh).startsWith(q) || fold(u.ten).includes(q));
+  }
+  const total = units.length;
+  const offset = filter.offset ?? 0;
+  return { total, units: units.slice(offset, filter.limit === undefined ? undefined : offset + filter.limit) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Loading (replace-all, validated, audited)
+
+/** A remap or tree file that cannot be loaded; nothing was changed. */
+export class UnitDataError extends Error {
+  readonly code = 'DU_LIEU_DON_VI_KHONG_HOP_LE';
+  constructor(
+    message: string,
+    readonly issues: Issue[],
+  ) {
+    super(message);
+    this.name = 'UnitDataError';
+  }
+}
+
+export interface RemapLoadReport {
+  exact: number;
+  level1: number;
+  total: number;
+  /** How many rules the load replaced. */
+  replaced: number;
+}
+
+export interface TreeLoadReport {
+  units: number;
+  /** Units that list replaced codes (maCu). */
+  withOldCodes: number;
+  replaced: number;
+  warnings: Issue[];
+}
+
+function realDate(s: string): boolean {
+  if (!DATE.test(s)) return false;
+  const d = new Date(`${s}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
+}
+
+/** Validates the contract's remap document ({rules: [...]}, or the bare array) into rules. */
+export function parseRemapRules(json: unknown): RemapRule[] {
+  const list = Array.isArray(json) ? json : json && typeof json === 'object' ? (json as { rules?: unknown }).rules : undefined;
+  const base = Array.isArray(json) ? '' : '/rules';
+  if (!Array.isArray(list)) {
+    throw new UnitDataError('Tệp quy tắc chuyển đổi mã đơn vị phải có danh sách "rules"', [{ pointer: '/rules', field: '/rules', code: 'THIEU_TRUONG', message: 'Thiếu danh sách "rules"' }]);
+  }
+  const issues: Issue[] = [];
+  const rules: RemapRule[] = [];
+  const seen = new Map<string, number>();
+  const bad = (pointer: string, code: string, message: string) => issues.push({ pointer, field: pointer, code, message });
+  list.forEach((raw, i) => {
+    const p = `${base}/${i}`;
+    const row = `Quy tắc ${i + 1}`;
+    if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return bad(p, 'SAI_DINH_DANG', `${row}: phải là một đối tượng`);
+    const r = raw as Record<string, unknown>;
+    const isExact = 'maCu' in r || 'maMoi' in r;
+    const isLevel1 = 'maCap1Cu' in r || 'maCap1Moi' in r;
+    if (isExact === isLevel1) return bad(p, 'KHONG_HOP_LE', `${row}: cần đúng một cặp maCu/maMoi hoặc maCap1Cu/maCap1Moi`);
+    const [fromKey, toKey, pattern, what] = isExact ? (['maCu', 'maMoi', CODE, 'mã định danh'] as const) : (['maCap1Cu', 'maCap1Moi', GROUP, 'mã cấp 1'] as const);
+    const known = new Set([fromKey, toKey, 'tuNgay', 'ghiChu']);
+    for (const k of Object.keys(r)) if (!known.has(k)) bad(`${p}/${k}`, 'KHONG_HOP_LE', `${row}: trường "${k}" không được hỗ trợ`);
+    const from = r[fromKey];
+    const to = r[toKey];
+    let ok = true;
+    for (const [key, v] of [[fromKey, from], [toKey, to]] as const) {
+      if (typeof v !== 'string' || !pattern.test(v) || v.length > 35) {
+        ok = false;
+        bad(`${p}/${key}`, v === undefined ? 'THIEU_TRUONG' : 'SAI_DINH_DANG', `${row}: ${key} ${v === undefined ? 'bị thiếu' : `"${String(v)}" không đúng định dạng ${what}`}`);
+      }
+    }
+    if (typeof r.tuNgay !== 'string' || !realDate(r.tuNgay)) {
+      ok = false;
+      bad(`${p}/tuNgay`, r.tuNgay === undefined ? 'THIEU_TRUONG' : 'NGAY_KHONG_HOP_LE', `${row}: tuNgay ${r.tuNgay === undefined ? 'bị thiếu' : `"${String(r.tuNgay)}" không phải ngày hợp lệ (yyyy-MM-dd)`}`);
+    }
+    if (r.ghiChu !== undefined && (typeof r.ghiChu !== 'string' || r.ghiChu.length > 1000)) {
+      ok = false;
+      bad(`${p}/ghiChu`, 'SAI_DINH_DANG', `${row}: ghiChu phải là chuỗi ký tự (tối đa 1000 ký tự)`);
+    }
+    if (!ok) return;
+    if (from === to) return bad(`${p}/${toKey}`, 'KHONG_HOP_LE', `${row}: mã mới trùng mã cũ (${String(from)})`);
+    const kind: RemapKind = isExact ? 'exact' : 'level1';
+    const key = `${kind}:${String(from)}`;
+    if (seen.has(key)) return bad(`${p}/${fromKey}`, 'KHONG_HOP_LE', `${row}: mã cũ ${String(from)} đã có ở quy tắc ${seen.get(key)! + 1}`);
+    seen.set(key, i);
+    const rule: RemapRule = { kind, maCu: from as string, maMoi: to as string, tuNgay: r.tuNgay as string };
+    if (typeof r.ghiChu === 'string') rule.ghiChu = r.ghiChu.normalize('NFC');
+    rules.push(rule);
+  });
+  // Cycles among exact rules would never resolve.
+  const exact = new Map(rules.filter((r) => r.kind === 'exact').map((r) => [r.maCu, r.maMoi]));
+  for (const start of exact.keys()) {
+    const chain = [start];
+    let cur = exact.get(start);
+    while (cur !== undefined && chain.length <= exact.size) {
+      if (chain.includes(cur)) {
+        if (cur === start) bad(base, 'KHONG_HOP_LE', `Các quy tắc chuyển đổi mã tạo vòng lặp: ${[...chain, cur].join(' → ')}`);
+        break;
+      }
+      chain.push(cur);
+      cur = exact.get(cur);
+    }
+  }
+  if (issues.length) throw new UnitDataError(`Tệp quy tắc chuyển đổi mã đơn vị không hợp lệ: ${issues.length} lỗi`, issues);
+  return rules;
+}
+
+/** Validates a unit tree document: an array of unit.schema.json objects, or {donVi: [...]}. */
+export function parseUnitTree(json: unknown): { units: DonVi[]; warnings: Issue[] } {
+  const list = Array.isArray(json) ? json : json && typeof json === 'object' ? (json as { donVi?: unknown }).donVi : undefined;
+  const base = Array.isArray(json) ? '' : '/donVi';
+  if (!Array.isArray(list)) {
+    throw new UnitDataError('Tệp cây đơn vị phải là danh sách đơn vị hoặc có trường "donVi"', [{ pointer: '/donVi', field: '/donVi', code: 'THIEU_TRUONG', message: 'Thiếu danh sách "donVi"' }]);
+  }
+  const issues: Issue[] = [];
+  const warnings: Issue[] = [];
+  const units: DonVi[] = [];
+  const seen = new Map<string, number>();
+  list.forEach((raw, i) => {
+    const { errors } = validateUnit(raw);
+    const prefix = `${base}/${i}`;
+    const name = raw && typeof raw === 'object' && typeof (raw as DonVi).maDinhDanh === 'string' ? (raw as DonVi).maDinhDanh : `dòng ${i + 1}`;
+    for (const e of errors) issues.push({ ...e, pointer: prefix + e.pointer, field: prefix + e.pointer, message: `Đơn vị ${name}: ${e.message}` });
+    if (errors.length) return;
+    const u = raw as DonVi;
+    if (seen.has(u.maDinhDanh)) {
+      issues.push({ pointer: `${prefix}/maDinhDanh`, field: `${prefix}/maDinhDanh`, code: 'KHONG_HOP_LE', message: `Đơn vị ${u.maDinhDanh} xuất hiện hai lần (dòng ${seen.get(u.maDinhDanh)! + 1} và ${i + 1})` });
+      return;
+    }
+    seen.set(u.maDinhDanh, i);
+    units.push({ ...u, ten: u.ten.normalize('NFC') });
+  });
+  // A subtree (getUnitTree of one unit) legitimately names a parent outside the file: warn only.
+  for (const u of units) {
+    if (u.maDonViCha && !seen.has(u.maDonViCha)) {
+      const i = seen.get(u.maDinhDanh)!;
+      warnings.push({ pointer: `${base}/${i}/maDonViCha`, field: `${base}/${i}/maDonViCha`, code: 'MA_DON_VI_KHONG_TON_TAI', message: `Đơn vị ${u.maDinhDanh}: đơn vị cấp trên ${u.maDonViCha} không có trong tệp` });
+    }
+  }
+  if (issues.length) throw new UnitDataError(`Tệp cây đơn vị không hợp lệ: ${issues.length} lỗi`, issues);
+  return { units, warnings };
+}
+
+const CHUNK = 200;
+
+function chunks<T>(items: T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += CHUNK) out.push(items.slice(i, i + CHUNK));
+  return out;
+}
+
+function auditLoad(ctx: AppContext, operation: string, actor: string, outcome: string, details: Record<string, unknown>, code?: string): void {
+  ctx.audit.record({ kind: 'admin', front: 'admin', operation, actor, target: operation.startsWith('units.remap') ? 'unit_remap_rules' : 'units', outcome, code, details });
+}
+
+/** Replaces all re-mapping rules with the document's, in one transaction; bumps revision 'units'. */
+export async function loadRemapRules(ctx: AppContext, json: unknown, actor: string): Promise<RemapLoadReport> {
+  let rules: RemapRule[];
+  try {
+    rules = parseRemapRules(json);
+  } catch (err) {
+    if (err instanceof UnitDataError) auditLoad(ctx, 'units.remap.load', actor, 'invalid', { errors: err.issues.length }, err.code);
+    throw err;
+  }
+  const at = Date.now();
+  const replaced = await withWriteLock(ctx.store, 'units', async (trx) => {
+    const before = await trx.selectFrom('unit_remap_rules').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
+    await trx.deleteFrom('unit_remap_rules').execute();
+    for (const part of chunks(rules)) {
+      await trx
+        .insertInto('unit_remap_rules')
+        .values(part.map((r) => ({ kind: r.kind, ma_cu: r.maCu, ma_moi: r.maMoi, tu_ngay: r.tuNgay, ghi_chu: r.ghiChu ?? null, created_at: at, created_by: actor })))
+        .execute();
+    }
+    await bumpRevision(trx, 'units');
+    return Number(before?.n ?? 0);
+  });
+  const report: RemapLoadReport = {
+    exact: rules.filter((r) => r.kind === 'exact').length,
+    level1: rules.filter((r) => r.kind === 'level1').length,
+    total: rules.length,
+    replaced,
+  };
+  auditLoad(ctx, 'units.remap.load', actor, 'ok', { ...report });
+  return report;
+}
+
+/** Replaces the current unit tree with the document's, in one transaction; bumps revision 'units'. */
+export async function loadUnitTree(ctx: AppContext, json: unknown, actor: string): Promise<TreeLoadReport> {
+  let parsed: { units: DonVi[]; warnings: Issue[] };
+  try {
+    parsed = parseUnitTree(json);
+  } catch (err) {
+    if (err instanceof UnitDataError) auditLoad(ctx, 'units.tree.load', actor, 'invalid', { errors: err.issues.length }, err.code);
+    throw err;
+  }
+  const at = Date.now();
+  const replaced = await withWriteLock(ctx.store, 'units', async (trx) => {
+    const before = await trx.selectFrom('units').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
+    await trx.deleteFrom('units').execute();
+    for (const part of chunks(parsed.units)) {
+      await trx
+        .insertInto('units')
+        .values(
+          part.map((u) => ({
+            ma_dinh_danh: u.maDinhDanh,
+            ten: u.ten,
+            ma_don_vi_cha: u.maDonViCha ?? null,
+            cap: u.cap,
+            hieu_luc_tu: u.hieuLucTu,
+            hieu_luc_den: u.hieuLucDen ?? null,
+            ma_cu: u.maCu && u.maCu.length ? JSON.stringify(u.maCu) : null,
+            ngay_cap_nhat: u.ngayCapNhat ?? null,
+            updated_at: at,
+            updated_by: actor,
+          })),
+        )
+        .execute();
+    }
+    await bumpRevision(trx, 'units');
+    return Number(before?.n ?? 0);
+  });
+  const report: TreeLoadReport = {
+    units: parsed.units.length,
+    withOldCodes: parsed.units.filter((u) => u.maCu && u.maCu.length > 0).length,
+    replaced,
+    warnings: parsed.warnings,
+  };
+  auditLoad(ctx, 'units.tree.load', actor, 'ok', { units: report.units, withOldCodes: report.withOldCodes, replaced, warnings: report.warnings.length });
+  return report;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The cached directory
+
+export interface UnitDirectoryOptions {
+  refreshIntervalMs?: number;
+  /** Clock, for tests. */
+  now?: () => number;
+}
+
+export async function createUnitDirectory(ctx: Pick<AppContext, 'store' | 'config' | 'log'>, options: UnitDirectoryOptions = {}): Promise<UnitDirectory> {
+  const clock = options.now ?? Date.now;
+  let index: UnitIndex = buildUnitIndex([], []);
+  let loadedAt: string | undefined;
+
+  const reload = async (): Promise<void> => {
+    const [ruleRows, unitRows] = await Promise.all([
+      ctx.store.db.selectFrom('unit_remap_rules').select(['id', 'kind', 'ma_cu', 'ma_moi', 'tu_ngay']).execute(),
+      ctx.store.db.selectFrom('units').selectAll().execute(),
+    ]);
+    index = buildUnitIndex(
+      ruleRows.map((r) => ({ id: Number(r.id), kind: r.kind, maCu: r.ma_cu, maMoi: r.ma_moi, tuNgay: r.tu_ngay })),
+      unitRows.map(rowToUnit),
+    );
+    loadedAt = new Date(clock()).toISOString();
+    ctx.log.debug('unit directory loaded', { exact: index.exact.size, level1: index.level1.size, units: index.units.size });
+  };
+
+  await reload(); // fail start-up loudly when the store cannot be read
+  const watcher = watchRevisions(
+    ctx.store as AppContext['store'],
+    ['units'],
+    options.refreshIntervalMs ?? ctx.config.keys.refreshIntervalMs,
+    () => reload(),
+    (err) => ctx.log.warn('unit directory refresh failed; the cached rules stay in force', { err }),
+  );
+
+  // The Vietnam date changes once a day; computing it per call would allocate a Date per code.
+  let todayCache = '';
+  let todayUntil = 0;
+  const today = (): string => {
+    const t = clock();
+    if (t >= todayUntil) {
+      todayCache = vietnamDate(new Date(t));
+      todayUntil = t + 60_000;
+    }
+    return todayCache;
+  };
+
+  return {
+    remap: (code, pointer = '') => resolveUnitCode(index, code, today(), pointer),
+    unit: (code) => index.units.get(code),
+    treeLoaded: () => index.units.size > 0,
+    stats: () => ({ exactRules: index.exact.size, level1Rules: index.level1.size, units: index.units.size, loadedAt }),
+    reload,
+    stop: () => watcher.stop(),
+  };
+}
