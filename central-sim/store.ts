@@ -1,0 +1,352 @@
+/**
+ * The simulator's own persistence: one SQLite file (`<dataDir>/central-sim.sqlite`, WAL) holding
+ * what the "central database" stores (profiles, units), the idempotency records, a journal of
+ * every per-record outcome, and counters. Everything a write changes, including its counters and
+ * its idempotency record, commits in one transaction, so the counts survive a restart and prove
+ * "applied exactly once" even after a crash between commit and answer.
+ */
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+
+export const SIM_DB_FILE = 'central-sim.sqlite';
+
+export interface StoredProfile {
+  soDinhDanh: string;
+  ngayCapNhat: string;
+  versionKey: string;
+  body: string;
+  appliedCount: number;
+}
+
+export interface StoredUnit {
+  maDinhDanh: string;
+  maDonViCha: string | null;
+  ngayCapNhat: string | null;
+  versionKey: string | null;
+  bodyHash: string;
+  body: string;
+  appliedCount: number;
+  changedAt: number;
+}
+
+export interface IdempotencyRecord {
+  requestHash: string;
+  status: number;
+  answer: string;
+}
+
+export interface JournalEntry {
+  seq: number;
+  at: number;
+  kind: 'profile' | 'unit';
+  id: string;
+  version: string | null;
+  outcome: string;
+  applied: boolean;
+  idempotencyKey: string | null;
+  requestId: string | null;
+  maDonVi: string | null;
+}
+
+export interface JournalInput {
+  kind: 'profile' | 'unit';
+  id: string;
+  version: string | null;
+  outcome: string;
+  applied: boolean;
+  idempotencyKey?: string;
+  requestId?: string;
+  maDonVi?: string;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS profiles (
+  so_dinh_danh TEXT PRIMARY KEY,
+  ngay_cap_nhat TEXT NOT NULL,
+  version_key TEXT NOT NULL,
+  ma_don_vi TEXT NOT NULL,
+  body TEXT NOT NULL,
+  applied_count INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS units (
+  ma_dinh_danh TEXT PRIMARY KEY,
+  ma_don_vi_cha TEXT,
+  ngay_cap_nhat TEXT,
+  version_key TEXT,
+  body_hash TEXT NOT NULL,
+  body TEXT NOT NULL,
+  applied_count INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  changed_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS units_parent ON units (ma_don_vi_cha);
+CREATE TABLE IF NOT EXISTS idempotency (
+  key TEXT PRIMARY KEY,
+  request_hash TEXT NOT NULL,
+  status INTEGER NOT NULL,
+  answer TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS journal (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  at INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  id TEXT NOT NULL,
+  version TEXT,
+  outcome TEXT NOT NULL,
+  applied INTEGER NOT NULL,
+  idempotency_key TEXT,
+  request_id TEXT,
+  ma_don_vi TEXT
+);
+CREATE INDEX IF NOT EXISTS journal_record ON journal (kind, id);
+CREATE INDEX IF NOT EXISTS journal_applied_version ON journal (kind, id, version) WHERE applied = 1;
+CREATE TABLE IF NOT EXISTS counters (
+  name TEXT PRIMARY KEY,
+  value INTEGER NOT NULL
+);
+`;
+
+export class SimStore {
+  readonly file: string;
+  private readonly db: Database.Database;
+  private readonly counters = new Map<string, number>();
+  private readonly dirty = new Set<string>();
+  private readonly flushTimer: NodeJS.Timeout;
+  private readonly stmt;
+
+  constructor(dataDir: string) {
+    mkdirSync(dataDir, { recursive: true });
+    this.file = path.join(dataDir, SIM_DB_FILE);
+    this.db = new Database(this.file);
+    this.db.pragma('journal_mode = WAL');
+    // NORMAL in WAL mode is durable across process crashes (only an OS crash may lose the last
+    // commits), which is the failure the simulator has to survive in tests.
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.exec(SCHEMA);
+    const db = this.db;
+    this.stmt = {
+      getProfile: db.prepare<[string], { so_dinh_danh: string; ngay_cap_nhat: string; version_key: string; body: string; applied_count: number }>(
+        'SELECT so_dinh_danh, ngay_cap_nhat, version_key, body, applied_count FROM profiles WHERE so_dinh_danh = ?',
+      ),
+      insertProfile: db.prepare(
+        'INSERT INTO profiles (so_dinh_danh, ngay_cap_nhat, version_key, ma_don_vi, body, applied_count, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 1, ?, ?)',
+      ),
+      updateProfile: db.prepare(
+        'UPDATE profiles SET ngay_cap_nhat = ?, version_key = ?, ma_don_vi = ?, body = ?, applied_count = applied_count + 1, updated_at = ? WHERE so_dinh_danh = ?',
+      ),
+      getUnit: db.prepare<[string], UnitRow>('SELECT * FROM units WHERE ma_dinh_danh = ?'),
+      childUnits: db.prepare<[string], UnitRow>('SELECT * FROM units WHERE ma_don_vi_cha = ? ORDER BY ma_dinh_danh'),
+      insertUnit: db.prepare(
+        'INSERT INTO units (ma_dinh_danh, ma_don_vi_cha, ngay_cap_nhat, version_key, body_hash, body, applied_count, created_at, changed_at) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?)',
+      ),
+      updateUnit: db.prepare(
+        'UPDATE units SET ma_don_vi_cha = ?, ngay_cap_nhat = ?, version_key = ?, body_hash = ?, body = ?, applied_count = applied_count + 1, changed_at = ? WHERE ma_dinh_danh = ?',
+      ),
+      getIdem: db.prepare<[string], { request_hash: string; status: number; answer: string }>(
+        'SELECT request_hash, status, answer FROM idempotency WHERE key = ?',
+      ),
+      putIdem: db.prepare('INSERT INTO idempotency (key, request_hash, status, answer, created_at) VALUES (?, ?, ?, ?, ?)'),
+      journal: db.prepare(
+        'INSERT INTO journal (at, kind, id, version, outcome, applied, idempotency_key, request_id, ma_don_vi) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      upsertCounter: db.prepare('INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value'),
+      counts: db.prepare<[], { profiles: number; units: number; keys: number }>(
+        'SELECT (SELECT count(*) FROM profiles) AS profiles, (SELECT count(*) FROM units) AS units, (SELECT count(*) FROM idempotency) AS keys',
+      ),
+      duplicates: db.prepare<[], { n: number }>(
+        'SELECT count(*) AS n FROM (SELECT 1 FROM journal WHERE applied = 1 AND version IS NOT NULL GROUP BY kind, id, version HAVING count(*) > 1)',
+      ),
+      appliedProfiles: db.prepare<[], { id: string; n: number }>('SELECT so_dinh_danh AS id, applied_count AS n FROM profiles'),
+      appliedUnits: db.prepare<[], { id: string; n: number }>('SELECT ma_dinh_danh AS id, applied_count AS n FROM units'),
+      journalFor: db.prepare<[string, string, number, number], JournalRow>(
+        'SELECT * FROM journal WHERE kind = ? AND id = ? AND seq > ? ORDER BY seq LIMIT ?',
+      ),
+      journalAll: db.prepare<[number, number], JournalRow>('SELECT * FROM journal WHERE seq > ? ORDER BY seq LIMIT ?'),
+    };
+    for (const row of db.prepare<[], { name: string; value: number }>('SELECT name, value FROM counters').all()) {
+      this.counters.set(row.name, row.value);
+    }
+    // Counters of requests that write nothing (reads, refusals, injected faults) are flushed on a
+    // timer; counters of writes commit with the write itself (see transaction()).
+    this.flushTimer = setInterval(() => this.flush(), 1000);
+    this.flushTimer.unref();
+  }
+
+  bump(name: string, by = 1): void {
+    this.counters.set(name, (this.counters.get(name) ?? 0) + by);
+    this.dirty.add(name);
+  }
+
+  counter(name: string): number {
+    return this.counters.get(name) ?? 0;
+  }
+
+  allCounters(): Record<string, number> {
+    return Object.fromEntries(this.counters);
+  }
+
+  private writeDirty(): void {
+    for (const name of this.dirty) this.stmt.upsertCounter.run(name, this.counters.get(name) ?? 0);
+    this.dirty.clear();
+  }
+
+  flush(): void {
+    if (this.dirty.size === 0) return;
+    this.db.transaction(() => this.writeDirty())();
+  }
+
+  /**
+   * Runs fn in one SQLite transaction, together with the counters it bumped. If fn throws, its
+   * counter bumps are undone as well, so counts never claim a write that did not commit.
+   */
+  transaction<T>(fn: () => T): T {
+    const before = new Map(this.counters);
+    const dirtyBefore = new Set(this.dirty);
+    try {
+      return this.db.transaction(() => {
+        const result = fn();
+        this.writeDirty();
+        return result;
+      })();
+    } catch (err) {
+      this.counters.clear();
+      for (const [k, v] of before) this.counters.set(k, v);
+      this.dirty.clear();
+      for (const k of dirtyBefore) this.dirty.add(k);
+      throw err;
+    }
+  }
+
+  getProfile(soDinhDanh: string): StoredProfile | undefined {
+    const r = this.stmt.getProfile.get(soDinhDanh);
+    return r && { soDinhDanh: r.so_dinh_danh, ngayCapNhat: r.ngay_cap_nhat, versionKey: r.version_key, body: r.body, appliedCount: r.applied_count };
+  }
+
+  insertProfile(p: { soDinhDanh: string; ngayCapNhat: string; versionKey: string; maDonVi: string; body: string }, now: number): void {
+    this.stmt.insertProfile.run(p.soDinhDanh, p.ngayCapNhat, p.versionKey, p.maDonVi, p.body, now, now);
+  }
+
+  updateProfile(p: { soDinhDanh: string; ngayCapNhat: string; versionKey: string; maDonVi: string; body: string }, now: number): void {
+    this.stmt.updateProfile.run(p.ngayCapNhat, p.versionKey, p.maDonVi, p.body, now, p.soDinhDanh);
+  }
+
+  getUnit(maDinhDanh: string): StoredUnit | undefined {
+    const r = this.stmt.getUnit.get(maDinhDanh);
+    return r && unitFromRow(r);
+  }
+
+  childUnits(maDinhDanh: string): StoredUnit[] {
+    return this.stmt.childUnits.all(maDinhDanh).map(unitFromRow);
+  }
+
+  insertUnit(u: Omit<StoredUnit, 'appliedCount' | 'changedAt'>, now: number): void {
+    this.stmt.insertUnit.run(u.maDinhDanh, u.maDonViCha, u.ngayCapNhat, u.versionKey, u.bodyHash, u.body, now, now);
+  }
+
+  updateUnit(u: Omit<StoredUnit, 'appliedCount' | 'changedAt'>, now: number): void {
+    this.stmt.updateUnit.run(u.maDonViCha, u.ngayCapNhat, u.versionKey, u.bodyHash, u.body, now, u.maDinhDanh);
+  }
+
+  getIdempotency(key: string): IdempotencyRecord | undefined {
+    const r = this.stmt.getIdem.get(key);
+    return r && { requestHash: r.request_hash, status: r.status, answer: r.answer };
+  }
+
+  putIdempotency(key: string, rec: IdempotencyRecord, now: number): void {
+    this.stmt.putIdem.run(key, rec.requestHash, rec.status, rec.answer, now);
+  }
+
+  journal(e: JournalInput, now: number): void {
+    this.stmt.journal.run(now, e.kind, e.id, e.version, e.outcome, e.applied ? 1 : 0, e.idempotencyKey ?? null, e.requestId ?? null, e.maDonVi ?? null);
+  }
+
+  journalEntries(filter: { kind?: 'profile' | 'unit'; id?: string; afterSeq?: number; limit?: number }): JournalEntry[] {
+    const after = filter.afterSeq ?? 0;
+    const limit = Math.min(Math.max(filter.limit ?? 1000, 1), 100_000);
+    const rows = filter.id ? this.stmt.journalFor.all(filter.kind ?? 'profile', filter.id, after, limit) : this.stmt.journalAll.all(after, limit);
+    return rows.map((r) => ({
+      seq: r.seq,
+      at: r.at,
+      kind: r.kind as 'profile' | 'unit',
+      id: r.id,
+      version: r.version,
+      outcome: r.outcome,
+      applied: r.applied === 1,
+      idempotencyKey: r.idempotency_key,
+      requestId: r.request_id,
+      maDonVi: r.ma_don_vi,
+    }));
+  }
+
+  sizes(): { profiles: number; units: number; keys: number } {
+    return this.stmt.counts.get()!;
+  }
+
+  /** (record, version) pairs applied more than once: must always be 0. Units written without
+   *  ngayCapNhat have no version to compare and are left out. */
+  duplicatesApplied(): number {
+    return this.stmt.duplicates.get()!.n;
+  }
+
+  appliedBy(kind: 'profile' | 'unit'): Record<string, number> {
+    const rows = kind === 'profile' ? this.stmt.appliedProfiles.all() : this.stmt.appliedUnits.all();
+    const out: Record<string, number> = {};
+    for (const r of rows) out[r.id] = r.n;
+    return out;
+  }
+
+  /** Forgets everything: records, units, idempotency keys, journal and counters. */
+  wipe(): void {
+    this.db.exec('DELETE FROM profiles; DELETE FROM units; DELETE FROM idempotency; DELETE FROM journal; DELETE FROM counters;');
+    this.counters.clear();
+    this.dirty.clear();
+  }
+
+  close(): void {
+    clearInterval(this.flushTimer);
+    this.flush();
+    this.db.close();
+  }
+}
+
+interface UnitRow {
+  ma_dinh_danh: string;
+  ma_don_vi_cha: string | null;
+  ngay_cap_nhat: string | null;
+  version_key: string | null;
+  body_hash: string;
+  body: string;
+  applied_count: number;
+  changed_at: number;
+}
+
+interface JournalRow {
+  seq: number;
+  at: number;
+  kind: string;
+  id: string;
+  version: string | null;
+  outcome: string;
+  applied: number;
+  idempotency_key: string | null;
+  request_id: string | null;
+  ma_don_vi: string | null;
+}
+
+function unitFromRow(r: UnitRow): StoredUnit {
+  return {
+    maDinhDanh: r.ma_dinh_danh,
+    maDonViCha: r.ma_don_vi_cha,
+    ngayCapNhat: r.ngay_cap_nhat,
+    versionKey: r.version_key,
+    bodyHash: r.body_hash,
+    body: r.body,
+    appliedCount: r.applied_count,
+    changedAt: r.changed_at,
+  };
+}

@@ -1,0 +1,33 @@
+/**
+ * Where the simulator's TLS material comes from by default: the gateway's own PKI in the same
+ * store and data directory. It presents the 'central-sim' server certificate (issued by the
+ * gateway's CA, with the names of centralListen / centralUrl) and accepts client certificates
+ * that chain to the gateway's CAs: the gateway's central-client identity in particular.
+ * ensurePki first, so a fresh machine works without `ndxp certs init`.
+ */
+import type { Config } from '../config/config.js';
+import { ensurePki } from '../certs/pki.js';
+import { serverTlsMaterial } from '../certs/material.js';
+import { closeContext, openContext } from '../gateway/context.js';
+import { quietLogger } from '../gateway/log.js';
+
+export interface SimTlsMaterial {
+  /** PEM private key of the server certificate. */
+  key: string;
+  /** PEM server certificate (plus chain). */
+  cert: string;
+  /** PEM CA certificates whose client certificates are accepted (and, by default, whose signing certificates are trusted). */
+  ca: string | string[];
+  /** PEM CRLs checked during the handshake. */
+  crl?: string | string[];
+}
+
+export async function loadSimTlsMaterial(config: Config): Promise<SimTlsMaterial> {
+  const ctx = await openContext(config, { log: quietLogger() });
+  try {
+    await ensurePki(ctx);
+    return await serverTlsMaterial(ctx, 'central-sim');
+  } finally {
+    await closeContext(ctx);
+  }
+}
