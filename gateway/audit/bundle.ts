@@ -36,6 +36,8 @@ import {
 import { problem, signerTrusted, walkChain, type ChainProblem, type SignerInfo, type Trust } from './walk.js';
 
 export const BUNDLE_FORMAT = 'ndxp-audit-bundle';
+/** What node:zlib's gzip writes: no name, mtime 0, default level, OS unix. */
+const GZIP_HEADER = '1f8b0800000000000003';
 
 export interface BundleHeader {
   type: typeof BUNDLE_FORMAT;
@@ -238,6 +240,21 @@ async function scanEntries(file: string, pick: (e: ChainEntry) => boolean): Prom
 export async function verifyBundle(file: string, options: VerifyBundleOptions = {}): Promise<BundleVerification> {
   const result: BundleVerification = { ok: false, file, entries: 0, checkpointsVerified: 0, entriesAfterLastCheckpoint: 0, bundleSigned: false, signers: [], caFingerprints: [] };
   const fail = (p: ChainProblem) => ({ ...result, ok: false, problem: p });
+
+  // gzip container: the only header our writer produces. Header bytes do not change the content,
+  // so without this check a changed mtime/OS byte would go unnoticed. (Padding bits of the last
+  // deflate byte are the one part of a .gz bundle the content checks cannot see: exports default
+  // to plain JSON Lines.)
+  if (await isGzip(file)) {
+    const fh = await open(file, 'r');
+    const head = Buffer.alloc(10);
+    try {
+      await fh.read(head, 0, 10, 0);
+    } finally {
+      await fh.close();
+    }
+    if (head.toString('hex') !== GZIP_HEADER) return fail(problem('bundle', 0, 'Phần đầu nén gzip của tệp đã bị thay đổi'));
+  }
 
   // Pass 1: structure, digest, trailer signature; collect header and checkpoints.
   const digest = createHash('sha256');
