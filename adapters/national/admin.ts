@@ -1,0 +1,189 @@
+/**
+ * Unit re-mapping on the admin plane (/api/v1/admin/units…): the same loaders as the CLI
+ * (`ndxp units remap load`, `ndxp units load`), so validation and audit records are identical.
+ * network-admin loads (replace-all); network-admin and auditor read.
+ */
+import express, { Router, type Request, type Response } from 'express';
+import type { AdminModule } from '../../gateway/admin/types.js';
+import { adminCaller, problem, requireRole } from '../../gateway/admin/types.js';
+import type { AppContext } from '../../gateway/context.js';
+import { vietnamDate } from './validate.js';
+import { buildUnitIndex, listRemapRules, listUnits, loadRemapRules, loadUnitTree, resolveUnitCode, UnitDataError } from './remap.js';
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+const int = (v: unknown): number | undefined => (typeof v === 'string' && /^[0-9]{1,7}$/.test(v) ? Number(v) : undefined);
+
+function handler(fn: (req: Request, res: Response) => Promise<void>) {
+  return async (req: Request, res: Response): Promise<void> => {
+    try {
+      await fn(req, res);
+    } catch (err) {
+      if (err instanceof UnitDataError) {
+        res.status(422).json({ type: `urn:ndxp:loi:${err.code}`, title: err.message, status: 422, code: err.code, errors: err.issues });
+        return;
+      }
+      problem(res, err);
+    }
+  };
+}
+
+function router(ctx: AppContext): Router {
+  const r = Router();
+  const admin = requireRole('network-admin');
+  const reader = requireRole('network-admin', 'auditor');
+  // Parsers per route: other modules share the /api/v1/admin prefix.
+  const rulesBody = express.json({ limit: '20mb' });
+  const treeBody = express.json({ limit: '100mb' });
+
+  r.get(
+    '/units/remap-rules',
+    reader,
+    handler(async (_req, res) => {
+      const rules = await listRemapRules(ctx);
+      res.json({ count: rules.length, rules });
+    }),
+  );
+
+  r.put(
+    '/units/remap-rules',
+    admin,
+    rulesBody,
+    handler(async (req, res) => {
+      res.json(await loadRemapRules(ctx, req.body, adminCaller(res).actor));
+    }),
+  );
+
+  r.get(
+    '/units/resolve/:code',
+    reader,
+    handler(async (req, res) => {
+      // Straight from the store (not a node's cache): what every node will answer after its next refresh.
+      const [rules, tree] = await Promise.all([listRemapRules(ctx), listUnits(ctx)]);
+      const at = str((req.query as Record<string, unknown>).date) ?? vietnamDate(new Date());
+      res.json({ input: req.params.code, date: at, ...resolveUnitCode(buildUnitIndex(rules, tree.units), String(req.params.code), at) });
+    }),
+  );
+
+  r.get(
+    '/units',
+    reader,
+    handler(async (req, res) => {
+      const q = req.query as Record<string, unknown>;
+      res.json(await listUnits(ctx, { parent: str(q.parent), q: str(q.q), limit: int(q.limit) ?? 1000, offset: int(q.offset) }));
+    }),
+  );
+
+  r.put(
+    '/units',
+    admin,
+    treeBody,
+    handler(async (req, res) => {
+      res.json(await loadUnitTree(ctx, req.body, adminCaller(res).actor));
+    }),
+  );
+
+  return r;
+}
+
+const problemRef = {
+  type: 'object',
+  properties: { type: { type: 'string' }, title: { type: 'string' }, status: { type: 'integer' }, code: { type: 'string' } },
+};
+const issue = {
+  type: 'object',
+  properties: { pointer: { type: 'string' }, field: { type: 'string' }, code: { type: 'string' }, message: { type: 'string' } },
+};
+const unitDataProblem = {
+  description: 'Tệp không hợp lệ; không có thay đổi nào (DU_LIEU_DON_VI_KHONG_HOP_LE)',
+  content: { 'application/problem+json': { schema: { type: 'object', properties: { code: { type: 'string' }, title: { type: 'string' }, errors: { type: 'array', items: issue } } } } },
+};
+const rule = {
+  type: 'object',
+  properties: {
+    id: { type: 'integer' },
+    kind: { type: 'string', enum: ['exact', 'level1'] },
+    maCu: { type: 'string' },
+    maMoi: { type: 'string' },
+    tuNgay: { type: 'string', format: 'date' },
+    ghiChu: { type: 'string' },
+    createdAt: { type: 'string', format: 'date-time' },
+    createdBy: { type: 'string' },
+  },
+};
+
+export const unitsAdminModule: AdminModule = {
+  name: 'units',
+  router,
+  openapi: {
+    '/api/v1/admin/units/remap-rules': {
+      get: {
+        tags: ['units'],
+        summary: 'Bảng quy tắc chuyển đổi mã đơn vị (sau sắp xếp 2025)',
+        responses: { '200': { description: 'Các quy tắc', content: { 'application/json': { schema: { type: 'object', properties: { count: { type: 'integer' }, rules: { type: 'array', items: rule } } } } } } },
+      },
+      put: {
+        tags: ['units'],
+        summary: 'Nạp (thay toàn bộ) bảng quy tắc chuyển đổi mã đơn vị, dạng unit-remap.sample.json',
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                required: ['rules'],
+                properties: {
+                  rules: {
+                    type: 'array',
+                    items: {
+                      type: 'object',
+                      properties: { maCu: { type: 'string' }, maMoi: { type: 'string' }, maCap1Cu: { type: 'string' }, maCap1Moi: { type: 'string' }, tuNgay: { type: 'string' }, ghiChu: { type: 'string' } },
+                    },
+                  },
+                },
+              },
+            },
+          },
+        },
+        responses: {
+          '200': { description: 'Số quy tắc đã nạp', content: { 'application/json': { schema: { type: 'object', properties: { exact: { type: 'integer' }, level1: { type: 'integer' }, total: { type: 'integer' }, replaced: { type: 'integer' } } } } } },
+          '403': { description: 'Không đủ quyền', content: { 'application/problem+json': { schema: problemRef } } },
+          '422': unitDataProblem,
+        },
+      },
+    },
+    '/api/v1/admin/units/resolve/{code}': {
+      get: {
+        tags: ['units'],
+        summary: 'Thử chuyển đổi một mã đơn vị theo bảng quy tắc và cây đơn vị hiện hành',
+        parameters: [
+          { name: 'code', in: 'path', required: true, schema: { type: 'string' } },
+          { name: 'date', in: 'query', required: false, schema: { type: 'string', format: 'date' } },
+        ],
+        responses: { '200': { description: '{code, ruleApplied?, warning?} hoặc {error}', content: { 'application/json': { schema: { type: 'object' } } } } },
+      },
+    },
+    '/api/v1/admin/units': {
+      get: {
+        tags: ['units'],
+        summary: 'Cây đơn vị hiện hành',
+        parameters: [
+          { name: 'parent', in: 'query', required: false, schema: { type: 'string' } },
+          { name: 'q', in: 'query', required: false, description: 'Đầu mã hoặc một phần tên (không phân biệt dấu)', schema: { type: 'string' } },
+          { name: 'limit', in: 'query', required: false, schema: { type: 'integer', default: 1000 } },
+          { name: 'offset', in: 'query', required: false, schema: { type: 'integer', default: 0 } },
+        ],
+        responses: { '200': { description: 'Đơn vị (unit.schema.json)', content: { 'application/json': { schema: { type: 'object', properties: { total: { type: 'integer' }, units: { type: 'array', items: { type: 'object' } } } } } } } },
+      },
+      put: {
+        tags: ['units'],
+        summary: 'Nạp (thay toàn bộ) cây đơn vị hiện hành: mảng unit.schema.json hoặc {donVi: [...]} như API trung ương trả về',
+        requestBody: { required: true, content: { 'application/json': { schema: { oneOf: [{ type: 'array', items: { type: 'object' } }, { type: 'object', properties: { donVi: { type: 'array', items: { type: 'object' } } } }] } } } },
+        responses: {
+          '200': { description: 'Số đơn vị đã nạp và cảnh báo', content: { 'application/json': { schema: { type: 'object', properties: { units: { type: 'integer' }, withOldCodes: { type: 'integer' }, replaced: { type: 'integer' }, warnings: { type: 'array', items: issue } } } } } },
+          '403': { description: 'Không đủ quyền', content: { 'application/problem+json': { schema: problemRef } } },
+          '422': unitDataProblem,
+        },
+      },
+    },
+  },
+};
