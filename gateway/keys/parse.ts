@@ -57,34 +57,49 @@ export function normalizeSerial(serial: string): string | undefined {
 export function subjectAttributes(subject: string): string[] | undefined {
   const text = subject.trim();
   if (!text) return undefined;
-  const parts: string[] = [];
+  // Each part keeps the separator that ended the one before it, so an unescaped comma inside
+  // a value ("O=Sở Nội vụ, Hà Nội", as a plain join of Node's subject object gives it) can be
+  // glued back on.
+  const parts: { sep: string; text: string }[] = [];
   let current = '';
+  let sep = '';
   // Node's X509Certificate.subject puts one attribute per line, values unescaped (commas allowed).
   const multiline = text.includes('\n');
+  // OpenSSL's one-line form ("/O=…/CN=…") separates with "/" only; values may hold commas.
+  const slashed = !multiline && text.startsWith('/');
   for (let i = 0; i < text.length; i++) {
     const ch = text[i];
     if (ch === '\\' && i + 1 < text.length) {
-      current += text[++i];
+      current += '\u0000' + text[++i]; // escaped: never a separator, never an "="
       continue;
     }
-    // "/" separates only in the OpenSSL form, which starts with "/".
-    const separator = multiline ? ch === '\n' : ch === ',' || ch === '+' || (ch === '/' && text.startsWith('/'));
+    const separator = multiline ? ch === '\n' : slashed ? ch === '/' : ch === ',' || ch === '+';
     if (separator) {
-      if (current.trim()) parts.push(current);
+      if (current.trim()) parts.push({ sep, text: current });
       current = '';
+      sep = ch;
       continue;
     }
     current += ch;
   }
-  if (current.trim()) parts.push(current);
-  const attrs: string[] = [];
+  if (current.trim()) parts.push({ sep, text: current });
+  const pairs: { type: string; value: string }[] = [];
   for (const part of parts) {
-    const eq = part.indexOf('=');
-    if (eq <= 0) return undefined;
-    const type = part.slice(0, eq).trim().toUpperCase();
-    const value = part.slice(eq + 1).trim().normalize('NFC');
-    if (!/^[A-Z0-9.]+$/.test(type) || !value) return undefined;
-    attrs.push(`${type}=${value}`);
+    const eq = part.text.indexOf('=');
+    const type = eq > 0 ? part.text.slice(0, eq).trim().toUpperCase() : '';
+    if (!/^([A-Z][A-Z0-9]*|\d+(\.\d+)+)$/.test(type)) {
+      // Not "TYPE=…": the rest of the previous value after an unescaped separator.
+      if (pairs.length === 0 || multiline || slashed) return undefined;
+      pairs[pairs.length - 1].value += part.sep + part.text;
+      continue;
+    }
+    pairs.push({ type, value: part.text.slice(eq + 1) });
+  }
+  const attrs: string[] = [];
+  for (const { type, value } of pairs) {
+    const clean = value.replace(/\u0000/g, '').trim().normalize('NFC');
+    if (!clean) return undefined;
+    attrs.push(`${type}=${clean}`);
   }
   return attrs.length ? attrs : undefined;
 }
