@@ -95,12 +95,10 @@ function intOrNull(n: number | undefined): number | null {
   return typeof n === 'number' && Number.isFinite(n) ? Math.round(n) : null;
 }
 
-/** Loads certs/material.ts lazily: the trail must not make the certs area a load-time dependency of every process. */
+/** Loads certs/material.ts lazily: processes that never sign a checkpoint do not load the PKI code. */
 async function defaultSigningIdentity(deps: AuditTrailDeps, sink: AuditSink): Promise<AuditSigningIdentity> {
-  const specifier = '../../certs/material.js';
-  const mod = (await import(specifier)) as { auditSigningIdentity?: (ctx: unknown) => Promise<AuditSigningIdentity> };
-  if (typeof mod.auditSigningIdentity !== 'function') throw new Error('certs/material.ts does not export auditSigningIdentity');
-  return mod.auditSigningIdentity({ config: deps.config, store: deps.store, log: deps.log, audit: sink, nodeName: deps.nodeName });
+  const { auditSigningIdentity } = await import('../../certs/material.js');
+  return auditSigningIdentity({ config: deps.config, store: deps.store, log: deps.log, audit: sink, nodeName: deps.nodeName });
 }
 
 export async function createAuditTrail(deps: AuditTrailDeps): Promise<AuditTrail> {
