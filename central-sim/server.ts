@@ -273,7 +273,7 @@ export async function startCentralSim(options: CentralSimOptions): Promise<Centr
     } catch {
       return;
     }
-    if (pathname.startsWith('/__sim/')) return controlRequest(method, pathname, query, body, res);
+    if (pathname.startsWith('/__sim/')) return controlRequest(method, pathname, query, body, res, apiListener);
     if (!apiListener) return sendLoi(res, 404, loi('KHONG_TIM_THAY_DUONG_DAN'));
 
     const requestId = header(req, 'x-request-id');
@@ -326,7 +326,14 @@ export async function startCentralSim(options: CentralSimOptions): Promise<Centr
     send(res, result.status, result.body, result.headers, requestId);
   }
 
-  function controlRequest(method: string, pathname: string, query: URLSearchParams, body: Buffer | 'too-large', res: http.ServerResponse) {
+  async function controlRequest(
+    method: string,
+    pathname: string,
+    query: URLSearchParams,
+    body: Buffer | 'too-large',
+    res: http.ServerResponse,
+    apiListener: boolean,
+  ) {
     const ok = (value: unknown) => send(res, 200, JSON.stringify(value));
     const parseBody = (): unknown => {
       if (body === 'too-large') throw new FaultError('Nội dung quá lớn');
@@ -359,8 +366,13 @@ export async function startCentralSim(options: CentralSimOptions): Promise<Centr
           wipeData = input?.data === true;
         }
         if (wipeData) store.wipe();
-        // Answer first: going down closes every connection, this one included.
         faults.set(next);
+        if (!apiListener) {
+          // The control listener is not affected by "down": answer once the change took effect.
+          await applyDown();
+          return ok(faults.snapshot());
+        }
+        // On the API listener, answer first: going down closes every connection, this one included.
         res.once('finish', () => void applyDown().catch((err) => log.error('central-sim: fault change failed', { err })));
         return ok(faults.snapshot());
       }
