@@ -1,4 +1,119 @@
-// Placeholder: the owning area registers its verbs here.
+/**
+ * `ndxp units …`: the unit re-mapping table and the current unit tree from the command line,
+ * straight on the store, through the same loaders (validation, replace-all, audit) as the admin API.
+ *
+ *   ndxp units remap load FILE   replace all re-mapping rules (unit-remap.sample.json shape)
+ *   ndxp units remap list
+ *   ndxp units load FILE         replace the current tree (array of units, or {donVi: [...]})
+ *   ndxp units list [--parent CODE] [--q TEXT]
+ *   ndxp units resolve CODE      what a code becomes
+ */
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import type { AppContext } from '../../gateway/context.js';
+import { CliFailure, UsageError, cliActor, print, table, withContext, type CommonOptions } from '../../gateway/cli/output.js';
+import { vietnamDate } from './validate.js';
+import { buildUnitIndex, listRemapRules, listUnits, loadRemapRules, loadUnitTree, resolveUnitCode, UnitDataError } from './remap.js';
 
-export function register(_program: Command): void {}
+type Opts = CommonOptions & Record<string, unknown>;
+
+async function run(cmd: Command, fn: (ctx: AppContext, opts: Opts) => Promise<void>): Promise<void> {
+  const opts = cmd.optsWithGlobals() as Opts;
+  try {
+    await withContext(opts, (ctx) => fn(ctx, opts));
+  } catch (err) {
+    if (err instanceof UnitDataError) {
+      throw new CliFailure(`${err.message}\n${err.issues.map((i) => `  ${i.pointer || '/'}: ${i.message} (${i.code})`).join('\n')}`, err.code, err.issues);
+    }
+    throw err;
+  }
+}
+
+/** Reads and parses a JSON file; a missing or malformed file is bad usage (exit 2). */
+function readJson(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`Không đọc được tệp ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  try {
+    return JSON.parse(text.replace(/^\uFEFF/, ''));
+  } catch (err) {
+    throw new UsageError(`Tệp ${file} không phải JSON hợp lệ: ${(err as Error).message}`);
+  }
+}
+
+export function register(program: Command): void {
+  const units = program.command('units').description('Cây đơn vị hiện hành và bảng chuyển đổi mã đơn vị (sau sắp xếp 2025)');
+  const remap = units.command('remap').description('Bảng quy tắc chuyển đổi mã đơn vị cũ sang mã hiện hành');
+
+  remap
+    .command('load')
+    .description('Nạp bảng quy tắc (thay toàn bộ bảng cũ), dạng unit-remap.sample.json')
+    .argument('<file>', 'tệp JSON {"rules": [...]}')
+    .action(async (file: string, _o, cmd: Command) =>
+      run(cmd, async (ctx, o) => {
+        const report = await loadRemapRules(ctx, readJson(file), cliActor());
+        print(o, report, `Đã nạp ${report.total} quy tắc (${report.exact} quy tắc mã chính xác, ${report.level1} quy tắc mã cấp 1); thay thế ${report.replaced} quy tắc cũ.`);
+      }),
+    );
+
+  remap
+    .command('list')
+    .description('Liệt kê các quy tắc đang áp dụng')
+    .action(async (_o, cmd: Command) =>
+      run(cmd, async (ctx, o) => {
+        const rules = await listRemapRules(ctx);
+        const rows = rules.map((r) => ({ id: r.id, loai: r.kind === 'exact' ? 'chính xác' : 'cấp 1', maCu: r.maCu, maMoi: r.maMoi, tuNgay: r.tuNgay, ghiChu: r.ghiChu ?? '' }));
+        print(o, { count: rules.length, rules }, table(rows, ['id', 'loai', 'maCu', 'maMoi', 'tuNgay', 'ghiChu']));
+      }),
+    );
+
+  units
+    .command('load')
+    .description('Nạp cây đơn vị hiện hành (thay toàn bộ): mảng đơn vị theo unit.schema.json hoặc {"donVi": [...]}')
+    .argument('<file>', 'tệp JSON')
+    .action(async (file: string, _o, cmd: Command) =>
+      run(cmd, async (ctx, o) => {
+        const report = await loadUnitTree(ctx, readJson(file), cliActor());
+        print(o, report, [
+          `Đã nạp ${report.units} đơn vị (${report.withOldCodes} đơn vị có mã cũ); thay thế ${report.replaced} đơn vị cũ.`,
+          ...report.warnings.map((w) => `Cảnh báo: ${w.message} (${w.code})`),
+        ]);
+      }),
+    );
+
+  units
+    .command('list')
+    .description('Liệt kê cây đơn vị hiện hành')
+    .option('--parent <code>', 'chỉ các đơn vị trực thuộc đơn vị này')
+    .option('--q <text>', 'đầu mã hoặc một phần tên (không phân biệt dấu)')
+    .option('--limit <n>', 'số dòng tối đa', '1000')
+    .action(async (_o, cmd: Command) =>
+      run(cmd, async (ctx, o) => {
+        const limit = Number(o.limit);
+        if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit phải là số nguyên dương');
+        const result = await listUnits(ctx, { parent: o.parent as string | undefined, q: o.q as string | undefined, limit });
+        const rows = result.units.map((u) => ({ ma: u.maDinhDanh, cap: u.cap, ten: u.ten, cha: u.maDonViCha ?? '', hieuLuc: u.hieuLucDen ? `${u.hieuLucTu} → ${u.hieuLucDen}` : u.hieuLucTu, maCu: (u.maCu ?? []).join(', ') }));
+        print(o, result, [table(rows, ['ma', 'cap', 'ten', 'cha', 'hieuLuc', 'maCu']), `(${result.units.length}/${result.total} đơn vị)`]);
+      }),
+    );
+
+  units
+    .command('resolve')
+    .description('Cho biết một mã đơn vị được chuyển thành mã nào')
+    .argument('<code>', 'mã đơn vị')
+    .option('--date <yyyy-MM-dd>', 'tính theo ngày này (mặc định: hôm nay)')
+    .action(async (code: string, _o, cmd: Command) =>
+      run(cmd, async (ctx, o) => {
+        const [rules, tree] = await Promise.all([listRemapRules(ctx), listUnits(ctx)]);
+        const date = (o.date as string | undefined) ?? vietnamDate(new Date());
+        if (!/^[0-9]{4}-[0-9]{2}-[0-9]{2}$/.test(date)) throw new UsageError('--date phải có dạng yyyy-MM-dd');
+        const result = resolveUnitCode(buildUnitIndex(rules, tree.units), code, date);
+        if ('error' in result) throw new CliFailure(`${result.error.message}`, result.error.code, { input: code, date, ...result });
+        const how = result.ruleApplied ? ` (theo ${result.ruleApplied.kind === 'tree' ? 'mã cũ ghi trong cây đơn vị' : result.ruleApplied.kind === 'exact' ? 'quy tắc mã chính xác' : 'quy tắc mã cấp 1'})` : '';
+        print(o, { input: code, date, ...result }, [`${code} → ${result.code}${how}`, ...(result.warning ? [`Cảnh báo: ${result.warning.message} (${result.warning.code})`] : [])]);
+      }),
+    );
+}
