@@ -138,7 +138,7 @@ describe('the Ministry list', () => {
     expect(detectFormat('\uFEFF {"keys":[]}')).toBe('json');
     expect(detectFormat('keyId\nA')).toBe('csv');
     expect(detectFormat('[]', 'list.csv')).toBe('csv');
-    expect(importStatus(undefined)).toBe('active');
+    expect(importStatus(undefined)).toBeUndefined();
     expect(importStatus('Activated')).toBe('active');
     expect(importStatus('canceled')).toBe('cancelled');
     expect(importStatus('revoked')).toBe('cancelled');

@@ -336,6 +336,11 @@ describe.each(STORE_KINDS)('connection keys on %s', (kind) => {
       expect(json.errors).toEqual([expect.objectContaining({ row: 3, keyId: local.keyId, field: 'status' })]);
       expect((await showKey(ctx, local.keyId)).status).toBe('cancelled');
 
+      // A row that states no status leaves the key's status alone.
+      const quiet = await importKeys(ctx, { content: JSON.stringify([{ keyId: 'BNV-0001', contactName: 'Lê Văn Nam' }]) }, 'admin:test');
+      expect(quiet.changes).toEqual([expect.objectContaining({ keyId: 'BNV-0001', action: 'updated', fields: ['contactName'] })]);
+      expect(await showKey(ctx, 'BNV-0001')).toMatchObject({ status: 'suspended', contact: { name: 'Lê Văn Nam' } });
+
       // Dry run and strict mode write nothing.
       const dry = await importKeys(ctx, { content: JSON.stringify([{ keyId: 'BNV-0002', status: 'cancelled' }]), dryRun: true }, 'admin:test');
       expect(dry).toMatchObject({ cancelled: 1, applied: false, dryRun: true });
@@ -359,6 +364,7 @@ describe.each(STORE_KINDS)('connection keys on %s', (kind) => {
         'keys.import.created:BNV-0001',
         'keys.import.created:BNV-0002',
         `keys.import.cancelled:${local.keyId}`,
+        'keys.import.updated:BNV-0001',
         'keys.import.updated:BNV-0001',
       ]);
       const dump = await storeDump(ctx);

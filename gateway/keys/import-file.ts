@@ -7,7 +7,7 @@
  *
  * | field | required | meaning |
  * | keyId | yes | the key's public id |
- * | status | no (default activated) | activated (active) · suspended · cancelled (canceled, revoked) |
+ * | status | no | activated (active) · suspended · cancelled (canceled, revoked); empty: a new key is activated, an existing one keeps its status |
  * | softwareId, unitCode, vendor | to create a key | software id, unit code, vendor-a-asmx · vendor-b-jaxws · vendor-c-xmlpost · json |
  * | secret or secretSha256 | to create an active key | the secret in clear (hashed at once, never stored) or the hex SHA-256 of it |
  * | encoding | no (unicode) | unicode · tcvn3 |
@@ -181,9 +181,8 @@ function parseCsv(text: string): ImportRow[] {
   });
 }
 
-/** Ministry wording → our status. */
+/** Ministry wording → our status; undefined for a word we do not know. (An absent status is the caller's business.) */
 export function importStatus(value: unknown): 'active' | 'suspended' | 'cancelled' | undefined {
-  if (value === undefined || value === null || String(value).trim() === '') return 'active';
   const v = String(value).trim().toLowerCase();
   if (['activated', 'active', 'kich-hoat', 'kích hoạt'].includes(v)) return 'active';
   if (['suspended', 'tam-khoa', 'tạm khóa'].includes(v)) return 'suspended';

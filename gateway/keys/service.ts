@@ -435,12 +435,15 @@ export async function importKeys(ctx: AppContext, source: string | ImportSource,
             continue;
           }
           seen.set(keyId, row.row);
-          const status = importStatus(row.values.status);
+          const existing = await loadKey(trx, keyId);
+          // No status stated: a new key starts active, an existing one keeps its status.
+          const existingStatusOrActive = (existing?.status ?? 'active') as 'active' | 'suspended' | 'cancelled';
+          const stated = row.values.status !== undefined && row.values.status !== null && String(row.values.status).trim() !== '';
+          const status = stated ? importStatus(row.values.status) : existingStatusOrActive;
           if (!status) {
             err(`Trạng thái không hợp lệ: ${String(row.values.status)} (activated, suspended hoặc cancelled)`, 'status', keyId);
             continue;
           }
-          const existing = await loadKey(trx, keyId);
           const { columns, problems } = normalizeKeyFields(
             {
               softwareId: row.values.softwareId as string,
