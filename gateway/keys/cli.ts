@@ -78,6 +78,7 @@ function importText(r: ImportReport): string[] {
   for (const c of r.changes.filter((c) => c.action !== 'unchanged')) {
     lines.push(`  dòng ${c.row}: ${c.keyId} ${c.action}${c.fields ? ` (${c.fields.join(', ')})` : ''}`);
   }
+  if (r.containsClearSecrets) lines.push('  LƯU Ý: tệp có khóa bí mật ở dạng rõ; cổng chỉ giữ bản băm — hãy xóa tệp an toàn sau khi nhập.');
   for (const e of r.errors) lines.push(`  LỖI dòng ${e.row}${e.line ? ` (dòng tệp ${e.line})` : ''}${e.keyId ? ` ${e.keyId}` : ''}${e.field ? ` [${e.field}]` : ''}: ${e.message}`);
   return lines;
 }
@@ -138,9 +139,16 @@ export function register(program: Command): void {
     .action(async (_o, cmd: Command) =>
       run(cmd, async (ctx, o) => {
         const list = await listKeys(ctx, { status: o.status as string, unit: o.unit as string, vendor: o.vendor as string, software: o.software as string });
+        // Same warning window as certificates: an admin sees a key about to lapse in time to renew it.
+        const warnBefore = Date.now() + ctx.config.tls.expiryWarningDays * 86_400_000;
         const rows = list.map((k) => ({
           keyId: k.keyId,
-          status: k.expired && k.status === 'active' ? 'active (hết hạn)' : k.status,
+          status:
+            k.status === 'active' && k.expired
+              ? 'active (hết hạn)'
+              : k.status === 'active' && k.expiresAt && Date.parse(k.expiresAt) < warnBefore
+                ? `active (còn ${Math.ceil((Date.parse(k.expiresAt) - Date.now()) / 86_400_000)} ngày)`
+                : k.status,
           software: k.softwareId,
           unit: k.unitCode,
           vendor: k.vendor,

@@ -332,6 +332,8 @@ export interface ImportReport {
   dryRun: boolean;
   /** False when nothing was written (dry run, or strict with errors). */
   applied: boolean;
+  /** The file carried secrets in clear: the operator should delete it safely now. */
+  containsClearSecrets: boolean;
 }
 
 class Rollback extends Error {}
@@ -407,6 +409,7 @@ export async function importKeys(ctx: AppContext, source: string | ImportSource,
       changes: [],
       dryRun: !!src.dryRun,
       applied: false,
+      containsClearSecrets: rows.some((r) => r.values.secret !== undefined),
     };
     const now = Date.now();
     const touched: { keyId: string; action: string; row: Pick<KeyRow, 'software_id' | 'unit_code'>; fields?: string[] }[] = [];
