@@ -15,24 +15,17 @@ import { exportBundle, verifyChain, type ChainVerification } from './verify.js';
 import { archiveDir, runRetention } from './archive.js';
 import { auditSummary, csvHeader, csvRow, jsonlRow, searchAll, searchAudit, type AuditFilters } from './search.js';
 import type { ChainProblem } from './walk.js';
+import { parseTimeArg } from './time.js';
 
 type Opts = CommonOptions & Record<string, string | boolean | undefined>;
 
-const VN_OFFSET = '+07:00';
-
-/** Epoch ms, ISO 8601, or a date (YYYY-MM-DD, Vietnam time: start of day for --from, end of day for --to). */
+/** CLI flavour of parseTimeArg: a bad time is a usage error (exit 2). */
 export function parseTime(value: string | undefined, edge: 'from' | 'to', flag: string): number | undefined {
-  if (value === undefined || value === '') return undefined;
-  if (/^\d{10,}$/.test(value)) return Number(value);
-  let ms: number;
-  if (/^\d{4}-\d{2}-\d{2}$/.test(value)) {
-    ms = Date.parse(`${value}T00:00:00.000${VN_OFFSET}`);
-    if (edge === 'to' && Number.isFinite(ms)) ms += 86_400_000 - 1;
-  } else {
-    ms = Date.parse(/[zZ]|[+-]\d{2}:?\d{2}$/.test(value) ? value : `${value}${VN_OFFSET}`);
+  try {
+    return parseTimeArg(value, edge, flag);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
   }
-  if (!Number.isFinite(ms)) throw new UsageError(`${flag} "${value}" không phải thời điểm hợp lệ (YYYY-MM-DD, ISO 8601 hoặc mili giây)`);
-  return ms;
 }
 
 async function optionalSigner(ctx: AppContext): Promise<AuditSigningIdentity | undefined> {
