@@ -136,7 +136,7 @@ export const configSchema = z.object({
       // --- added by the rate-limit area (issue 6) ---
       /** Window over which the burst allowance (burstSeconds × rate, beyond one second's worth) refills. */
       burstWindowSeconds: z.number().int().positive().default(10),
-      /** Gateway nodes sharing the limits; while Redis is unreachable each node enforces limit / expectedNodes from memory. */
+      /** Gateway machines sharing the limits; while Redis is unreachable each data-plane process enforces limit / (expectedNodes × its node's worker processes) from memory. */
       expectedNodes: z.number().int().positive().default(2),
       /** A rate-limit Redis command slower than this falls back to the in-memory limits instead of delaying the request. */
       redisCommandTimeoutMs: z.number().int().positive().default(250),
