@@ -8,9 +8,12 @@
  * burst window (with the defaults 2 s / 10 s: a sustained ceiling of 1.1 × rate).
  *
  * The counters live in Redis, so every gateway node draws from the same allowance. While Redis
- * is unreachable, each limiter's insurance limiter (RateLimiterMemory) answers from this node's
- * memory, sized limit / expectedNodes so that the nodes together stay near the configured limit.
+ * is unreachable, each limiter's insurance limiter (RateLimiterMemory) answers from this
+ * process's memory, sized limit / (expectedNodes × data-plane worker processes per node), so that
+ * all processes together stay near the configured limit.
  */
+import cluster from 'node:cluster';
+import os from 'node:os';
 import type { Redis } from 'ioredis';
 import { BurstyRateLimiter, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Config } from '../../config/config.js';
@@ -38,13 +41,23 @@ export function windowFor(rate: number): { seconds: number; points: number } {
   return { seconds, points: Math.max(1, Math.floor(rate * seconds)) };
 }
 
+/** How many processes share a limit while each must decide alone (Redis down). */
+export function fallbackDivisor(config: Config): number {
+  // In `ndxp start` the data plane runs in cluster workers (config.workers, 0 = one per core).
+  const processesPerNode = cluster.isWorker ? config.workers || os.availableParallelism() : 1;
+  return config.rateLimit.expectedNodes * processesPerNode;
+}
+
 export class RateLimits {
   private readonly cache = new Map<string, Limiter>();
+  private readonly divisor: number;
 
   constructor(
     private readonly config: Config,
     private readonly redis: Redis | null,
-  ) {}
+  ) {
+    this.divisor = fallbackDivisor(config);
+  }
 
   /** Takes `points` from the limit of `dimension` for `id` at `rate`; resolves a Refusal when over. */
   async take(dimension: Dimension, id: string, rate: number, points: number, burstSeconds = this.config.rateLimit.burstSeconds): Promise<Refusal | null> {
@@ -86,7 +99,7 @@ export class RateLimits {
 
   private one(keyPrefix: string, points: number, duration: number): RateLimiterMemory | RateLimiterRedis {
     if (!this.redis) return new RateLimiterMemory({ keyPrefix, points, duration });
-    const perNode = Math.max(1, Math.floor(points / this.config.rateLimit.expectedNodes));
+    const perNode = Math.max(1, Math.floor(points / this.divisor));
     return new RateLimiterRedis({
       storeClient: this.redis,
       keyPrefix,

@@ -96,6 +96,7 @@ if dur > tonumber(ARGV[5]) then dur = tonumber(ARGV[5]) end
 local untilMs = now + dur * 1000
 redis.call('HSET', KEYS[2], 'lockedAt', ARGV[1], 'lockedUntil', string.format('%.0f', untilMs), 'failures', n, 'durationSeconds', dur)
 redis.call('PEXPIRE', KEYS[2], string.format('%.0f', (dur + tonumber(ARGV[5])) * 1000))
+redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', ARGV[1])
 redis.call('ZADD', KEYS[3], string.format('%.0f', untilMs), ARGV[6])
 return {1, n, level, string.format('%.0f', untilMs)}
 `;
