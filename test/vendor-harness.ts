@@ -8,7 +8,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRegistry } from '../adapters/registry.js';
 import { textRepair } from '../adapters/text/index.js';
-import type { HttpAnswer, IncomingCall, OperationResult, RequestMeta, VendorFront } from '../adapters/types.js';
+import type { HttpAnswer, IncomingCall, OperationResult, RequestLimits, RequestMeta, VendorFront } from '../adapters/types.js';
 import { GatewayError } from '../gateway/errors.js';
 import { limits } from './vendor-helpers.js';
 
@@ -51,7 +51,10 @@ function outcome(call: IncomingCall, encoding: 'unicode' | 'tcvn3'): OperationRe
   };
 }
 
-export async function startHarness(fronts: readonly VendorFront[], opts: { encoding?: 'unicode' | 'tcvn3'; now?: () => Date } = {}): Promise<Harness> {
+export async function startHarness(
+  fronts: readonly VendorFront[],
+  opts: { encoding?: 'unicode' | 'tcvn3'; limits?: Partial<RequestLimits> } = {},
+): Promise<Harness> {
   const registry = createRegistry(fronts);
   const captured: Captured[] = [];
   let publicUrl = '';
@@ -73,7 +76,7 @@ export async function startHarness(fronts: readonly VendorFront[], opts: { encod
             if (!doc) throw new GatewayError('PHUONG_THUC_KHONG_HO_TRO', { method: 'GET', path: url.pathname });
             answer = doc;
           } else {
-            entry.call = front.readRequest(body, meta, limits(opts.now ? { now: opts.now } : {}));
+            entry.call = front.readRequest(body, meta, limits(opts.limits));
             entry.result = outcome(entry.call, opts.encoding ?? 'unicode');
             answer = front.renderResult(entry.call, entry.result);
           }
