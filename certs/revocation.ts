@@ -104,6 +104,12 @@ async function signCrl(signer: CaSigner, rows: RevokedRow[], thisUpdate: Date, n
   });
 }
 
+/** RFC 7468 "X509 CRL" label: what OpenSSL (and so Node's TLS) reads; @peculiar/x509 writes "CRL". */
+export function crlToPem(crl: x509.X509Crl): string {
+  const b64 = Buffer.from(crl.rawData).toString('base64');
+  return `-----BEGIN X509 CRL-----\n${b64.match(/.{1,64}/g)!.join('\n')}\n-----END X509 CRL-----\n`;
+}
+
 export interface CrlSet {
   /** CRL of the issuing CA: every revoked certificate it issued. This is the one to publish. */
   issuing: x509.X509Crl;
@@ -130,7 +136,7 @@ export async function buildCrls(db: Kysely<DB>, config: Pick<Config, 'masterKey'
   const caRows = rows.filter((r) => r.kind === 'ca' && r.serial !== ca.root.serial && r.serial !== ca.issuing.serial);
   const issuing = await signCrl(ca.issuing, leafRows, thisUpdate, nextUpdate);
   const root = await signCrl(ca.root, caRows, thisUpdate, nextUpdate);
-  return { issuing, root, issuingPem: issuing.toString('pem') + '\n', rootPem: root.toString('pem') + '\n', thisUpdate, nextUpdate };
+  return { issuing, root, issuingPem: crlToPem(issuing), rootPem: crlToPem(root), thisUpdate, nextUpdate };
 }
 
 /** The publishable CRL of the issuing CA, as PEM and DER. */
