@@ -176,7 +176,7 @@ describe('mutual TLS with serverTlsMaterial', () => {
     watcher.onChange(() => {
       void serverTlsMaterial(ctx, 'dataplane').then((m) => {
         server.setSecureContext(serverOptions(m));
-        diagnostic.setSecureContext({ ...serverOptions(m), rejectUnauthorized: false });
+        diagnostic.setSecureContext(serverOptions(m));
         refreshed++;
       });
     });
@@ -217,7 +217,7 @@ describe('mutual TLS with serverTlsMaterial', () => {
     expect(m.crl).toBeUndefined();
     expect(m.ca).toHaveLength(3);
     server.setSecureContext(serverOptions(m));
-    diagnostic.setSecureContext({ ...serverOptions(m), rejectUnauthorized: false });
+    diagnostic.setSecureContext(serverOptions(m));
     expect(await attempt({ key: foreignClient.keyPem, cert: foreignClient.certPem + foreignCa.issuing.certPem })).toMatchObject({ ok: true });
     expect(await attempt({ key: valid.keyPem, cert: valid.certPem })).toMatchObject({ ok: true });
   });
