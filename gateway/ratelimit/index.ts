@@ -17,9 +17,9 @@ import { GatewayError } from '../errors.js';
 import { createRateLimitRedis, waitForRedis } from './redis.js';
 import { RateLimits, type Dimension, type Refusal } from './limits.js';
 import { ConcurrencySlots } from './concurrency.js';
-import { LockoutTracker, lockoutId, type InvalidKeyOutcome, type Lockout, type LockoutClient } from './lockout.js';
+import { LockoutTracker, lockoutId, normalizeLockoutId, type InvalidKeyOutcome, type Lockout, type LockoutClient } from './lockout.js';
 
-export { LockoutStoreUnavailable, lockoutId, type Lockout, type LockoutClient, type InvalidKeyOutcome } from './lockout.js';
+export { LockoutStoreUnavailable, lockoutId, normalizeLockoutId, type Lockout, type LockoutClient, type InvalidKeyOutcome } from './lockout.js';
 
 /** A key's own limits (the key record's `limits` JSON); absent fields use the configured defaults. */
 export interface KeyLimits {
@@ -180,7 +180,8 @@ export function createRateLimiter(ctx: AppContext, options: RateLimiterOptions =
 
     listLockouts: () => lockouts.list(),
 
-    async liftLockout(id, actor) {
+    async liftLockout(rawId, actor) {
+      const id = normalizeLockoutId(rawId);
       const lifted = await lockouts.lift(id);
       ctx.audit.record({
         kind: 'admin',

@@ -14,6 +14,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { Config } from '../../config/config.js';
+import { normalizeSerial } from '../../certs/serial.js';
 
 export interface LockoutClient {
   /** Normalised serial of the client certificate, when the client presented one. */
@@ -61,9 +62,19 @@ export class LockoutStoreUnavailable extends Error {
 
 /** The id a client is counted under. IPv4-mapped IPv6 addresses count as their IPv4 address. */
 export function lockoutId(client: LockoutClient): string {
-  if (client.certSerial) return `cert:${client.certSerial.toUpperCase()}`;
+  // Serials are spelled as everywhere else in the gateway (uppercase hex, no leading zeros), so
+  // the id matches `ndxp certs list` whatever spelling the caller passes.
+  if (client.certSerial) return `cert:${normalizeSerial(client.certSerial) || client.certSerial.toUpperCase()}`;
   const addr = (client.remoteAddress ?? 'unknown').replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/i, '$1');
   return `addr:${addr}`;
+}
+
+/** An id typed by an operator (`cert:0a:1b…`, `addr:::ffff:10.0.0.1`) in the spelling lockoutId produces. */
+export function normalizeLockoutId(id: string): string {
+  const trimmed = id.trim();
+  if (/^cert:/i.test(trimmed)) return lockoutId({ certSerial: trimmed.slice(5) });
+  if (/^addr:/i.test(trimmed)) return lockoutId({ remoteAddress: trimmed.slice(5) });
+  return trimmed;
 }
 
 function parseId(id: string): { kind: 'cert' | 'addr'; subject: string } {
@@ -260,7 +271,8 @@ export class LockoutTracker {
   }
 
   /** Lifts a lockout and forgets the client's count and level. Resolves what was lifted, or null. */
-  async lift(id: string, now = Date.now()): Promise<Lockout | null> {
+  async lift(rawId: string, now = Date.now()): Promise<Lockout | null> {
+    const id = normalizeLockoutId(rawId);
     const before = (await this.list(now)).find((l) => l.id === id) ?? null;
     this.memory.delete(id);
     if (this.redis) {
