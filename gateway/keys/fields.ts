@@ -4,6 +4,7 @@
  * three entry points, with Vietnamese messages naming the field.
  */
 import type { Operation } from '../../adapters/types.js';
+import { BUILT_IN_FRONTS } from '../../adapters/registry.js';
 import type { ConnectionKeyTable } from '../store/migrations/003_keys.js';
 import { normalizeSerial, normalizeSubject, parseExpiry } from './parse.js';
 import {
@@ -61,6 +62,14 @@ export interface FieldProblem {
   message: string;
 }
 
+/**
+ * Vendors a key may be issued for: the four the contract names, plus any front registered in
+ * adapters/registry.ts, so adding a vendor folder needs no change here.
+ */
+export function knownVendors(): string[] {
+  return [...new Set<string>([...VENDORS, ...BUILT_IN_FRONTS.map((f) => f.id)])];
+}
+
 const present = (v: unknown): boolean => v !== undefined && v !== null && !(typeof v === 'string' && v.trim() === '');
 
 /**
@@ -84,7 +93,8 @@ export function normalizeKeyFields(input: KeyFieldsInput, base?: { vendor?: stri
   }
   if (present(input.vendor)) {
     const v = String(input.vendor).trim().toLowerCase();
-    if (!(VENDORS as readonly string[]).includes(v)) bad('vendor', `Giao diện kết nối không hợp lệ: ${input.vendor} (chọn một trong ${VENDORS.join(', ')})`);
+    const vendors = knownVendors();
+    if (!vendors.includes(v)) bad('vendor', `Giao diện kết nối không hợp lệ: ${input.vendor} (chọn một trong ${vendors.join(', ')})`);
     else columns.vendor = v;
   }
   if (present(input.encoding)) {
