@@ -38,28 +38,34 @@ async function run(cmd: Command, fn: (ctx: AppContext, opts: Opts) => Promise<vo
 
 const dash = (v: unknown) => (v === null || v === undefined || v === '' ? '—' : String(v));
 
+const STATUS_VI: Record<string, string> = { active: 'hoạt động', suspended: 'tạm khóa', cancelled: 'đã hủy' };
+const ACTION_VI: Record<string, string> = { created: 'tạo mới', updated: 'cập nhật', cancelled: 'hủy', unchanged: 'không đổi' };
+const statusText = (status: string) => `${STATUS_VI[status] ?? status} (${status})`;
+
 function describeKey(k: KeyView): string[] {
-  return [
-    `Mã kết nối:        ${k.keyId}`,
-    `Trạng thái:        ${k.status}${k.expired ? ' (đã hết hạn)' : ''}${k.statusReason ? ` — ${k.statusReason}` : ''}`,
-    `Phần mềm:          ${k.softwareId}`,
-    `Đơn vị:            ${k.unitCode}`,
-    `Giao diện:         ${k.vendor}`,
-    `Bảng mã:           ${k.encoding}`,
-    `Thao tác:          ${k.operations.join(', ')}`,
-    `Chứng thư (số hiệu): ${dash(k.certSerial)}`,
-    `Chứng thư (chủ thể): ${dash(k.certSubject)}`,
-    `Hết hạn:           ${dash(k.expiresAt)}`,
-    `Người phụ trách:   ${dash(k.contact.name)} · ${dash(k.contact.agency)} · ${dash(k.contact.phone)} · ${dash(k.contact.email)}`,
-    `Lưu nội dung:      ${dash(k.bodyRetention)}`,
-    `Hạn mức riêng:     ${k.limits ? JSON.stringify(k.limits) : '—'}`,
-    `Nguồn:             ${k.source}`,
-    `Khóa cũ còn hiệu lực đến: ${dash(k.previousSecretValidUntil)}`,
-    `Tạo lúc:           ${k.createdAt}`,
-    `Cập nhật:          ${k.updatedAt}`,
-    `Dùng gần nhất:     ${dash(k.lastUsedAt)}`,
-    ...(k.cancelledAt ? [`Hủy lúc:           ${k.cancelledAt}`] : []),
+  const rows: [string, string][] = [
+    ['Mã kết nối', k.keyId],
+    ['Trạng thái', `${statusText(k.status)}${k.expired ? ', đã hết hạn' : ''}${k.statusReason ? ` — ${k.statusReason}` : ''}`],
+    ['Phần mềm', k.softwareId],
+    ['Đơn vị', k.unitCode],
+    ['Giao diện', k.vendor],
+    ['Bảng mã', k.encoding],
+    ['Thao tác', k.operations.join(', ')],
+    ['Chứng thư (số hiệu)', dash(k.certSerial)],
+    ['Chứng thư (chủ thể)', dash(k.certSubject)],
+    ['Hết hạn', dash(k.expiresAt)],
+    ['Người phụ trách', `${dash(k.contact.name)} · ${dash(k.contact.agency)} · ${dash(k.contact.phone)} · ${dash(k.contact.email)}`],
+    ['Lưu nội dung', dash(k.bodyRetention)],
+    ['Hạn mức riêng', k.limits ? JSON.stringify(k.limits) : '—'],
+    ['Nguồn', k.source],
+    ['Khóa cũ hiệu lực đến', dash(k.previousSecretValidUntil)],
+    ['Tạo lúc', k.createdAt],
+    ['Cập nhật', k.updatedAt],
+    ['Dùng gần nhất', dash(k.lastUsedAt)],
+    ...(k.cancelledAt ? ([['Hủy lúc', k.cancelledAt]] as [string, string][]) : []),
   ];
+  const width = Math.max(...rows.map(([label]) => label.length)) + 1;
+  return rows.map(([label, value]) => `${`${label}:`.padEnd(width + 1)}${value}`);
 }
 
 function secretLines(k: KeyWithSecret): string[] {
@@ -76,7 +82,7 @@ function importText(r: ImportReport): string[] {
     `  tạo mới: ${r.created}, cập nhật: ${r.updated}, hủy: ${r.cancelled}, không đổi: ${r.unchanged}, lỗi: ${r.errors.length}`,
   ];
   for (const c of r.changes.filter((c) => c.action !== 'unchanged')) {
-    lines.push(`  dòng ${c.row}: ${c.keyId} ${c.action}${c.fields ? ` (${c.fields.join(', ')})` : ''}`);
+    lines.push(`  dòng ${c.row}: ${c.keyId} — ${ACTION_VI[c.action] ?? c.action}${c.fields ? ` (${c.fields.join(', ')})` : ''}`);
   }
   if (r.containsClearSecrets) lines.push('  LƯU Ý: tệp có khóa bí mật ở dạng rõ; cổng chỉ giữ bản băm — hãy xóa tệp an toàn sau khi nhập.');
   for (const e of r.errors) lines.push(`  LỖI dòng ${e.row}${e.line ? ` (dòng tệp ${e.line})` : ''}${e.keyId ? ` ${e.keyId}` : ''}${e.field ? ` [${e.field}]` : ''}: ${e.message}`);
@@ -145,10 +151,10 @@ export function register(program: Command): void {
           keyId: k.keyId,
           status:
             k.status === 'active' && k.expired
-              ? 'active (hết hạn)'
+              ? 'hoạt động, ĐÃ HẾT HẠN'
               : k.status === 'active' && k.expiresAt && Date.parse(k.expiresAt) < warnBefore
-                ? `active (còn ${Math.ceil((Date.parse(k.expiresAt) - Date.now()) / 86_400_000)} ngày)`
-                : k.status,
+                ? `hoạt động, còn ${Math.ceil((Date.parse(k.expiresAt) - Date.now()) / 86_400_000)} ngày`
+                : (STATUS_VI[k.status] ?? k.status),
           software: k.softwareId,
           unit: k.unitCode,
           vendor: k.vendor,
