@@ -2,7 +2,7 @@
  * Results → vendor A's `KetQuaDongBo` answers (samples/DongBoHoSo.response.xml and
  * DongBoHoSo.invalid.response.xml), and the result code / message rules vendor C shares.
  */
-import type { FieldIssue, HttpAnswer, IncomingCall, OperationResult, RecordResult, RecordStatus } from '../types.js';
+import type { HttpAnswer, IncomingCall, OperationResult, RecordResult, RecordStatus } from '../types.js';
 import { SOAP11_CONTENT_TYPE, soap11Envelope } from '../xml/soap.js';
 import { XmlWriter } from '../xml/write.js';
 import { VENDOR_A_NS } from './parse.js';
@@ -76,4 +76,3 @@ export function renderVendorAResult(call: IncomingCall, result: OperationResult)
   return { status: 200, headers: { 'content-type': SOAP11_CONTENT_TYPE }, body: soap11Envelope(w.toString()) };
 }
 
-export type { FieldIssue };
