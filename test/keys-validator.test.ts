@@ -73,6 +73,7 @@ describe.each(STORE_KINDS)('key validator on %s', (kind) => {
       const cases: [string, () => unknown][] = [
         ['missing_key', () => validator.validate({}, peer, A)],
         ['malformed_key', () => validator.validate({ key: 'a b' }, peer, A)],
+        ['malformed_key', () => validator.validate({ key: [a.connectionKey, a.connectionKey] as unknown as string }, peer, A)],
         ['malformed_key', () => validator.validate({ key: 'x'.repeat(600) }, peer, A)],
         ['unknown_key', () => validator.validate({ key: unknownId }, peer, A)],
         ['unknown_key', () => validator.validate({ key: 'no-such-secret-at-all' }, peer, A)],

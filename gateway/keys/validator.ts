@@ -218,7 +218,9 @@ export async function createKeyValidator(ctx: AppContext, options: KeyValidatorO
   };
 
   const validate = (presented: PresentedKey, peer: PeerCertificate | undefined, call: CallContext): KeyIdentity => {
-    if (!presented.key) return reject('missing_key');
+    if (presented.key === undefined || presented.key === null || presented.key === '') return reject('missing_key');
+    // Headers can arrive as arrays when repeated; anything but one string is malformed, never a crash.
+    if (typeof presented.key !== 'string') return reject('malformed_key');
     const token = parseToken(presented.key);
     if (!token) return reject('malformed_key');
     const at = now();
