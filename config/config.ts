@@ -118,6 +118,10 @@ export const configSchema = z.object({
       checkpointIntervalMs: duration.default(60_000),
       flushIntervalMs: duration.default(50),
       retentionDays: z.number().int().positive().default(365),
+      /** Where retention moves old entries (default <dataDir>/audit-archive). Several nodes sharing one PostgreSQL store should point this at shared storage. */
+      archiveDir: z.string().min(1).optional(),
+      /** How often a running gateway applies retention; 0 = only `ndxp audit archive`. */
+      archiveIntervalMs: duration.default(24 * 3600_000),
     })
     .prefault({}),
 
