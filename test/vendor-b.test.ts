@@ -156,6 +156,10 @@ describe('vendor B: envelope and WS-Security', () => {
     // Within the skew is fine.
     expect(read(sampleRequest(iso(4 * 60_000), iso(9 * 60_000))).vendorOperation).toBe('submitRecords');
     expect(gwError(() => read(sampleRequest('yesterday', iso(60_000)))).code).toBe('THOI_HAN_THONG_DIEP');
+    // Without Expires, an old Created is a replay.
+    const noExpires = (created: string) => sampleRequest(created).replace(/<wsu:Expires>[^<]*<\/wsu:Expires>/, '');
+    expect(read(noExpires(iso(-60_000))).vendorOperation).toBe('submitRecords');
+    expect(gwError(() => read(noExpires(iso(-60 * 60_000)))).code).toBe('THOI_HAN_THONG_DIEP');
   });
 
   it('refuses a missing Security header, a missing timestamp and PasswordDigest', () => {

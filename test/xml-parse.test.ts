@@ -5,7 +5,10 @@ import { decodeXmlBytes } from '../adapters/xml/decode.js';
 import { readSoapEnvelope, soap11Fault, soap12Fault, SOAP11_NS } from '../adapters/xml/soap.js';
 import { XmlWriter, escapeAttr, escapeText } from '../adapters/xml/write.js';
 import { attr, child, children, childText } from '../adapters/xml/tree.js';
-import { wsdlWithAddress } from '../adapters/xml/wsdl.js';
+import { readContractFile, wsdlWithAddress } from '../adapters/xml/wsdl.js';
+import { pathToFileURL } from 'node:url';
+import path from 'node:path';
+import { REPO } from './helpers/env.js';
 import { GatewayError } from '../gateway/errors.js';
 import { limits, sample, xmlShape } from './vendor-helpers.js';
 
@@ -149,5 +152,13 @@ describe('xml writer and wsdl address', () => {
   it('points soap:address and soap12:address at the gateway', () => {
     const wsdl = '<x><soap:address location="https://old/QLCBService.asmx"/><soap12:address location="https://old/v2"/></x>';
     expect(wsdlWithAddress(wsdl, 'https://gw:8443/', '/p')).toBe('<x><soap:address location="https://gw:8443/p"/><soap12:address location="https://gw:8443/p"/></x>');
+  });
+
+  it('finds a vendor contract file from the sources and from the compiled dist/ tree', () => {
+    const fromSource = readContractFile(pathToFileURL(path.join(REPO, 'adapters/vendor-a-asmx/index.ts')).href, 'QLCBService.wsdl');
+    const fromDist = readContractFile(pathToFileURL(path.join(REPO, 'dist/adapters/vendor-a-asmx/index.js')).href, 'QLCBService.wsdl');
+    expect(fromDist).toBe(fromSource);
+    expect(fromSource).toContain('QLCBServiceSoap');
+    expect(() => readContractFile(pathToFileURL(path.join(REPO, 'dist/adapters/vendor-x/index.js')).href, 'none.wsdl')).toThrow(/not found/);
   });
 });

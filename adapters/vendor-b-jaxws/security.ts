@@ -59,6 +59,10 @@ export function readWsSecurity(header: XmlElement | undefined, now: Date, maxFut
     const expires = instant(expiresEl, 'Expires');
     if (expires <= nowMs) throw expiredError('Expires has passed');
     if (expires < created) throw expiredError('Expires before Created');
+  } else if (created + 2 * maxFutureSkewSeconds * 1000 < nowMs) {
+    // Without Expires a captured message could be replayed forever; like WSS4J's default
+    // time-to-live, it is treated as expiring a skew window after Created (plus the skew itself).
+    throw expiredError('no Expires and Created too old');
   }
   const username = child(token, 'Username', WSSE_NS)?.text.trim();
   return { key, softwareId: username || undefined };
