@@ -194,6 +194,32 @@ describe('while Redis is unreachable', () => {
   });
 });
 
+describe('when Redis hangs', () => {
+  it('drops the connection after one command timeout and answers from memory until Redis answers again', async () => {
+    const proxy = await redisProxy();
+    try {
+      const ctx = limiterContext({ requestsPerSecond: 100, burstSeconds: 1, redisCommandTimeoutMs: 200 }, { redisUrl: proxy.url });
+      const rl = await limiter(ctx);
+      await rl.consume(call('KEY_H'));
+      proxy.suspend(); // connections stay open, nothing is forwarded any more
+      const first = await withinOrTimeout(rl.consume(call('KEY_H')), 3000);
+      expect(first).not.toBe('timeout'); // bounded by the command timeout, answered from memory
+      expect(rl.stats().redisHangs).toBe(1);
+      await until(() => !rl.stats().redisConnected); // the dropped connection closes asynchronously
+      const memoryBefore = rl.stats().memoryDecisions;
+      await rl.consume(call('KEY_H'));
+      expect(rl.stats().memoryDecisions).toBe(memoryBefore + 1);
+      expect(rl.stats().redisHangs).toBe(1);
+      proxy.resume();
+      expect(await rl.ready(5000)).toBe(true);
+      await rl.consume(call('KEY_H'));
+      expect(rl.stats().memoryDecisions).toBe(memoryBefore + 1);
+    } finally {
+      await proxy.stop();
+    }
+  });
+});
+
 describe('concurrent requests per key', () => {
   it('refuses beyond the limit per node and frees the slot on release', async () => {
     const ctx = limiterContext({ concurrentPerKey: 3 });
@@ -307,11 +333,12 @@ async function until(cond: () => boolean | Promise<boolean>): Promise<void> {
 }
 
 /** A TCP relay to the real Redis that the test can take down and bring back on the same port. */
-async function redisProxy(): Promise<{ url: string; stop(): Promise<void>; start(): Promise<void> }> {
+async function redisProxy(): Promise<{ url: string; stop(): Promise<void>; start(): Promise<void>; suspend(): void; resume(): void }> {
   const target = new URL(REDIS_URL);
   const sockets = new Set<net.Socket>();
   let server: net.Server | null = null;
   let port = 0;
+  let suspended = false;
   const start = () =>
     new Promise<void>((resolve, reject) => {
       const srv = net.createServer((client) => {
@@ -321,7 +348,9 @@ async function redisProxy(): Promise<{ url: string; stop(): Promise<void>; start
           s.on('close', () => sockets.delete(s));
           s.on('error', () => { client.destroy(); upstream.destroy(); });
         }
-        client.pipe(upstream).pipe(client);
+        // Forward unless suspended: a suspended proxy keeps connections open but swallows bytes (a hung Redis).
+        client.on('data', (d) => suspended || upstream.write(d));
+        upstream.on('data', (d) => suspended || client.write(d));
       });
       srv.once('error', reject);
       srv.listen(port, '127.0.0.1', () => {
@@ -338,5 +367,11 @@ async function redisProxy(): Promise<{ url: string; stop(): Promise<void>; start
       server = null;
     });
   await start();
-  return { url: `redis://127.0.0.1:${port}`, stop, start };
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    stop,
+    start,
+    suspend: () => void (suspended = true),
+    resume: () => void (suspended = false),
+  };
 }

@@ -50,6 +50,8 @@ export interface RateLimitStats {
   lockoutsStarted: number;
   /** Rate-limit decisions taken from this node's memory because Redis was not ready. */
   memoryDecisions: number;
+  /** Times Redis was connected but did not answer within redisCommandTimeoutMs (connection then dropped and re-made). */
+  redisHangs: number;
   /** Requests currently holding a concurrency slot on this node. */
   inFlight: number;
   /** Redis reachable right now (false also when running without Redis). */
@@ -117,6 +119,23 @@ export function createRateLimiter(ctx: AppContext, options: RateLimiterOptions =
     options.onLimited?.(reason);
   };
   const redisConnected = () => redis !== null && redis.status === 'ready';
+  let hangsDetected = 0;
+  /**
+   * A Redis that accepts the connection but does not answer (paused, failing over) would cost
+   * every request the full command timeout. When a check took that long while the connection
+   * looked ready, drop the connection: until ioredis has reconnected and Redis answers its ready
+   * check again, the limits are decided from memory at once.
+   */
+  const watchForHang = (startedAt: number) => {
+    if (!redis || !ownsRedis || redis.status !== 'ready') return;
+    if (Date.now() - startedAt < config.rateLimit.redisCommandTimeoutMs) return;
+    hangsDetected += 1;
+    log.warn('Redis của giới hạn tần suất không trả lời kịp; kết nối lại và tạm dùng giới hạn trong bộ nhớ', {
+      code: 'REDIS_KHONG_TRA_LOI',
+      timeoutMs: config.rateLimit.redisCommandTimeoutMs,
+    });
+    redis.disconnect(true);
+  };
 
   /** Runs the checks of one level together (one Redis round trip); refuses with the longest wait. */
   const level = async (checks: Promise<Refusal | null>[], what: string): Promise<void> => {
@@ -138,22 +157,31 @@ export function createRateLimiter(ctx: AppContext, options: RateLimiterOptions =
     throw new GatewayError('VUOT_HAN_MUC', { retryAfterSeconds }, `${refusal.dimension} over ${refusal.rate}/s for ${what}`);
   };
 
+  const consumeAll = async ({ keyId, unitCode, records, overrides }: ConsumeRequest): Promise<void> => {
+    const rl = config.rateLimit;
+    if (redis && !redisConnected()) counters.memoryDecisions += 1;
+    const n = Math.max(0, Math.floor(records));
+    const requestRate = positive(overrides?.requestsPerSecond) ?? rl.requestsPerSecond;
+    const recordRate = positive(overrides?.recordsPerSecond) ?? rl.recordsPerSecond;
+    const burstSeconds = positive(overrides?.burstSeconds) ?? rl.burstSeconds;
+    // The key's own limits first; only calls within them count against the unit, so one key
+    // hammering never uses up the allowance of the other software of its unit.
+    const keyChecks = [limits.take('key-requests', keyId, requestRate, 1, burstSeconds)];
+    if (n > 0) keyChecks.push(limits.take('key-records', keyId, recordRate, n, burstSeconds));
+    await level(keyChecks, `key ${keyId}`);
+    const unitChecks = [limits.take('unit-requests', unitCode, rl.unitRequestsPerSecond, 1)];
+    if (n > 0) unitChecks.push(limits.take('unit-records', unitCode, rl.unitRecordsPerSecond, n));
+    await level(unitChecks, `unit ${unitCode}`);
+  };
+
   const limiter: RateLimiter = {
-    async consume({ keyId, unitCode, records, overrides }) {
-      const rl = config.rateLimit;
-      if (redis && !redisConnected()) counters.memoryDecisions += 1;
-      const n = Math.max(0, Math.floor(records));
-      const requestRate = positive(overrides?.requestsPerSecond) ?? rl.requestsPerSecond;
-      const recordRate = positive(overrides?.recordsPerSecond) ?? rl.recordsPerSecond;
-      const burstSeconds = positive(overrides?.burstSeconds) ?? rl.burstSeconds;
-      // The key's own limits first; only calls within them count against the unit, so one key
-      // hammering never uses up the allowance of the other software of its unit.
-      const keyChecks = [limits.take('key-requests', keyId, requestRate, 1, burstSeconds)];
-      if (n > 0) keyChecks.push(limits.take('key-records', keyId, recordRate, n, burstSeconds));
-      await level(keyChecks, `key ${keyId}`);
-      const unitChecks = [limits.take('unit-requests', unitCode, rl.unitRequestsPerSecond, 1)];
-      if (n > 0) unitChecks.push(limits.take('unit-records', unitCode, rl.unitRecordsPerSecond, n));
-      await level(unitChecks, `unit ${unitCode}`);
+    async consume(request) {
+      const startedAt = Date.now();
+      try {
+        await consumeAll(request);
+      } finally {
+        watchForHang(startedAt);
+      }
     },
 
     acquireSlot(keyId, max) {
@@ -171,7 +199,9 @@ export function createRateLimiter(ctx: AppContext, options: RateLimiterOptions =
     },
 
     async assertNotLockedOut(client) {
+      const startedAt = Date.now();
       const retryAfterSeconds = await lockouts.retryAfter(client);
+      watchForHang(startedAt);
       if (retryAfterSeconds > 0) {
         limited('lockout');
         throw new GatewayError('KHOA_KET_NOI_BI_KHOA', { retryAfterSeconds }, `lockout ${lockoutId(client)}`);
@@ -200,6 +230,7 @@ export function createRateLimiter(ctx: AppContext, options: RateLimiterOptions =
       invalidKeys: counters.invalidKeys,
       lockoutsStarted: counters.lockoutsStarted,
       memoryDecisions: counters.memoryDecisions,
+      redisHangs: hangsDetected,
       inFlight: slots.total(),
       redisConnected: redisConnected(),
     }),
