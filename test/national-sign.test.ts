@@ -1,13 +1,10 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { KeyObject, webcrypto } from 'node:crypto';
-
-type CryptoKey = webcrypto.CryptoKey;
-type CryptoKeyPair = webcrypto.CryptoKeyPair;
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CONTRACTS } from './helpers/env.js';
-import { x509, webCrypto } from '../certs/x509.js';
-import { canonicalJson, CanonicalJsonError, signRecord, signedBytes, verifyRecord, rfc3339Vietnam, type RecordSigningIdentity } from '../adapters/national/sign.js';
+import { webCrypto } from '../certs/x509.js';
+import { makeCa, type TestCa } from './national-helpers.js';
+import { canonicalJson, CanonicalJsonError, signRecord, signedBytes, verifyRecord, rfc3339Vietnam } from '../adapters/national/sign.js';
 import type { HoSoChuaKy } from '../adapters/national/profile.js';
 import { validateProfile } from '../adapters/national/validate.js';
 
@@ -94,54 +91,6 @@ describe('canonicalJson: RFC 8785 examples', () => {
 });
 
 // ---------------------------------------------------------------------------------------------
-
-const RSA = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256', publicExponent: new Uint8Array([1, 0, 1]), modulusLength: 2048 } as const;
-const EC = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
-
-interface TestCa {
-  pem: string;
-  issue(alg: 'RS256' | 'ES256', opts?: { notBefore?: Date; notAfter?: Date }): Promise<RecordSigningIdentity & { ecPublic?: CryptoKey }>;
-}
-
-async function makeCa(name: string): Promise<TestCa> {
-  const keys = (await webCrypto.subtle.generateKey(RSA, true, ['sign', 'verify'])) as CryptoKeyPair;
-  // Valid since 2020: the tests sign "in" 2025.
-  const notBefore = new Date('2020-01-01T00:00:00Z');
-  const notAfter = new Date(Date.now() + 365 * 86_400_000);
-  const ca = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: '01',
-    name: `CN=${name}`,
-    notBefore,
-    notAfter,
-    keys: keys as never,
-    signingAlgorithm: RSA,
-    extensions: [new x509.BasicConstraintsExtension(true, undefined, true), new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign, true)],
-  });
-  let serial = 2;
-  return {
-    pem: ca.toString('pem'),
-    async issue(alg, opts = {}) {
-      const leafKeys = (await webCrypto.subtle.generateKey(alg === 'ES256' ? EC : RSA, true, ['sign', 'verify'])) as CryptoKeyPair;
-      const cert = await x509.X509CertificateGenerator.create({
-        serialNumber: (serial++).toString(16).padStart(2, '0'),
-        subject: `CN=ky-so-${alg}, OU=000.00.00.H06`,
-        issuer: ca.subject,
-        notBefore: opts.notBefore ?? notBefore,
-        notAfter: opts.notAfter ?? notAfter,
-        publicKey: leafKeys.publicKey as never,
-        signingKey: keys.privateKey as never,
-        signingAlgorithm: RSA,
-        extensions: [new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.nonRepudiation, true)],
-      });
-      return {
-        alg,
-        certDerBase64: Buffer.from(cert.rawData).toString('base64'),
-        privateKey: KeyObject.from(leafKeys.privateKey as never),
-        ecPublic: alg === 'ES256' ? (leafKeys.publicKey as CryptoKey) : undefined,
-      };
-    },
-  };
-}
 
 function sampleRecord(): HoSoChuaKy {
   const r = JSON.parse(readFileSync(path.join(CONTRACTS, 'vendors/vendor-a-asmx/samples/DongBoHoSo.expected.json'), 'utf8'));
