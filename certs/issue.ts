@@ -149,12 +149,14 @@ export async function signLeaf(db: Kysely<DB>, ca: CaPair, spec: LeafSpec, actor
   const eku = ekuFor(spec.kind);
   if (eku) extensions.push(eku);
   if (spec.sans?.length) extensions.push(sanExtension(spec.sans));
-  const notAfter = clampToCa(ca, spec.notAfter);
+  // X.509 times have whole seconds: round here so what we store and print equals the certificate.
+  const notAfter = new Date(Math.floor(clampToCa(ca, spec.notAfter).getTime() / 1000) * 1000);
+  const notBefore = new Date(Math.floor(spec.notBefore.getTime() / 1000) * 1000);
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: serial,
     subject: subjectFor(spec),
     issuer: ca.issuing.cert.subjectName,
-    notBefore: spec.notBefore,
+    notBefore,
     notAfter,
     publicKey,
     signingKey: ca.issuing.signingKey,
@@ -174,13 +176,13 @@ export async function signLeaf(db: Kysely<DB>, ca: CaPair, spec: LeafSpec, actor
     unit: spec.unit,
     role: spec.role,
     sans: spec.sans,
-    notBefore: spec.notBefore,
+    notBefore,
     notAfter,
     fingerprint: sha256Fingerprint(cert.rawData),
     pem: certPem,
     actor,
   });
-  return { serial, certPem, subject, notAfter, notBefore: spec.notBefore };
+  return { serial, certPem, subject, notAfter, notBefore };
 }
 
 export async function recordCertificate(
