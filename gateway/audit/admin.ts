@@ -16,8 +16,7 @@ import { auditSummary, csvHeader, csvRow, getEntry, jsonlRow, searchAll, searchA
 import { exportBundle, verifyChain } from './verify.js';
 import { readAuditBody } from './bodies.js';
 import { parseTimeArg, TimeArgumentError } from './time.js';
-import { archiveDir } from './archive.js';
-import { readdirSync } from 'node:fs';
+import { listArchiveFiles } from './archive.js';
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
@@ -64,16 +63,7 @@ function loggedFilters(f: AuditFilters): Record<string, unknown> {
   return Object.fromEntries(Object.entries({ ...f, personalId: f.personalId ? '(đã nhập)' : undefined }).filter(([, v]) => v !== undefined));
 }
 
-function archiveFiles(ctx: AppContext): string[] {
-  const dir = archiveDir(ctx.config);
-  try {
-    return readdirSync(dir)
-      .filter((f) => /^audit-\d+-\d+\.jsonl(\.gz)?$/.test(f))
-      .map((f) => path.join(dir, f));
-  } catch {
-    return [];
-  }
-}
+const archiveFiles = (ctx: AppContext): string[] => listArchiveFiles(ctx.config);
 
 function router(ctx: AppContext): Router {
   const r = Router();

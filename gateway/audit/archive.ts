@@ -10,7 +10,7 @@
  * trigger lets a row go only when an `audit_archives` row covers it (PostgreSQL additionally
  * requires the transaction-local setting `ndxp.audit_archiver = on`); see migration 004.
  */
-import { mkdirSync, openSync, fsyncSync, closeSync, rmSync } from 'node:fs';
+import { mkdirSync, openSync, fsyncSync, closeSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { sql } from 'kysely';
 import type { Config } from '../../config/config.js';
@@ -18,6 +18,7 @@ import type { Store } from '../store/db.js';
 import { withWriteLock } from '../store/db.js';
 import type { Logger } from '../log.js';
 import type { AuditSigningIdentity } from './chain.js';
+import type { AuditSink } from './types.js';
 import { verifyBundle } from './bundle.js';
 import { exportBundle } from './verify.js';
 
@@ -28,8 +29,65 @@ export interface ArchiveResult {
   note?: string;
 }
 
-export function archiveDir(config: Pick<Config, 'dataDir'>): string {
-  return path.join(config.dataDir, 'audit-archive');
+export function archiveDir(config: Pick<Config, 'dataDir' | 'audit'>): string {
+  return config.audit.archiveDir ? path.resolve(config.audit.archiveDir) : path.join(config.dataDir, 'audit-archive');
+}
+
+/** The archive files present, for `verifyChain(store, {archives})`. */
+export function listArchiveFiles(config: Pick<Config, 'dataDir' | 'audit'>): string[] {
+  const dir = archiveDir(config);
+  try {
+    return readdirSync(dir)
+      .filter((f) => /^audit-\d+-\d+\.jsonl(\.gz)?$/.test(f))
+      .sort()
+      .map((f) => path.join(dir, f));
+  } catch {
+    return [];
+  }
+}
+
+export interface RetentionSchedule {
+  stop(): void;
+}
+
+/**
+ * Applies retention every `audit.archiveIntervalMs` in a running gateway (first run after a
+ * random delay of up to a minute, so nodes started together do not race). Two nodes racing
+ * anyway is harmless: file names are created exclusively and the archive bookkeeping row is
+ * unique per range, so the loser fails, logs, and leaves the trail untouched.
+ */
+export function scheduleRetention(
+  ctx: { store: Store; config: Config; log: Logger; nodeName: string; audit: AuditSink },
+  signer: () => Promise<AuditSigningIdentity | undefined>,
+): RetentionSchedule {
+  const every = ctx.config.audit.archiveIntervalMs;
+  if (!every) return { stop() {} };
+  let running = false;
+  const tick = async () => {
+    if (running) return;
+    running = true;
+    try {
+      const res = await runRetention({ store: ctx.store, config: ctx.config, log: ctx.log, nodeName: ctx.nodeName, signer: await signer().catch(() => undefined) });
+      if (res.files.length) {
+        ctx.audit.record({ kind: 'admin', actor: 'system:retention', operation: 'audit.archive', outcome: 'ok', details: { files: res.files.map((f) => path.basename(f.file)) } });
+      }
+    } catch (err) {
+      ctx.log.error('audit retention failed', { err: err as Error });
+      ctx.audit.record({ kind: 'admin', actor: 'system:retention', operation: 'audit.archive', outcome: 'failed', code: 'LUU_TRU_NHAT_KY_THAT_BAI' });
+    } finally {
+      running = false;
+    }
+  };
+  const first = setTimeout(() => void tick(), Math.floor(Math.random() * 60_000));
+  const timer = setInterval(() => void tick(), every);
+  first.unref();
+  timer.unref();
+  return {
+    stop() {
+      clearTimeout(first);
+      clearInterval(timer);
+    },
+  };
 }
 
 export interface RetentionDeps {

@@ -57,14 +57,19 @@ function normalise(value: unknown): string | number | null {
   return value as string | number;
 }
 
+const NUMERIC = new Set<string>(['seq', 'at', 'latency_ms', 'request_bytes', 'response_bytes']);
+const KEY_PREFIXES = HASHED_FIELDS.map((f) => `${JSON.stringify(f)}:`);
+
 /** The exact text hashed for an entry (also what a third-party verifier re-implements). */
 export function canonicalEntry(entry: Record<string, unknown>): string {
-  const parts = HASHED_FIELDS.map((f) => {
+  let out = '{';
+  for (let i = 0; i < HASHED_FIELDS.length; i++) {
+    const f = HASHED_FIELDS[i];
     let v = normalise(entry[f]);
-    if ((f === 'seq' || f === 'at' || f === 'latency_ms' || f === 'request_bytes' || f === 'response_bytes') && typeof v === 'string') v = Number(v);
-    return `${JSON.stringify(f)}:${JSON.stringify(v)}`;
-  });
-  return `{${parts.join(',')}}`;
+    if (typeof v === 'string' && NUMERIC.has(f)) v = Number(v);
+    out += (i ? ',' : '') + KEY_PREFIXES[i] + (v === null ? 'null' : typeof v === 'number' ? JSON.stringify(v) : JSON.stringify(v));
+  }
+  return out + '}';
 }
 
 export function entryHash(entry: Record<string, unknown>, prevHash: string): string {

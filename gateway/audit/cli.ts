@@ -3,7 +3,7 @@
  * `verify-bundle` deliberately opens no configuration and no store: it is what an auditor runs
  * on another machine with nothing but the file (and, ideally, their own copy of the CA).
  */
-import { createWriteStream, readdirSync, readFileSync } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { once } from 'node:events';
 import type { Command } from 'commander';
@@ -12,7 +12,7 @@ import { CliFailure, UsageError, cliActor, print, table, withContext, type Commo
 import type { AuditSigningIdentity } from './chain.js';
 import { verifyBundle, type BundleVerification } from './bundle.js';
 import { exportBundle, verifyChain, type ChainVerification } from './verify.js';
-import { archiveDir, runRetention } from './archive.js';
+import { listArchiveFiles, runRetention } from './archive.js';
 import { auditSummary, csvHeader, csvRow, jsonlRow, searchAll, searchAudit, type AuditFilters } from './search.js';
 import type { ChainProblem } from './walk.js';
 import { parseTimeArg } from './time.js';
@@ -42,16 +42,7 @@ function problemLine(p: ChainProblem): string {
   return `${p.message} [${p.code}, vị trí ${p.seq}]`;
 }
 
-function archiveFiles(ctx: AppContext): string[] {
-  const dir = archiveDir(ctx.config);
-  try {
-    return readdirSync(dir)
-      .filter((f) => /^audit-\d+-\d+\.jsonl(\.gz)?$/.test(f))
-      .map((f) => path.join(dir, f));
-  } catch {
-    return [];
-  }
-}
+const archiveFiles = (ctx: AppContext): string[] => listArchiveFiles(ctx.config);
 
 function describeVerification(v: ChainVerification): string[] {
   const lines = [
