@@ -12,21 +12,41 @@ import type { ChiTietLoi } from './messages.js';
 
 /** RFC 8785 canonical JSON: sorted keys (UTF-16 code units), ECMAScript number and string forms. */
 export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value === 'boolean') return JSON.stringify(value);
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw new TypeError('JCS: số không hữu hạn');
-    return JSON.stringify(value);
+  // String building rather than map/join: this runs on every record of every write.
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value);
+    case 'number':
+      if (!Number.isFinite(value)) throw new TypeError('JCS: số không hữu hạn');
+      return String(value); // Number::toString is exactly the JCS number form (and -0 becomes 0)
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'object': {
+      if (value === null) return 'null';
+      if (Array.isArray(value)) {
+        let out = '[';
+        for (let i = 0; i < value.length; i++) {
+          if (i > 0) out += ',';
+          out += value[i] === undefined ? 'null' : canonicalJson(value[i]);
+        }
+        return out + ']';
+      }
+      const obj = value as Record<string, unknown>;
+      const keys = Object.keys(obj).sort();
+      let out = '{';
+      let first = true;
+      for (const key of keys) {
+        const v = obj[key];
+        if (v === undefined) continue;
+        if (!first) out += ',';
+        first = false;
+        out += JSON.stringify(key) + ':' + canonicalJson(v);
+      }
+      return out + '}';
+    }
+    default:
+      throw new TypeError(`JCS: kiểu ${typeof value} không biểu diễn được`);
   }
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v)).join(',')}]`;
-  if (typeof value === 'object') {
-    const obj = value as Record<string, unknown>;
-    const keys = Object.keys(obj)
-      .filter((k) => obj[k] !== undefined)
-      .sort();
-    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
-  }
-  throw new TypeError(`JCS: kiểu ${typeof value} không biểu diễn được`);
 }
 
 export interface SignatureVerifierOptions {

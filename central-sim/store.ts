@@ -103,7 +103,6 @@ CREATE TABLE IF NOT EXISTS journal (
   ma_don_vi TEXT
 );
 CREATE INDEX IF NOT EXISTS journal_record ON journal (kind, id);
-CREATE INDEX IF NOT EXISTS journal_applied_version ON journal (kind, id, version) WHERE applied = 1;
 CREATE TABLE IF NOT EXISTS counters (
   name TEXT PRIMARY KEY,
   value INTEGER NOT NULL
@@ -127,6 +126,8 @@ export class SimStore {
     // commits), which is the failure the simulator has to survive in tests.
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
+    this.db.pragma('cache_size = -65536');
+    this.db.pragma('temp_store = MEMORY');
     this.db.exec(SCHEMA);
     const db = this.db;
     this.stmt = {

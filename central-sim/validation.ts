@@ -17,28 +17,44 @@ const addFormats = ((addFormatsModule as unknown as { default?: unknown }).defau
   ajv: Ajv2020,
 ) => Ajv2020;
 
-let compiled: { profile: ValidateFunction; unit: ValidateFunction } | undefined;
+interface Validators {
+  /** Stops at the first problem: the hot path, where nearly every record conforms. */
+  fast: ValidateFunction;
+  /** Collects every problem: run only for a record already known to be invalid. */
+  all: ValidateFunction;
+}
 
-function validators(): { profile: ValidateFunction; unit: ValidateFunction } {
+let compiled: { profile: Validators; unit: Validators } | undefined;
+
+function validators(): { profile: Validators; unit: Validators } {
   if (!compiled) {
+    const fast = new Ajv2020({ allErrors: false, strict: false });
     // allErrors: a sender fixing a record wants every problem at once, not one per round trip.
-    const ajv = new Ajv2020({ allErrors: true, strict: false });
-    addFormats(ajv);
-    compiled = { profile: ajv.compile(profileSchema), unit: ajv.compile(unitSchema) };
+    const all = new Ajv2020({ allErrors: true, strict: false });
+    addFormats(fast);
+    addFormats(all);
+    compiled = {
+      profile: { fast: fast.compile(profileSchema), all: all.compile(profileSchema) },
+      unit: { fast: fast.compile(unitSchema), all: all.compile(unitSchema) },
+    };
   }
   return compiled;
 }
 
+function check(v: Validators, value: unknown): ChiTietLoi[] {
+  if (v.fast(value)) return [];
+  v.all(value);
+  return toDetails(v.all.errors ?? v.fast.errors ?? []);
+}
+
 /** Problems of one profile record against profile.schema.json; empty when it conforms. */
 export function profileSchemaErrors(record: unknown): ChiTietLoi[] {
-  const validate = validators().profile;
-  return validate(record) ? [] : toDetails(validate.errors ?? []);
+  return check(validators().profile, record);
 }
 
 /** Problems of one unit against unit.schema.json; empty when it conforms. */
 export function unitSchemaErrors(unit: unknown): ChiTietLoi[] {
-  const validate = validators().unit;
-  return validate(unit) ? [] : toDetails(validate.errors ?? []);
+  return check(validators().unit, unit);
 }
 
 const escapePointer = (segment: string) => segment.replace(/~/g, '~0').replace(/\//g, '~1');
