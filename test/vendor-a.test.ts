@@ -73,6 +73,13 @@ describe('vendor A: golden mapping of the samples', () => {
     expect(strings).toBe(strings.normalize('NFC'));
   });
 
+  it('warns (without blocking) when TCVN3 text arrives on a key set to Unicode', () => {
+    const rec = read(sample(A, 'samples/DongBoHoSo.tcvn3.request.xml')).records!(textRepair('unicode'))[0];
+    // The mangled names cannot be looked up (errors), and the warning tells the operator why.
+    expect(rec.errors.map((e) => e.field)).toEqual(['TonGiao', 'LyLuanChinhTri', 'KhenThuong/KhenThuong[1]/HinhThuc']);
+    expect(rec.warnings).toEqual([expect.objectContaining({ field: 'HoTen', code: 'NGHI_BANG_MA_TCVN3' })]);
+  });
+
   it('answers a synchronised record exactly like samples/DongBoHoSo.response.xml', () => {
     const call = read(sample(A, 'samples/DongBoHoSo.request.xml'));
     const r: RecordResult = { recordId: 'BG-001234', index: 0, status: 'SYNCED', trackingId: 'TD-1', errors: [], warnings: [], message: 'Đồng bộ thành công' };

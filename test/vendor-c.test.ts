@@ -58,6 +58,16 @@ describe('vendor C', () => {
     expect(read(utf8).records!(textRepair('unicode'))[0].draft).toEqual(EXPECTED);
   });
 
+  it('uses the Content-Type charset only when the document declares no encoding', () => {
+    const win = sample('vendor-c-xmlpost', 'samples/hoso.request.xml');
+    const undeclared = Buffer.from(win.toString('latin1').replace(' encoding="windows-1258"', ''), 'latin1');
+    expect(read(undeclared, { ...HEADERS, 'content-type': 'text/xml; charset=windows-1258' }).records!(textRepair('unicode'))[0].draft).toEqual(EXPECTED);
+    // Without either, the bytes are taken as UTF-8 and refused as invalid UTF-8.
+    expect(gwError(() => read(undeclared)).code).toBe('XML_KHONG_HOP_LE');
+    // The declaration wins over a wrong header.
+    expect(read(win, { ...HEADERS, 'content-type': 'text/xml; charset=utf-8' }).records!(textRepair('unicode'))[0].draft).toEqual(EXPECTED);
+  });
+
   it('refuses bytes the declared code page does not define, and a missing key', () => {
     const bad = Buffer.concat([Buffer.from('<?xml version="1.0" encoding="windows-1258"?><HoSoCanBo><HoTen>'), Buffer.from([0x81]), Buffer.from('</HoTen></HoSoCanBo>')]);
     expect(gwError(() => read(bad)).code).toBe('XML_KHONG_HOP_LE');

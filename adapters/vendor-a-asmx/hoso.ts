@@ -16,6 +16,7 @@ import {
   rank,
   religionCode,
 } from '../national/codelists.js';
+import { looksLikeTcvn3 } from '../text/index.js';
 import type { HoSoChuaKy } from '../national/profile.js';
 import type { ParsedRecord, TextRepair } from '../types.js';
 import { IssueCollector, quote } from '../xml/issues.js';
@@ -280,6 +281,18 @@ export function mapHoSo(el: XmlElement, index: number, repair: TextRepair): Pars
       items.push(item as never); // members that failed are absent; their errors carry the pointer
     });
     if (items.length > 0) draft.kyLuat = items;
+  }
+
+  // Bonus check, never a replacement for the key's encoding setting: text that still looks like
+  // TCVN3 after repair means the key says Unicode but the installation types in .VnTime fonts.
+  const prose = [hoTen, get('NoiSinh'), get('QueQuan'), get('TenDonVi'), get('ChucVu')].filter(Boolean).join(' ');
+  if (looksLikeTcvn3(prose)) {
+    issues.warning(
+      '/hoVaTen',
+      'HoTen',
+      'NGHI_BANG_MA_TCVN3',
+      `Văn bản ${quote(hoTen ?? prose)} có vẻ được gõ bằng bảng mã TCVN3 (ABC) trong khi mã kết nối khai báo Unicode; đề nghị quản trị viên cổng kết nối kiểm tra thiết lập bảng mã của phần mềm`,
+    );
   }
 
   const capNhat = get('NgayCapNhat');

@@ -7,6 +7,7 @@ import { GatewayError } from '../../gateway/errors.js';
 import type { DonVi } from '../national/profile.js';
 import type { IncomingCall, Operation, ParsedUnit, RequestLimits, RequestMeta, TextRepair } from '../types.js';
 import { IssueCollector } from '../xml/issues.js';
+import { contentTypeCharset } from '../xml/decode.js';
 import { parseXmlBytes, type XmlElement } from '../xml/parse.js';
 import { readSoapEnvelope, soap11Action } from '../xml/soap.js';
 import { child, children, childText } from '../xml/tree.js';
@@ -46,7 +47,7 @@ export function readVendorARequest(body: Buffer, meta: RequestMeta, limits: Requ
   if (meta.method !== 'POST') throw new GatewayError('PHUONG_THUC_KHONG_HO_TRO', { method: meta.method, path: meta.path });
   // ASMX routes on SOAPAction before it reads the body; a wrong action is refused first.
   const actionOp = operationFromAction(soap11Action(meta.headers));
-  const root = parseXmlBytes(body, limits);
+  const root = parseXmlBytes(body, limits, { charset: contentTypeCharset(meta.headers['content-type']) });
   const env = readSoapEnvelope(root, '1.1', { understood: [{ local: 'XacThuc', uri: VENDOR_A_NS }] });
   const op = env.operation;
   if (op.uri !== VENDOR_A_NS || !isOperation(op.local)) {

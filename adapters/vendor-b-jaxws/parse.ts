@@ -6,6 +6,7 @@
  */
 import { GatewayError } from '../../gateway/errors.js';
 import type { IncomingCall, Operation, RequestLimits, RequestMeta, TextRepair } from '../types.js';
+import { contentTypeCharset } from '../xml/decode.js';
 import { parseXmlBytes, parseXmlString, type XmlElement } from '../xml/parse.js';
 import { readSoapEnvelope, soap12Action } from '../xml/soap.js';
 import { child, children } from '../xml/tree.js';
@@ -44,7 +45,7 @@ function textOf(el: XmlElement, name: string): string | undefined {
 export function readVendorBRequest(body: Buffer, meta: RequestMeta, limits: RequestLimits): IncomingCall {
   if (meta.method !== 'POST') throw new GatewayError('PHUONG_THUC_KHONG_HO_TRO', { method: meta.method, path: meta.path });
   const actionOp = operationFromAction(soap12Action(meta.headers));
-  const root = parseXmlBytes(body, limits);
+  const root = parseXmlBytes(body, limits, { charset: contentTypeCharset(meta.headers['content-type']) });
   const env = readSoapEnvelope(root, '1.2', { understood: [{ local: 'Security', uri: WSSE_NS }] });
   const op = env.operation;
   if (op.uri !== VENDOR_B_NS || !isOperation(op.local)) {

@@ -6,6 +6,7 @@
 import { GatewayError } from '../../gateway/errors.js';
 import type { IncomingCall, RequestLimits, RequestMeta, TextRepair } from '../types.js';
 import { mapHoSo } from '../vendor-a-asmx/hoso.js';
+import { contentTypeCharset } from '../xml/decode.js';
 import { parseXmlBytes } from '../xml/parse.js';
 
 function header(meta: RequestMeta, name: string): string | undefined {
@@ -16,7 +17,7 @@ function header(meta: RequestMeta, name: string): string | undefined {
 
 export function readVendorCRequest(body: Buffer, meta: RequestMeta, limits: RequestLimits): IncomingCall {
   if (meta.method !== 'POST') throw new GatewayError('PHUONG_THUC_KHONG_HO_TRO', { method: meta.method, path: meta.path });
-  const root = parseXmlBytes(body, limits);
+  const root = parseXmlBytes(body, limits, { charset: contentTypeCharset(meta.headers['content-type']) });
   if (root.local !== 'HoSoCanBo') {
     throw new GatewayError('XML_KHONG_HOP_LE', { detail: `phần tử gốc phải là <HoSoCanBo> (nhận được <${root.name.slice(0, 60)}>)` }, 'root element');
   }

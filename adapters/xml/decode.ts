@@ -38,8 +38,20 @@ function strict(decoder: TextDecoder, bytes: Uint8Array, what: string): string {
   }
 }
 
-/** Decodes an XML body to a string (without BOM). Throws GatewayError XML_KHONG_HOP_LE. */
-export function decodeXmlBytes(bytes: Uint8Array): string {
+/** The `charset` parameter of a Content-Type header, lower-cased. */
+export function contentTypeCharset(contentType: string | undefined): string | undefined {
+  if (!contentType) return undefined;
+  const m = /;\s*charset\s*=\s*"?([A-Za-z0-9._:-]{1,40})"?/i.exec(contentType);
+  return m ? m[1].toLowerCase() : undefined;
+}
+
+/**
+ * Decodes an XML body to a string (without BOM). Throws GatewayError XML_KHONG_HOP_LE.
+ * `fallbackCharset` (the HTTP Content-Type charset) is used only when the body has neither a BOM
+ * nor an encoding declaration: the vendor READMEs say the declared encoding decides, and old
+ * clients are known to send a header charset that does not match their bytes.
+ */
+export function decodeXmlBytes(bytes: Uint8Array, fallbackCharset?: string): string {
   if (bytes.byteLength === 0) throw invalid('nội dung rỗng');
   const b0 = bytes[0];
   const b1 = bytes[1];
@@ -50,7 +62,7 @@ export function decodeXmlBytes(bytes: Uint8Array): string {
   if (b0 === 0x3c && b1 === 0x00) return strict(utf16le, bytes, 'UTF-16');
   if (b0 === 0x00 && b1 === 0x3c) return strict(utf16be, bytes, 'UTF-16');
 
-  const label = declaredEncoding(bytes);
+  const label = declaredEncoding(bytes) ?? fallbackCharset?.toLowerCase();
   if (label === undefined || UTF8_LABELS.has(label)) return strict(utf8, bytes, 'UTF-8');
   if (UTF16_LABELS.has(label)) {
     throw invalid(`khai báo bảng mã ${label} nhưng dữ liệu không phải UTF-16`);

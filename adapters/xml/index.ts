@@ -1,6 +1,6 @@
 /** The shared XML layer of the vendor fronts: hostile-input-safe parsing, SOAP envelopes and faults, writing. */
 export { parseXmlBytes, parseXmlString, type XmlAttribute, type XmlElement, type XmlLimits, type ParseOptions } from './parse.js';
-export { decodeXmlBytes, declaredEncoding } from './decode.js';
+export { contentTypeCharset, decodeXmlBytes, declaredEncoding } from './decode.js';
 export { attr, child, children, childText, hasText } from './tree.js';
 export {
   GATEWAY_ERROR_NS,

@@ -51,6 +51,8 @@ export type XmlLimits = Pick<
 export interface ParseOptions {
   /** Prefixed to details ("tài liệu payload: …") when parsing a document nested inside another. */
   context?: string;
+  /** The HTTP Content-Type charset: used only when the bytes carry no BOM and no declared encoding. */
+  charset?: string;
 }
 
 function refused(detail: string, internal: string): GatewayError {
@@ -62,7 +64,7 @@ export function parseXmlBytes(bytes: Uint8Array, limits: XmlLimits, options: Par
   if (limits.maxBodyBytes !== undefined && bytes.byteLength > limits.maxBodyBytes) {
     throw new GatewayError('DU_LIEU_QUA_LON', { limit: `${limits.maxBodyBytes} byte` }, `xml body ${bytes.byteLength} bytes`);
   }
-  return parseXmlString(decodeXmlBytes(bytes), limits, options);
+  return parseXmlString(decodeXmlBytes(bytes, options.charset), limits, options);
 }
 
 /** Parses an untrusted XML document already held as a string. Throws only GatewayError. */
