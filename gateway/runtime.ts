@@ -70,7 +70,7 @@ function abuseGuard(limiter: RateLimiter): AbuseGuard {
         keyId,
         unitCode,
         records,
-        overrides: overrides ? { requestsPerSecond: overrides.requestsPerSecond, recordsPerSecond: overrides.recordsPerSecond, concurrent: overrides.concurrentPerKey } : null,
+        overrides: overrides ? { requestsPerSecond: overrides.requestsPerSecond, recordsPerSecond: overrides.recordsPerSecond, burstSeconds: overrides.burstSeconds, concurrent: overrides.concurrentPerKey } : null,
       }),
     acquireSlot: (keyId, max) => limiter.acquireSlot(keyId, max ?? null),
   };
@@ -177,7 +177,7 @@ export async function startGatewayNode(ctx: AppContext, roles: NodeRoles, option
           {
             name: 'certificates',
             check: async () => {
-              const warnings = certs.expiringSoon(config.tls.expiryWarningDays);
+              const warnings = certs.expiringSoon();
               return { loaded: true, warnings };
             },
           },

@@ -14,6 +14,7 @@ import { register as registerUnits } from '../../adapters/national/cli.js';
 import { register as registerQueue } from '../delivery/cli.js';
 import { register as registerAudit } from '../audit/cli.js';
 import { register as registerCentralSim } from '../../central-sim/cli.js';
+import { register as registerRateLimit, registerLockoutCommands } from '../ratelimit/cli.js';
 
 export function buildProgram(): Command {
   const program = new Command('ndxp')
@@ -28,6 +29,9 @@ export function buildProgram(): Command {
   registerQueue(program);
   registerAudit(program);
   registerCentralSim(program);
+  registerRateLimit(program);
+  const keys = program.commands.find((c) => c.name() === 'keys');
+  if (keys) registerLockoutCommands(keys);
   // Every verb inherits --json and --config so they can be given after the verb.
   const addCommon = (cmd: Command) => {
     for (const sub of cmd.commands) {

@@ -21,6 +21,7 @@ import { connectionsCut, requestsTotal, tlsFailureReason, tlsHandshakeFailures }
 import { newRequestId } from '../ids.js';
 import { handleExchange, type ExchangeDeps } from '../pipeline/exchange.js';
 import { peerOf, type Peer } from './peer.js';
+import { applyHttpLimits, httpServerOptions } from '../ratelimit/http-limits.js';
 import { problemAnswer, writeAnswer } from './http-io.js';
 
 /** AEAD suites only for TLS 1.2 (TLS 1.3 suites are all AEAD and configured separately by OpenSSL). */
@@ -77,13 +78,9 @@ function refusal(front: VendorFront | undefined, err: GatewayError, requestId: s
 
 export async function startDataPlane(ctx: AppContext, deps: DataPlaneDeps, listen = ctx.config.listen): Promise<DataPlane> {
   const limits = ctx.config.limits;
-  const server = https.createServer({
-    ...tlsOptions(await deps.tlsMaterial()),
-    maxHeaderSize: limits.maxHeaderBytes,
-    headersTimeout: limits.headersTimeoutMs,
-    requestTimeout: limits.requestTimeoutMs,
-    keepAliveTimeout: limits.keepAliveTimeoutMs,
-  });
+  const server = https.createServer({ ...tlsOptions(await deps.tlsMaterial()), ...httpServerOptions(limits) });
+  // Slow-loris, oversized headers, slow handshakes and silent connections are cut and counted.
+  applyHttpLimits(server, limits, { onCut: (reason) => connectionsCut.inc({ reason }) });
 
   // Open connections by certificate serial, so a revocation can close them at once.
   const bySerial = new Map<string, Set<TLSSocket>>();
@@ -124,11 +121,6 @@ export async function startDataPlane(ctx: AppContext, deps: DataPlaneDeps, liste
       .tlsMaterial()
       .then((material) => server.setSecureContext(tlsOptions(material)))
       .catch((err) => ctx.log.error('could not reload TLS material', { err }));
-  });
-
-  server.on('timeout', (socket) => {
-    connectionsCut.inc({ reason: 'idle_timeout' });
-    socket.destroy();
   });
 
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {

@@ -15,7 +15,7 @@ import { newRequestId } from '../ids.js';
 import type { AppContext } from '../context.js';
 import type { Peer } from '../dataplane/peer.js';
 import { readBody, writeAnswer } from '../dataplane/http-io.js';
-import { keyRejections, rateLimited, recordsTotal, requestDuration, requestsTotal } from '../metrics.js';
+import { keyRejections, recordsTotal, requestDuration, requestsTotal } from '../metrics.js';
 import { execute, type ExecuteDeps } from './execute.js';
 import type { KeyCheck, KeyIdentity } from './ports.js';
 
@@ -47,8 +47,6 @@ export function asGatewayError(err: unknown, ctx: AppContext, requestId: string)
   ctx.log.error('request failed', { requestId, err: err as Error, stack: (err as Error)?.stack });
   return new GatewayError('LOI_HE_THONG', { requestId }, (err as Error)?.message);
 }
-
-const RATE_CODES = new Set(['VUOT_HAN_MUC', 'QUA_NHIEU_YEU_CAU_DONG_THOI', 'KHOA_KET_NOI_BI_KHOA']);
 
 export async function handleExchange(
   front: VendorFront,
@@ -110,7 +108,6 @@ export async function handleExchange(
     const gErr = asGatewayError(err, ctx, requestId);
     code = gErr.code;
     outcome = 'refused';
-    if (RATE_CODES.has(gErr.code)) rateLimited.inc({ reason: gErr.internalReason ?? gErr.code });
     answer = front.renderError(gErr, call);
   }
 
