@@ -5,6 +5,7 @@
  */
 import type { FieldIssue, IncomingCall, OperationResult, RecordResult, RecordStatus } from '../../adapters/types.js';
 import { textRepair } from '../../adapters/text/index.js';
+import { vendorField } from '../../adapters/national/prepare.js';
 import { GatewayError } from '../errors.js';
 import { newTrackingId } from '../ids.js';
 import type { Delivery, DeliveryOutcome, Origin, TrackingState } from '../delivery/types.js';
@@ -44,19 +45,6 @@ function centralIssues(outcome: DeliveryOutcome, fields: Record<string, string>)
   }));
   if (issues.length === 0 && outcome.message) issues.push({ pointer: undefined, field: '', code: 'CSDL_TRUNG_UONG_TU_CHOI', message: outcome.message });
   return issues;
-}
-
-/** The vendor's name for a JSON Pointer: the longest mapped prefix, else the pointer itself. */
-export function vendorField(pointer: string | undefined, fields: Record<string, string>): string {
-  if (!pointer) return '';
-  let p = pointer;
-  for (;;) {
-    const hit = fields[p];
-    if (hit !== undefined) return hit;
-    const cut = p.lastIndexOf('/');
-    if (cut <= 0) return pointer;
-    p = p.slice(0, cut);
-  }
 }
 
 function fromOutcome(p: PreparedRecord, trackingId: string, outcome: DeliveryOutcome): RecordResult {

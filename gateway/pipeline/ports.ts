@@ -36,23 +36,10 @@ export interface AbuseGuard {
 
 export type PeerInfo = Peer;
 
-import type { ParsedRecord, ParsedUnit, FieldIssue } from '../../adapters/types.js';
-import type { DonVi, HoSo } from '../../adapters/national/profile.js';
+import type { ParsedRecord, ParsedUnit } from '../../adapters/types.js';
 
-/** Outcome of the shared checks for one record: signed and ready, or refused with vendor-field errors. */
-export interface PreparedRecord {
-  parsed: ParsedRecord;
-  record?: HoSo;
-  errors: FieldIssue[];
-  warnings: FieldIssue[];
-}
-
-export interface PreparedUnit {
-  parsed: ParsedUnit;
-  unit?: DonVi;
-  errors: FieldIssue[];
-  warnings: FieldIssue[];
-}
+export type { PreparedRecord, PreparedUnit } from '../../adapters/national/prepare.js';
+import type { PreparedRecord, PreparedUnit } from '../../adapters/national/prepare.js';
 
 export interface Sender {
   softwareId: string;
