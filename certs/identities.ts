@@ -5,7 +5,8 @@
  * server certificate. Each identity is mirrored under <dataDir>/pki/ for operators (public
  * certificates in clear, private keys only in encrypted form).
  */
-import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync, existsSync, renameSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { KeyObject } from 'node:crypto';
 import type { Kysely } from 'kysely';
@@ -84,7 +85,11 @@ export function identityFiles(dataDir: string, name: string): { certFile: string
 export function writeIfChanged(file: string, content: string, mode: number): void {
   mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   if (existsSync(file) && readFileSync(file, 'utf8') === content) return;
-  writeFileSync(file, content, { mode });
+  // Write-then-rename: several worker processes start together and mirror the same identity;
+  // a reader never sees half a file.
+  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  writeFileSync(tmp, content, { mode });
+  renameSync(tmp, file);
 }
 
 /** Mirrors one identity: certificate (+ chain) world-readable, encrypted key owner-only. */

@@ -109,10 +109,14 @@ async function openSigning(ctx: AppContext, name: IdentityName, stored: StoredId
  * Throws CHUA_CO_CHUNG_THU_KY naming the unit when there is none, or it is revoked or expired.
  */
 export async function signingIdentity(ctx: AppContext, unitCode: string): Promise<SigningIdentity> {
-  validateUnit(unitCode, true);
+  const refuse = (reason: string) => new GatewayError('CHUA_CO_CHUNG_THU_KY', { unit: unitCode }, reason);
+  try {
+    validateUnit(unitCode, true);
+  } catch {
+    throw refuse('not a unit code');
+  }
   const name: IdentityName = `signing:${unitCode}`;
   const stored = await readIdentity(ctx.store.db, name);
-  const refuse = (reason: string) => new GatewayError('CHUA_CO_CHUNG_THU_KY', { unit: unitCode }, reason);
   if (!stored) throw refuse('no signing identity');
   const row = await ctx.store.db.selectFrom('certificates').select(['status', 'not_after']).where('serial', '=', stored.serial).executeTakeFirst();
   if (!row || row.status !== 'active') throw refuse(`signing certificate ${stored.serial} is ${row?.status ?? 'unknown'}`);
