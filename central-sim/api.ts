@@ -379,7 +379,13 @@ export function createCentralApi(store: SimStore, verifier: SignatureVerifier, o
     }
     // The same body means the same JSON value: a caller that re-serialises a stored record with
     // another key order or spacing (e.g. from a PostgreSQL jsonb column) is still replaying.
-    const requestHash = sha256(`${req.method} ${req.path}\n${canonicalJson(parsed)}`);
+    let canonical: string;
+    try {
+      canonical = canonicalJson(parsed);
+    } catch {
+      return error(400, loi('JSON_KHONG_HOP_LE', [{ truong: '', ma: 'KHONG_HOP_LE', moTa: 'Chuỗi chứa ký tự Unicode không hợp lệ (ký tự thay thế đơn lẻ)' }]));
+    }
+    const requestHash = sha256(`${req.method} ${req.path}\n${canonical}`);
     const previous = store.getIdempotency(idempotencyKey);
     if (previous) {
       if (previous.requestHash !== requestHash) {

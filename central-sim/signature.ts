@@ -15,6 +15,8 @@ export function canonicalJson(value: unknown): string {
   // String building rather than map/join: this runs on every record of every write.
   switch (typeof value) {
     case 'string':
+      // I-JSON (which JCS requires) has no lone surrogates; JSON.stringify would escape them.
+      if (!(value as unknown as { isWellFormed(): boolean }).isWellFormed()) throw new TypeError('JCS: chuỗi chứa ký tự thay thế đơn lẻ');
       return JSON.stringify(value);
     case 'number':
       if (!Number.isFinite(value)) throw new TypeError('JCS: số không hữu hạn');
@@ -40,7 +42,7 @@ export function canonicalJson(value: unknown): string {
         if (v === undefined) continue;
         if (!first) out += ',';
         first = false;
-        out += JSON.stringify(key) + ':' + canonicalJson(v);
+        out += canonicalJson(key) + ':' + canonicalJson(v);
       }
       return out + '}';
     }

@@ -2,10 +2,20 @@
  * The simulator's own RFC 8785 canonicalisation (checked against the RFC's examples, since the
  * signed bytes depend on it) and its signature verifier on its own: tampering, expiry, chains.
  */
-import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import { canonicalJson as gatewayCanonicalJson, signRecord } from '../adapters/national/sign.js';
+import type { HoSoChuaKy } from '../adapters/national/profile.js';
+import { signingIdentity } from '../certs/material.js';
+import { startCentralSim } from '../central-sim/server.js';
+import { closeContext, openContext } from '../gateway/context.js';
+import { quietLogger } from '../gateway/log.js';
+import { cleanup } from './helpers/env.js';
 import { canonicalJson, createSignatureVerifier } from '../central-sim/signature.js';
 import { versionKey } from '../central-sim/api.js';
-import { foreignEcSigner, profile } from './central-sim.helpers.js';
+import { foreignEcSigner, profile, simClient, simPki, unsignedProfile } from './central-sim.helpers.js';
+
+afterAll(cleanup);
 
 describe('canonicalJson (RFC 8785)', () => {
   it('matches the RFC 8785 section 3.2.2 example', () => {
@@ -20,6 +30,19 @@ describe('canonicalJson (RFC 8785)', () => {
     // Read the order off the text: JSON.parse would move the integer-like key "1" first.
     const values = [...canonicalJson(input).matchAll(/:"([^"]*)"/g)].map((m) => m[1]);
     expect(values).toEqual(['Carriage Return', 'One', 'Control', 'Latin Small Letter O With Diaeresis', 'Euro Sign', 'Emoji: Grinning Face', 'Hebrew Letter Dalet With Dagesh']);
+  });
+
+  it('refuses lone surrogates, as I-JSON requires', () => {
+    expect(() => canonicalJson({ a: 'x\ud800' })).toThrow(TypeError);
+  });
+
+  it('agrees with the gateway signer\'s independent implementation on arbitrary JSON', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        expect(canonicalJson(value)).toBe(gatewayCanonicalJson(value));
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it('keeps Vietnamese text as UTF-8 characters, not escapes', () => {
@@ -54,4 +77,25 @@ describe('signature verifier', () => {
     expect(trusted.check(late)[0].moTa).toMatch(/hiệu lực|hết hạn/);
     expect(trusted.check({ ...rec, chuKySo: undefined })[0].ma).toBe('CHU_KY_SAI');
   });
+});
+
+describe('records signed by the gateway', () => {
+  it('are accepted: signRecord with the unit signing identity from the gateway PKI verifies in the simulator', async () => {
+    const pki = await simPki(); // issues a signing certificate for unit 000.00.00.H06
+    const ctx = await openContext(pki.config, { log: quietLogger() });
+    const sim = await startCentralSim({ config: pki.config, listen: '127.0.0.1:0', controlListen: false, log: quietLogger() });
+    try {
+      const identity = await signingIdentity(ctx, '000.00.00.H06');
+      const record = signRecord(unsignedProfile({ soDinhDanh: '130000000001', ngayCapNhat: '2025-08-20T10:15:00+07:00' }) as unknown as HoSoChuaKy, identity);
+      const api = simClient(sim.url, pki.client);
+      const res = await api.call('POST', '/api/v1/profiles', { body: record });
+      expect(res.status).toBe(201);
+      const tampered = { ...record, luong: { ...record.luong, heSo: 9.99 } };
+      expect((await api.call('POST', '/api/v1/profiles', { body: tampered })).json.ma).toBe('CHU_KY_SAI');
+      await api.close();
+    } finally {
+      await sim.close();
+      await closeContext(ctx);
+    }
+  }, 60_000);
 });
