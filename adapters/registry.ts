@@ -6,6 +6,7 @@ import type { VendorFront, VendorId } from './types.js';
 import { vendorA } from './vendor-a-asmx/index.js';
 import { vendorB } from './vendor-b-jaxws/index.js';
 import { vendorC } from './vendor-c-xmlpost/index.js';
+import { jsonFront } from './json/index.js';
 
 export interface FrontRegistry {
   readonly fronts: readonly VendorFront[];
@@ -39,6 +40,7 @@ export const BUILT_IN_FRONTS: readonly VendorFront[] = [
   vendorA,
   vendorB,
   vendorC,
+  jsonFront,
 ];
 
 const registry = createRegistry(BUILT_IN_FRONTS);

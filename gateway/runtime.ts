@@ -12,8 +12,7 @@
 import { hkdfSync } from 'node:crypto';
 import { AggregatorRegistry } from 'prom-client';
 import cluster from 'node:cluster';
-import { fronts as registryFronts, createRegistry } from '../adapters/registry.js';
-import { jsonFront } from '../adapters/json/index.js';
+import { frontForPath } from '../adapters/registry.js';
 import { certsAdminModule } from '../certs/admin.js';
 import { ensurePki } from '../certs/pki.js';
 import { serverTlsMaterial, centralClientIdentity } from '../certs/material.js';
@@ -130,7 +129,6 @@ export async function startGatewayNode(ctx: AppContext, roles: NodeRoles, option
       const preparer = createPreparer(ctx, directory, certs);
       const guard = abuseGuard(limiter);
       const url = publicUrl(ctx.config);
-      const fronts = createRegistry([...registryFronts, jsonFront]);
       const passThrough = createPassThrough(config.centralUrl, await centralClientIdentity(ctx), config.centralToken, config.delivery.requestTimeoutMs);
       const deps = {
         ctx,
@@ -143,7 +141,7 @@ export async function startGatewayNode(ctx: AppContext, roles: NodeRoles, option
         publicUrl: url,
         certs,
         tlsMaterial: () => serverTlsMaterial(ctx, 'dataplane'),
-        frontForPath: (path: string) => fronts.frontForPath(path),
+        frontForPath,
         json: createJsonRoutes({
           ctx,
           keys,

@@ -10,7 +10,7 @@
 import type { HoSoChuaKy } from '../national/profile.js';
 import type { FieldIssue, HttpAnswer, IncomingCall, OperationResult, ParsedRecord, RecordResult, RecordStatus, RequestLimits, RequestMeta, TextRepair, VendorFront } from '../types.js';
 import { GatewayError } from '../../gateway/errors.js';
-import { jsonCredentials } from '../../gateway/dataplane/json-routes.js';
+import { jsonCredentials } from './credentials.js';
 import { problemAnswer, jsonAnswer } from '../../gateway/dataplane/http-io.js';
 
 const SINGLE = '/api/v1/profiles';

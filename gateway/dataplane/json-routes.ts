@@ -8,7 +8,8 @@
  * Credentials: `X-Connection-Key` or `Authorization: Bearer <token>`. Errors are JSON problems.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Operation, PresentedCredentials, RequestMeta, VendorId } from '../../adapters/types.js';
+import type { Operation, RequestMeta, VendorId } from '../../adapters/types.js';
+import { jsonCredentials } from '../../adapters/json/credentials.js';
 import type { AppContext } from '../context.js';
 import type { Delivery } from '../delivery/types.js';
 import { GatewayError } from '../errors.js';
@@ -32,14 +33,6 @@ export interface JsonRouteDeps {
   passThrough: PassThrough;
   currentUnitCode(code: string): string;
   keyExpiry(keyId: string): string | undefined;
-}
-
-/** Credentials a JSON caller presents: the X-Connection-Key header or a bearer token. */
-export function jsonCredentials(headers: IncomingMessage['headers']): PresentedCredentials {
-  const auth = headers.authorization;
-  if (typeof auth === 'string' && auth.toLowerCase().startsWith('bearer ')) return { bearer: auth.slice(7).trim() };
-  const key = headers['x-connection-key'];
-  return { key: typeof key === 'string' ? key : undefined, unitCode: typeof headers['x-ma-don-vi'] === 'string' ? headers['x-ma-don-vi'] : undefined };
 }
 
 export function createJsonRoutes(deps: JsonRouteDeps): JsonRoutes {
