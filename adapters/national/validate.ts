@@ -332,13 +332,14 @@ function checkDate(pointer: string, value: unknown, today: string, labels: Recor
   const y = Number(value.slice(0, 4));
   const m = value.length >= 7 ? Number(value.slice(5, 7)) : 0;
   const d = value.length === 10 ? Number(value.slice(8, 10)) : 0;
-  const label = labelFor(pointer, labels);
+  // The label is built only for an issue: this runs for every date of every record.
+  const label = () => labelFor(pointer, labels);
   if ((value.length >= 7 && (m < 1 || m > 12)) || (value.length === 10 && (d < 1 || d > daysInMonth(y, m)))) {
-    return { pointer, field: pointer, code: 'NGAY_KHONG_HOP_LE', message: `${label} ${displayDate(value)} không phải là ngày có thật` };
+    return { pointer, field: pointer, code: 'NGAY_KHONG_HOP_LE', message: `${label()} ${displayDate(value)} không phải là ngày có thật` };
   }
-  if (y < 1900) return { pointer, field: pointer, code: 'NGAY_KHONG_HOP_LE', message: `${label} ${displayDate(value)} không hợp lệ (trước năm 1900)` };
+  if (y < 1900) return { pointer, field: pointer, code: 'NGAY_KHONG_HOP_LE', message: `${label()} ${displayDate(value)} không hợp lệ (trước năm 1900)` };
   if (notFuture && value > today.slice(0, value.length)) {
-    return { pointer, field: pointer, code: 'NGAY_KHONG_HOP_LE', message: `${label} ${displayDate(value)} ở tương lai (sau ngày ${displayDate(today)})` };
+    return { pointer, field: pointer, code: 'NGAY_KHONG_HOP_LE', message: `${label()} ${displayDate(value)} ở tương lai (sau ngày ${displayDate(today)})` };
   }
   return undefined;
 }
@@ -447,6 +448,21 @@ function salaryIssues(record: Obj, flagged: Set<string>, errors: Issue[]): void 
   }
 }
 
+let dayBeforeFor = '';
+let dayBefore = '';
+/**
+ * False when an RFC 3339 instant certainly falls before `today` in Vietnam: its own local date is
+ * at least two days earlier (offsets shift a date by one day at most). Spares a Date.parse per
+ * record on the hot path.
+ */
+function mayBeAfter(instant: string, today: string): boolean {
+  if (today !== dayBeforeFor) {
+    dayBefore = new Date(Date.parse(`${today}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+    dayBeforeFor = today;
+  }
+  return instant.slice(0, 10) >= dayBefore;
+}
+
 function dateIssues(record: Obj, today: string, flagged: Set<string>, errors: Issue[]): void {
   const add = (i: Issue | undefined) => {
     if (i && !flagged.has(i.pointer)) {
@@ -485,7 +501,7 @@ function dateIssues(record: Obj, today: string, flagged: Set<string>, errors: Is
     add({ pointer: '/ngayTuyenDung', field: '/ngayTuyenDung', code: 'KHONG_HOP_LE', message: `Ngày tuyển dụng ${displayDate(hired)} trước ngày sinh ${displayDate(dob)}` });
   }
   // ngayCapNhat: the format check already proved it a real instant; it must not lie ahead of today in Vietnam.
-  if (typeof record.ngayCapNhat === 'string' && !flagged.has('/ngayCapNhat')) {
+  if (typeof record.ngayCapNhat === 'string' && !flagged.has('/ngayCapNhat') && mayBeAfter(record.ngayCapNhat, today)) {
     const t = Date.parse(record.ngayCapNhat);
     if (Number.isFinite(t) && vietnamDate(new Date(t)) > today) {
       add({ pointer: '/ngayCapNhat', field: '/ngayCapNhat', code: 'NGAY_KHONG_HOP_LE', message: `Ngày cập nhật ${record.ngayCapNhat} ở tương lai` });
