@@ -17,6 +17,7 @@ import { exportBundle, verifyChain } from './verify.js';
 import { readAuditBody } from './bodies.js';
 import { parseTimeArg, TimeArgumentError } from './time.js';
 import { listArchiveFiles } from './archive.js';
+import type { AuditTrail } from './trail.js';
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
@@ -190,6 +191,10 @@ function router(ctx: AppContext): Router {
         try {
           const { auditSigningIdentity } = await import('../../certs/material.js');
           signer = await auditSigningIdentity(ctx);
+          // Sign the current head first, so every exported entry is covered by a checkpoint.
+          const trail = ctx.audit as Partial<AuditTrail>;
+          await trail.flush?.();
+          await trail.checkpoint?.().catch(() => undefined);
         } catch (err) {
           ctx.log.warn('audit export without bundle signature', { err: err as Error });
         }

@@ -11,7 +11,8 @@ import type { AppContext } from '../context.js';
 import { CliFailure, UsageError, cliActor, print, table, withContext, type CommonOptions } from '../cli/output.js';
 import type { AuditSigningIdentity } from './chain.js';
 import { verifyBundle, type BundleVerification } from './bundle.js';
-import { exportBundle, verifyChain, type ChainVerification } from './verify.js';
+import { exportBundle, gatewayCaPems, verifyChain, type ChainVerification } from './verify.js';
+import type { AuditTrail } from './trail.js';
 import { listArchiveFiles, runRetention } from './archive.js';
 import { auditSummary, csvHeader, csvRow, jsonlRow, searchAll, searchAudit, type AuditFilters } from './search.js';
 import type { ChainProblem } from './walk.js';
@@ -36,6 +37,25 @@ async function optionalSigner(ctx: AppContext): Promise<AuditSigningIdentity | u
     process.stderr.write(`Cảnh báo (CHUA_CO_CHUNG_THU_KIEM_TOAN): không lấy được chứng thư ký nhật ký, gói/tệp không được ký: ${(err as Error).message}\n`);
     return undefined;
   }
+}
+
+function readPems(file: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`Không đọc được ${file}: ${(err as Error).message}`);
+  }
+  const pems = text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  if (!pems.length) throw new UsageError(`${file} không chứa chứng thư PEM nào`);
+  return pems;
+}
+
+/** Before an export: sign a checkpoint over the current head so no exported entry is left unsigned. */
+async function checkpointBeforeExport(ctx: AppContext): Promise<void> {
+  const trail = ctx.audit as Partial<AuditTrail>;
+  await trail.flush?.();
+  await trail.checkpoint?.().catch(() => undefined);
 }
 
 function problemLine(p: ChainProblem): string {
@@ -110,14 +130,17 @@ export function register(program: Command): void {
     .option('--to <time>', 'đến thời điểm')
     .option('--archive <file...>', 'tệp lưu trữ cần kiểm cùng (mặc định: mọi tệp trong <dataDir>/audit-archive khi không giới hạn thời gian)')
     .option('--no-archives', 'không kiểm các tệp lưu trữ')
+    .option('--ca <file>', 'thêm CA tin cậy cho chữ ký điểm kiểm tra (ví dụ CA cũ trước khi khởi tạo lại PKI)')
     .action(async (_o, cmd: Command) => {
       const o = cmd.optsWithGlobals() as Opts & { archive?: string[]; archives?: boolean };
       const from = parseTime(o.from as string | undefined, 'from', '--from');
       const to = parseTime(o.to as string | undefined, 'to', '--to');
+      const extraCas = typeof o.ca === 'string' ? readPems(o.ca) : [];
       const v = await withContext(o, async (ctx) => {
         const ranged = from !== undefined || to !== undefined;
         const archives = o.archive ?? (o.archives === false || ranged ? undefined : archiveFiles(ctx));
-        return verifyChain(ctx.store, { from, to, archives: archives?.length ? archives : undefined });
+        const trust = extraCas.length ? { caPems: [...(await gatewayCaPems(ctx.store)), ...extraCas] } : undefined;
+        return verifyChain(ctx.store, { from, to, archives: archives?.length ? archives : undefined, trust });
       });
       if (!v.ok) throw new CliFailure(describeVerification(v).join('\n'), v.problem!.code, v);
       print(o, v, describeVerification(v));
@@ -136,6 +159,7 @@ export function register(program: Command): void {
       const out = path.resolve(String(o.out));
       const written = await withContext(o, async (ctx) => {
         const signer = await optionalSigner(ctx);
+        if (signer) await checkpointBeforeExport(ctx);
         try {
           const w = await exportBundle(ctx.store, { from, to, out, signer, node: ctx.nodeName });
           ctx.audit.record({ kind: 'admin', actor: cliActor(), operation: 'audit.export', target: path.basename(out), outcome: 'ok', details: { from, to, firstSeq: w.firstSeq, lastSeq: w.lastSeq, entries: w.entries } });
@@ -160,12 +184,7 @@ export function register(program: Command): void {
     .option('--signer-fingerprint <sha256...>', 'chấp nhận chứng thư ký có dấu vân tay SHA-256 này')
     .action(async (file: string, _o, cmd: Command) => {
       const o = cmd.optsWithGlobals() as Opts & { signerFingerprint?: string[] };
-      let caPems: string[] | undefined;
-      if (typeof o.ca === 'string') {
-        const text = readFileSync(o.ca, 'utf8');
-        caPems = text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
-        if (!caPems.length) throw new UsageError(`${o.ca} không chứa chứng thư PEM nào`);
-      }
+      const caPems = typeof o.ca === 'string' ? readPems(o.ca) : undefined;
       const v = await verifyBundle(path.resolve(file), { caPems, signerFingerprints: o.signerFingerprint });
       if (!v.ok) throw new CliFailure(describeBundle(v).join('\n'), v.problem!.code, v);
       print(o, v, describeBundle(v));
