@@ -5,6 +5,7 @@
  * pipeline (keys, preparation, delivery) is exercised by the data-plane tests through mTLS.
  */
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { createRegistry } from '../adapters/registry.js';
 import { textRepair } from '../adapters/text/index.js';
@@ -53,12 +54,12 @@ function outcome(call: IncomingCall, encoding: 'unicode' | 'tcvn3'): OperationRe
 
 export async function startHarness(
   fronts: readonly VendorFront[],
-  opts: { encoding?: 'unicode' | 'tcvn3'; limits?: Partial<RequestLimits> } = {},
+  opts: { encoding?: 'unicode' | 'tcvn3'; limits?: Partial<RequestLimits>; tls?: https.ServerOptions } = {},
 ): Promise<Harness> {
   const registry = createRegistry(fronts);
   const captured: Captured[] = [];
   let publicUrl = '';
-  const server = http.createServer((req, res) => {
+  const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -91,13 +92,18 @@ export async function startHarness(
       res.writeHead(answer.status, answer.headers);
       res.end(answer.body);
     });
-  });
+  };
+  const server = opts.tls ? https.createServer(opts.tls, handler) : http.createServer(handler);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  publicUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  publicUrl = `${opts.tls ? 'https' : 'http'}://${opts.tls ? 'localhost' : '127.0.0.1'}:${(server.address() as AddressInfo).port}`;
   return {
     url: publicUrl,
     captured,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 

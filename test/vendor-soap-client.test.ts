@@ -3,14 +3,10 @@
  * theirs) produce requests the fronts accept, and understand the fronts' answers and faults.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import path from 'node:path';
-import soap from 'soap';
+import type soap from 'soap';
 import { fronts } from '../adapters/registry.js';
-import { REPO } from './helpers/env.js';
 import { startHarness, type Harness } from './vendor-harness.js';
-
-const WSDL_A = path.join(REPO, 'adapters/vendor-a-asmx/contract/QLCBService.wsdl');
-const WSDL_B = path.join(REPO, 'adapters/vendor-b-jaxws/contract/HrmSyncService.wsdl');
+import { faultOf, vendorAClient, vendorBClient } from './vendor-soap-clients.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -38,10 +34,10 @@ const HO_SO = {
   NgayCapNhat: '20/08/2025 10:15:00',
 };
 
-async function clientA(endpoint?: string): Promise<soap.Client> {
-  const client = endpoint ? await soap.createClientAsync(WSDL_A, { endpoint }) : await soap.createClientAsync(`${h.url}/QLCBService.asmx?WSDL`);
-  client.addSoapHeader({ XacThuc: { MaKetNoi: 'kA.secret', MaDonVi: '000.00.00.H03' } }, '', 'tns', 'http://qlcb.vendor-a.vn/');
-  return client;
+function clientA(endpoint?: string): Promise<soap.Client> {
+  return endpoint
+    ? vendorAClient({ endpoint, key: 'kA.secret', unitCode: '000.00.00.H03' })
+    : vendorAClient({ wsdlUrl: `${h.url}/QLCBService.asmx?WSDL`, key: 'kA.secret', unitCode: '000.00.00.H03' });
 }
 
 describe('vendor A through a soap client generated from QLCBService.wsdl', () => {
@@ -83,15 +79,11 @@ describe('vendor A through a soap client generated from QLCBService.wsdl', () =>
   });
 
   it('a refusal reaches the client as a SOAP 1.1 fault with faultstring and MaLoi', async () => {
-    const client = await soap.createClientAsync(WSDL_A, { endpoint: `${h.url}/QLCBService.asmx` });
-    const err = await client.DongBoHoSoAsync({ hoSo: HO_SO }).then(
-      () => undefined,
-      (e: { root?: { Envelope?: { Body?: { Fault?: Record<string, unknown> } } }; response?: { status: number } }) => e,
-    );
-    expect(err?.response?.status).toBe(500);
-    const fault = err?.root?.Envelope?.Body?.Fault as { faultcode: string; faultstring: string };
-    expect(fault.faultcode).toBe('soap:Client');
-    expect(fault.faultstring).toBe('Mã kết nối không hợp lệ hoặc đã bị thu hồi (KHOA_KET_NOI_KHONG_HOP_LE)');
+    const client = await vendorAClient({ endpoint: `${h.url}/QLCBService.asmx` });
+    const { status, fault } = await faultOf(client.DongBoHoSoAsync({ hoSo: HO_SO }));
+    expect(status).toBe(500);
+    expect(fault?.faultcode).toBe('soap:Client');
+    expect(fault?.faultstring).toBe('Mã kết nối không hợp lệ hoặc đã bị thu hồi (KHOA_KET_NOI_KHONG_HOP_LE)');
   });
 
   it('a client built from the WSDL the gateway serves calls the gateway', async () => {
@@ -102,10 +94,8 @@ describe('vendor A through a soap client generated from QLCBService.wsdl', () =>
   });
 });
 
-async function clientB(security = new soap.WSSecurity('HRM-B-01', 'kB.secret', { passwordType: 'PasswordText', hasTimeStamp: true, mustUnderstand: true })): Promise<soap.Client> {
-  const client = await soap.createClientAsync(WSDL_B, { endpoint: `${h.url}/hrm/sync/v2`, forceSoap12Headers: true });
-  client.setSecurity(security);
-  return client;
+function clientB(): Promise<soap.Client> {
+  return vendorBClient({ endpoint: `${h.url}/hrm/sync/v2`, key: 'kB.secret', softwareId: 'HRM-B-01' });
 }
 
 const PAYLOAD = `<?xml version="1.0" encoding="UTF-8"?>
@@ -138,14 +128,10 @@ describe('vendor B through a soap client generated from HrmSyncService.wsdl (SOA
   });
 
   it('a refusal reaches the client as a SOAP 1.2 fault with HTTP 400 and SyncFault', async () => {
-    const client = await soap.createClientAsync(WSDL_B, { endpoint: `${h.url}/hrm/sync/v2`, forceSoap12Headers: true });
-    const err = await client.submitRecordsAsync({ batchId: 'B-2', orgCode: 'x', payload: PAYLOAD }).then(
-      () => undefined,
-      (e: { root?: { Envelope?: { Body?: { Fault?: Record<string, unknown> } } }; response?: { status: number } }) => e,
-    );
-    expect(err?.response?.status).toBe(400);
-    const fault = err?.root?.Envelope?.Body?.Fault as { Code: { Value: string }; Reason: { Text: unknown }; Detail: { SyncFault: { code: string } } };
-    expect(fault.Code.Value).toBe('soap:Sender');
-    expect(fault.Detail.SyncFault.code).toBe('KHOA_KET_NOI_KHONG_HOP_LE');
+    const client = await vendorBClient({ endpoint: `${h.url}/hrm/sync/v2` });
+    const { status, fault } = await faultOf(client.submitRecordsAsync({ batchId: 'B-2', orgCode: 'x', payload: PAYLOAD }));
+    expect(status).toBe(400);
+    expect(fault?.Code.Value).toBe('soap:Sender');
+    expect(fault?.Detail.SyncFault.code).toBe('KHOA_KET_NOI_KHONG_HOP_LE');
   });
 });
