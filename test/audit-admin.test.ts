@@ -67,6 +67,9 @@ describe('audit admin module', () => {
 
     const byId = await request(auditor).get('/api/v1/admin/audit/entries').query({ personalId: '001090010004' });
     expect(byId.body.items.map((i: { seq: number }) => i.seq)).toEqual([4]);
+    const byBody = await request(auditor).post('/api/v1/admin/audit/search').send({ personalId: '001090010004', limit: 5 });
+    expect(byBody.body.items.map((i: { seq: number }) => i.seq)).toEqual([4]);
+    expect((await request(netadmin).post('/api/v1/admin/audit/search').send({})).status).toBe(403);
 
     const csv = await request(auditor).get('/api/v1/admin/audit/entries').query({ format: 'csv', kind: 'delivery' });
     expect(csv.status).toBe(200);

@@ -8,7 +8,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Router, type Request, type Response } from 'express';
+import express, { Router, type Request, type Response } from 'express';
 import type { AdminModule } from '../admin/types.js';
 import { adminCaller, problem, requireRole } from '../admin/types.js';
 import type { AppContext } from '../context.js';
@@ -99,6 +99,23 @@ function router(ctx: AppContext): Router {
         if (!res.write(format === 'csv' ? csvRow(item) : jsonlRow(item))) await new Promise((resolve) => res.once('drain', resolve));
       }
       res.end();
+    }),
+  );
+
+  // The same search with the filters in a JSON body: a personal id then never appears in a URL
+  // (URLs end up in proxy and access logs).
+  r.post(
+    '/audit/search',
+    auditor,
+    express.json({ limit: '64kb' }),
+    handler(async (req, res) => {
+      const b = (req.body && typeof req.body === 'object' ? req.body : {}) as Record<string, unknown>;
+      const asString = Object.fromEntries(Object.entries(b).map(([k, v]) => [k, typeof v === 'number' ? String(v) : v]));
+      const filters = filtersOf(asString);
+      const caller = adminCaller(res);
+      ctx.audit.record({ kind: 'admin', actor: caller.actor, certSerial: caller.certSerial, operation: 'audit.search', outcome: 'ok', details: { filters: loggedFilters(filters), format: 'json' } });
+      const order = asString.order === 'desc' ? 'desc' : 'asc';
+      res.json(await searchAudit(ctx.store, ctx.config, filters, { limit: intParam(asString.limit, 'limit') ?? 100, cursor: intParam(asString.cursor, 'cursor'), order }));
     }),
   );
 
@@ -257,6 +274,23 @@ export const auditAdminModule: AdminModule = {
           '400': problemResponse,
           '403': problemResponse,
         },
+      },
+    },
+    '/api/v1/admin/audit/search': {
+      post: {
+        tags: ['audit'],
+        summary: 'Tìm bản ghi nhật ký với điều kiện trong thân JSON (nên dùng khi tìm theo số định danh cá nhân) (auditor)',
+        requestBody: {
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                properties: Object.fromEntries([...filterParams.map((p) => [p.name, { type: 'string' }]), ['limit', { type: 'integer' }], ['cursor', { type: 'integer' }], ['order', { enum: ['asc', 'desc'] }]]),
+              },
+            },
+          },
+        },
+        responses: { '200': { description: 'Một trang kết quả', content: { 'application/json': {} } }, '400': problemResponse, '403': problemResponse },
       },
     },
     '/api/v1/admin/audit/entries/{seq}': {

@@ -156,9 +156,9 @@ function applyFilters(q: EntryQuery, f: AuditFilters, config: Pick<Config, 'mast
   if (f.cert) {
     const cert = f.cert.trim();
     const serial = /^[0-9a-fA-F:\s]+$/.test(cert) ? normaliseSerialQuery(cert) : undefined;
-    q = q.where((eb) =>
-      serial ? eb.or([eb('cert_serial', '=', serial), eb('cert_subject', 'like', `%${cert}%`)]) : eb('cert_subject', 'like', `%${cert.replace(/[%_]/g, '')}%`),
-    );
+    // LIKE wildcards typed by the auditor are taken literally (dropped), not as patterns.
+    const subject = `%${cert.replace(/[%_\\]/g, '')}%`;
+    q = q.where((eb) => (serial ? eb.or([eb('cert_serial', '=', serial), eb('cert_subject', 'like', subject)]) : eb('cert_subject', 'like', subject)));
   }
   if (f.personalId) {
     const d = personalIdDigester(config)(f.personalId);
