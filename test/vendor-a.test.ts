@@ -59,6 +59,7 @@ describe('vendor A: golden mapping of the samples', () => {
     expect(rec.draft).toEqual(expectedDraft());
     expect(rec.fields['/luong/heSo']).toBe('HeSoLuong');
     expect(rec.fields['/soDinhDanh']).toBe('SoCMND');
+    expect(rec.fields['/nguon/maDonViGui']).toBe('XacThuc/MaDonVi');
     expect(rec.fields['/quaTrinhCongTac/1/tuThang']).toBe('QuaTrinhCongTac/CongTac[2]/TuThang');
   });
 

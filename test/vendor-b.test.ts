@@ -104,6 +104,7 @@ describe('vendor B: the sample', () => {
       ngayCapNhat: '2025-08-20T16:02:00+07:00',
     });
     expect(recs[1].fields['/soDinhDanh']).toBe('employee[2]/personal/nationalId');
+    expect(recs[1].fields['/nguon/maDonViGui']).toBe('orgCode');
     expect(recs[0].fields['/luong/heSo']).toBe('employee[1]/employment/salary/@coefficient');
     expect(recs[0].fields['/quaTrinhCongTac/0/maDinhDanhDonVi']).toBe('employee[1]/history/entry[1]/@unit');
   });

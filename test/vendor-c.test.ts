@@ -48,6 +48,7 @@ describe('vendor C', () => {
     const [rec] = call.records!(textRepair('unicode'));
     expect(rec.errors).toEqual([]);
     expect(rec.recordId).toBe('TH-0042');
+    expect(rec.fields['/nguon/maDonViGui']).toBe('X-Ma-Don-Vi');
     expect(rec.draft).toEqual(EXPECTED);
     expect(rec.draft.hoVaTen).toBe(rec.draft.hoVaTen!.normalize('NFC'));
   });

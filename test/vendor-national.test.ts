@@ -73,6 +73,15 @@ describe('vendor samples through the shared preparation', () => {
     expect(actual).toEqual(fillPlaceholders(xmlShape(sample('vendor-a-asmx', 'samples/DongBoHoSo.invalid.response.xml')), actual));
   });
 
+  it('vendor A: an unknown sending unit is reported against XacThuc/MaDonVi', async () => {
+    const body = sample('vendor-a-asmx', 'samples/DongBoHoSo.request.xml').toString('utf8').replace('<MaDonVi>000.00.00.H03</MaDonVi>\n    </XacThuc>', '<MaDonVi>999.99.99.Z99</MaDonVi>\n    </XacThuc>');
+    const call = read(vendorA, Buffer.from(body), A_HEADERS);
+    expect(call.credentials.unitCode).toBe('999.99.99.Z99');
+    const [prepared] = await prepareRecords(call.records!(textRepair('unicode')), env(vendorA, call, 'QLCB-A-2012'));
+    expect(prepared.record).toBeUndefined();
+    expect(prepared.errors.map((e) => e.field)).toContain('XacThuc/MaDonVi');
+  });
+
   it('vendor B: both sample employees become valid signed records in the current unit tree', async () => {
     const xml = sample('vendor-b-jaxws', 'samples/submitRecords.request.xml')
       .toString('utf8')

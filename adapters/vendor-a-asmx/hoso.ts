@@ -64,10 +64,14 @@ export const HOSO_FIELDS: Readonly<Record<string, string>> = Object.freeze({
   '/ngayCapNhat': 'NgayCapNhat',
 });
 
-/** Reads one HoSo element. `index` is the 0-based position in the request. */
-export function mapHoSo(el: XmlElement, index: number, repair: TextRepair): ParsedRecord {
+/**
+ * Reads one HoSo element. `index` is the 0-based position in the request; `sendingUnitField`
+ * names where the front found the sending unit (vendor A's SOAP header, vendor C's HTTP header),
+ * so a problem with the re-mapped sending unit (`/nguon/maDonViGui`) points there.
+ */
+export function mapHoSo(el: XmlElement, index: number, repair: TextRepair, sendingUnitField = 'XacThuc/MaDonVi'): ParsedRecord {
   const issues = new IssueCollector();
-  const fields: Record<string, string> = { ...HOSO_FIELDS };
+  const fields: Record<string, string> = { ...HOSO_FIELDS, '/nguon/maDonViGui': sendingUnitField };
   const draft: Partial<HoSoChuaKy> = {};
 
   const text = (parent: XmlElement, name: string): string | undefined => {

@@ -44,7 +44,8 @@ function checkDate(raw: string, partial: boolean): string | undefined {
 export function mapEmployee(el: XmlElement, index: number, repair: TextRepair): ParsedRecord {
   const issues = new IssueCollector();
   const at = `employee[${index + 1}]`;
-  const fields: Record<string, string> = {};
+  // The sending unit is the call's orgCode: a problem with it is reported there, not per employee path.
+  const fields: Record<string, string> = { '/nguon/maDonViGui': 'orgCode' };
   const draft: Partial<HoSoChuaKy> = {};
 
   const clean = (v: string | undefined): string | undefined => {

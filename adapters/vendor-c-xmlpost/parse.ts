@@ -27,6 +27,6 @@ export function readVendorCRequest(body: Buffer, meta: RequestMeta, limits: Requ
     vendorOperation: 'hoso',
     operation: 'submitProfiles',
     credentials: { key, unitCode: header(meta, 'x-ma-don-vi') },
-    records: (repair: TextRepair) => [mapHoSo(root, 0, repair)],
+    records: (repair: TextRepair) => [mapHoSo(root, 0, repair, 'X-Ma-Don-Vi')],
   };
 }
