@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { CONTRACTS } from './helpers/env.js';
 import { webCrypto } from '../certs/x509.js';
 import { makeCa, type TestCa } from './national-helpers.js';
-import { canonicalJson, CanonicalJsonError, signRecord, signedBytes, verifyRecord, rfc3339Vietnam } from '../adapters/national/sign.js';
+import { canonicalJson, CanonicalJsonError, signRecord, signRecordAsync, signedBytes, verifyRecord, rfc3339Vietnam } from '../adapters/national/sign.js';
 import type { HoSoChuaKy } from '../adapters/national/profile.js';
 import { validateProfile } from '../adapters/national/validate.js';
 
@@ -168,5 +168,17 @@ describe('signRecord / verifyRecord', () => {
 
   it('writes thoiDiemKy as RFC 3339 in Vietnam time', () => {
     expect(rfc3339Vietnam(new Date('2025-12-31T20:00:00.500Z'))).toBe('2026-01-01T03:00:00+07:00');
+  });
+});
+
+describe('signRecordAsync', () => {
+  it('gives the same record as signRecord (deterministic RSA), verified', async () => {
+    const ca = await makeCa('Async CA');
+    const identity = await ca.issue('RS256');
+    const now = new Date('2025-08-20T03:20:00Z');
+    const a = await signRecordAsync(sampleRecord(), identity, now);
+    expect(a).toEqual(signRecord(sampleRecord(), identity, now));
+    const es = await ca.issue('ES256');
+    expect(verifyRecord(await signRecordAsync(sampleRecord(), es, now))).toMatchObject({ ok: true, alg: 'ES256' });
   });
 });

@@ -8,7 +8,7 @@
 import type { FieldIssue, ParsedRecord, ParsedUnit } from '../types.js';
 import type { DonVi, HoSo, HoSoChuaKy } from './profile.js';
 import type { RemapResult } from './remap.js';
-import { signRecord, type RecordSigningIdentity } from './sign.js';
+import { signRecordAsync, type RecordSigningIdentity } from './sign.js';
 import { validateProfile, validateUnit, type Issue } from './validate.js';
 
 export interface PrepareEnv {
@@ -156,11 +156,10 @@ export async function prepareRecords(parsed: ParsedRecord[], env: PrepareEnv): P
     return p;
   };
 
-  const out: PreparedRecord[] = [];
-  for (const item of parsed) {
-    out.push(await prepareOne(item, env, { now, today, sendingUnit, senderErrors, senderWarnings, identityFor }));
-  }
-  return out;
+  // Validation runs synchronously record by record; the signatures then proceed in parallel on
+  // the thread pool. Results keep the input order.
+  const batch: BatchState = { now, today, sendingUnit, senderErrors, senderWarnings, identityFor };
+  return Promise.all(parsed.map((item) => prepareOne(item, env, batch)));
 }
 
 interface BatchState {
@@ -210,7 +209,7 @@ async function prepareOne(parsed: ParsedRecord, env: PrepareEnv, batch: BatchSta
       const issue = errorIssue(err, '/nguon/maDonViGui', 'CHUA_CO_CHUNG_THU_KY', `Đơn vị ${signerUnit} chưa có chứng thư ký số hợp lệ`);
       return { parsed, errors: [withVendorField(issue, fields)], warnings: allWarnings };
     }
-    const signed = signRecord(record as unknown as HoSoChuaKy, identity, batch.now);
+    const signed = await signRecordAsync(record as unknown as HoSoChuaKy, identity, batch.now);
     return { parsed, record: signed, errors: [], warnings: allWarnings };
   } catch (err) {
     // A defect must cost this record only, never its batch.

@@ -141,14 +141,16 @@ function rawSign(alg: SignatureAlg, data: Buffer, key: KeyObject): Buffer {
   return alg === 'ES256' ? cryptoSign('sha256', data, { key, dsaEncoding: 'ieee-p1363' }) : cryptoSign('sha256', data, key);
 }
 
-/**
- * Signs a record: returns a new record with `chuKySo` (members in the record's order, chuKySo
- * last). Any chuKySo already present is replaced, never signed over.
- */
-export function signRecord(unsigned: HoSoChuaKy, identity: RecordSigningIdentity, now: Date = new Date()): HoSo {
-  checkKey(identity.alg, identity.privateKey, 'private key');
-  const { chuKySo: _old, ...rest } = unsigned as HoSoChuaKy & { chuKySo?: unknown };
-  const signature = rawSign(identity.alg, signedBytes(rest), identity.privateKey);
+/** The same signature computed on libuv's thread pool: an RSA-3072 signature costs milliseconds. */
+function rawSignAsync(alg: SignatureAlg, data: Buffer, key: KeyObject): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const done = (err: Error | null, sig: Buffer) => (err ? reject(err) : resolve(sig));
+    if (alg === 'ES256') cryptoSign('sha256', data, { key, dsaEncoding: 'ieee-p1363' }, done);
+    else cryptoSign('sha256', data, key, done);
+  });
+}
+
+function withSignature(rest: HoSoChuaKy, identity: RecordSigningIdentity, signature: Buffer, now: Date): HoSo {
   const chuKySo: ChuKySo = {
     thuatToan: identity.alg,
     chungThu: identity.certDerBase64,
@@ -156,6 +158,26 @@ export function signRecord(unsigned: HoSoChuaKy, identity: RecordSigningIdentity
     thoiDiemKy: rfc3339Vietnam(now),
   };
   return { ...rest, chuKySo } as HoSo;
+}
+
+/**
+ * Signs a record: returns a new record with `chuKySo` (members in the record's order, chuKySo
+ * last). Any chuKySo already present is replaced, never signed over.
+ */
+export function signRecord(unsigned: HoSoChuaKy, identity: RecordSigningIdentity, now: Date = new Date()): HoSo {
+  checkKey(identity.alg, identity.privateKey, 'private key');
+  const { chuKySo: _old, ...rest } = unsigned as HoSoChuaKy & { chuKySo?: unknown };
+  return withSignature(rest, identity, rawSign(identity.alg, signedBytes(rest), identity.privateKey), now);
+}
+
+/**
+ * signRecord with the private-key operation off the event loop (libuv thread pool), so a batch
+ * of records signs in parallel and the gateway keeps answering meanwhile. Same result.
+ */
+export async function signRecordAsync(unsigned: HoSoChuaKy, identity: RecordSigningIdentity, now: Date = new Date()): Promise<HoSo> {
+  checkKey(identity.alg, identity.privateKey, 'private key');
+  const { chuKySo: _old, ...rest } = unsigned as HoSoChuaKy & { chuKySo?: unknown };
+  return withSignature(rest, identity, await rawSignAsync(identity.alg, signedBytes(rest), identity.privateKey), now);
 }
 
 // ---------------------------------------------------------------------------------------------
