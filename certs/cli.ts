@@ -117,6 +117,9 @@ export function register(program: Command): void {
           `  CA trung gian:  ${s.issuingSubject} (sê-ri ${s.issuingSerial}, hết hạn ${s.issuingNotAfter})`,
           `  Máy chủ dữ liệu: sê-ri ${s.serverSerial}, tên: ${s.serverNames.join(', ')}`,
           `  Chuỗi CA cho phần mềm: ${s.files.caChain}`,
+          s.masterKey.source === 'file'
+            ? `  Khóa chủ bảo vệ khóa bí mật: ${s.masterKey.file} — sao lưu cùng CSDL; thiếu tệp này không mở được CA. Khi chạy nhiều phiên bản cổng, đặt NDXP_MASTER_KEY giống nhau.`
+            : '  Khóa chủ bảo vệ khóa bí mật: NDXP_MASTER_KEY (cấu hình).',
         ]);
       }),
     );

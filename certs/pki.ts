@@ -19,6 +19,7 @@ import { newSerial } from './serial.js';
 import { CA_BITS, LEAF_BITS, RSA_SIGN, certToPem, dn, generateRsaKey, oneLineSubject, parseNodeCert, sha256Fingerprint, toPublicCryptoKey, toSigningKey, x509 } from './x509.js';
 import path from 'node:path';
 import { bumpRevision } from '../gateway/store/revisions.js';
+import { masterKeyFile } from './secrets.js';
 
 export type ServerWhich = 'dataplane' | 'admin' | 'central-sim';
 
@@ -39,6 +40,8 @@ export interface PkiSummary {
   serverNames: string[];
   centralClientSerial: string;
   files: { dir: string; rootCa: string; issuingCa: string; caChain: string; serverCert: string };
+  /** Where the master key protecting the private keys comes from; with 'file', back that file up with the store. */
+  masterKey: { source: 'config' | 'file'; file?: string };
 }
 
 /** SANs a server certificate must carry. */
@@ -267,6 +270,7 @@ export async function initPki(ctx: AppContext, options: { force?: boolean; actor
       serverNames: requiredServerNames(ctx, 'dataplane'),
       centralClientSerial: central.serial,
       files,
+      masterKey: ctx.config.masterKey ? { source: 'config' } : { source: 'file', file: masterKeyFile(ctx.config.dataDir) },
     };
   } catch (err) {
     if (options.force || options.actor) {
