@@ -176,14 +176,19 @@ export async function startCentralSim(options: CentralSimOptions): Promise<Centr
       });
     });
 
-  const closeListener = () =>
+  /** Stops the API listener: abruptly for an outage, or letting answers in flight finish (graceMs) on shutdown. */
+  const closeListener = (graceMs = 0) =>
     new Promise<void>((resolve) => {
       if (!listening) return resolve();
       listening = false;
       server.close(() => resolve());
-      server.closeAllConnections();
       for (const res of hung) res.destroy();
       hung.clear();
+      if (graceMs <= 0) server.closeAllConnections();
+      else {
+        server.closeIdleConnections();
+        setTimeout(() => server.closeAllConnections(), graceMs).unref();
+      }
     });
 
   const openListener = async () => {
@@ -467,7 +472,7 @@ export async function startCentralSim(options: CentralSimOptions): Promise<Centr
       if (closing) return;
       closing = true;
       clearTimeout(downTimer);
-      await closeListener();
+      await closeListener(2000);
       if (control) {
         await new Promise<void>((resolve) => {
           control!.close(() => resolve());

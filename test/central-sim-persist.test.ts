@@ -73,6 +73,24 @@ describe('restart on the same data directory', () => {
   });
 });
 
+describe('shutdown', () => {
+  it('lets an answer in flight finish, then refuses new connections', async () => {
+    const dataDir = tempDir();
+    const sim = await startCentralSim({ config: pki.config, dataDir, listen: '127.0.0.1:0', controlListen: false, faults: { latencyMs: 300 }, log: quietLogger() });
+    const api = simClient(sim.url, pki.client);
+    const inFlight = api.call('POST', '/api/v1/profiles', { body: profile(pki.signer, '140000000001', T1) });
+    // Close only once the request is inside the simulator (counted, now in its added latency).
+    while (sim.stats({ summary: true }).requests.total < 1) await new Promise((r) => setTimeout(r, 10));
+    const closing = sim.close();
+    expect((await inFlight).status).toBe(201);
+    await closing;
+    await expect(api.call('GET', '/api/v1/profiles/140000000001')).rejects.toThrow();
+    const again = await startCentralSim({ config: pki.config, dataDir, listen: '127.0.0.1:0', controlListen: false, log: quietLogger() });
+    expect(again.stats().appliedBySoDinhDanh).toEqual({ '140000000001': 1 });
+    await again.close();
+  });
+});
+
 describe('ndxp central-sim', () => {
   it('starts from the configuration and the gateway PKI, prints where it listens (--json), stops on request', async () => {
     const configFile = path.join(tempDir(), 'ndxp.json');
