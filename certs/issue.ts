@@ -251,7 +251,7 @@ function validateRequest(req: IssueRequest): { cn: string; unit?: string; role?:
  * memory (for the one-time hand-over) and written only into `outDir` when the operator asks.
  */
 export async function issueCertificate(ctx: AppContext, req: IssueRequest, actor: string): Promise<IssuedCertificate> {
-  const operation = `certs.issue`;
+  const operation = req.kind === 'admin' ? 'certs.issue-admin' : req.kind === 'signing' ? 'certs.issue-signing' : 'certs.issue';
   try {
     const { cn, unit, role } = validateRequest(req);
     const { notBefore, notAfter } = validity(req, req.kind);
@@ -291,7 +291,7 @@ export async function issueCertificate(ctx: AppContext, req: IssueRequest, actor
     ctx.audit.record({
       kind: 'admin',
       actor,
-      operation: req.kind === 'admin' ? 'certs.issue-admin' : req.kind === 'signing' ? 'certs.issue-signing' : operation,
+      operation,
       target: signed.serial,
       outcome: 'ok',
       certSerial: signed.serial,

@@ -127,6 +127,9 @@ describe('mutual TLS with serverTlsMaterial', () => {
     expect(() => tls.createSecureContext({ pfx: valid.p12, passphrase: 'mat-khau-p12' })).not.toThrow();
     expect(() => tls.createSecureContext({ pfx: valid.p12, passphrase: 'sai' })).toThrow();
     expect(await attempt({ pfx: valid.p12, passphrase: 'mat-khau-p12' })).toMatchObject({ ok: true });
+    // The modern variant (PBES2/AES-256) for clients that accept it.
+    const modern = await issueCertificate(ctx, { kind: 'client', cn: 'modern-client', unit: '000.00.00.H29', p12Password: 'mat-khau-p12', p12Cipher: 'aes256' }, 'test');
+    expect(await attempt({ pfx: modern.p12, passphrase: 'mat-khau-p12' })).toMatchObject({ ok: true });
   });
 
   it('refuses a client without a certificate', async () => {
