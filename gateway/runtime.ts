@@ -108,6 +108,14 @@ export async function startGatewayNode(ctx: AppContext, roles: NodeRoles, option
     },
   };
 
+  if (!config.centralToken) {
+    // The central database wants `Authorization: Bearer <gateway token>` issued by its operator.
+    // Without one configured, every node derives the same stand-in from the master key so a dev
+    // setup (and the simulator, which accepts any token) works; production sets NDXP_CENTRAL_TOKEN.
+    config.centralToken = derivedSecret(ctx, 'central-token').toString('base64url');
+    if (roles.dataPlane || roles.delivery) ctx.log.warn('NDXP_CENTRAL_TOKEN is not set: using a token derived from the master key; set the token issued by the central database operator', { code: 'THIEU_MA_TRUY_CAP_TRUNG_UONG' });
+  }
+
   try {
     let delivery: DeliveryService | undefined;
     let limiter: RateLimiter | undefined;

@@ -16,19 +16,20 @@ export type KeyStatus = (typeof KEY_STATUSES)[number];
 export const BODY_RETENTIONS = ['off', 'metadata', 'full'] as const;
 export type BodyRetention = (typeof BODY_RETENTIONS)[number];
 
-export const OPERATIONS: readonly Operation[] = ['submitProfiles', 'upsertUnit', 'status'];
+export const OPERATIONS: readonly Operation[] = ['submitProfiles', 'upsertUnit', 'status', 'read'];
 
 /**
  * What each vendor's protocol can ask for (from its contract): a key allows all of them unless
  * the admin narrows it. Vendor A's WSDL has DongBoHoSo/DongBoDanhSachHoSo, CapNhatDonVi and
  * TraCuuTrangThai; vendor B submitRecords and getStatus; vendor C posts one record (status is
- * allowed so a later status path needs no key change); JSON clients can do everything.
+ * allowed so a later status path needs no key change); JSON clients can do everything, including
+ * 'read': the pass-through of the central database's read paths.
  */
 export const VENDOR_OPERATIONS: Record<KeyVendor, readonly Operation[]> = {
   'vendor-a-asmx': ['submitProfiles', 'upsertUnit', 'status'],
   'vendor-b-jaxws': ['submitProfiles', 'status'],
   'vendor-c-xmlpost': ['submitProfiles', 'status'],
-  json: ['submitProfiles', 'upsertUnit', 'status'],
+  json: ['submitProfiles', 'upsertUnit', 'status', 'read'],
 };
 
 /** Per-key overrides of the deployment's rate limits (gateway/ratelimit reads them). */

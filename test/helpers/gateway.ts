@@ -10,6 +10,7 @@ import type { AppContext } from '../../gateway/context.js';
 import { startGatewayNode, type GatewayNode, type NodeRoles } from '../../gateway/runtime.js';
 import { ensurePki } from '../../certs/pki.js';
 import { issueCertificate } from '../../certs/issue.js';
+import { serverTlsMaterial } from '../../certs/material.js';
 import { createKey, type CreateKeyInput } from '../../gateway/keys/service.js';
 import { startCentralSim, type CentralSim } from '../../central-sim/server.js';
 import { loadRemapRules, loadUnitTree } from '../../adapters/national/remap.js';
@@ -112,7 +113,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const config = testConfig(options.store ?? 'sqlite', options.config ?? {});
   const ctx = await testContext(options.store ?? 'sqlite', config);
   await ensurePki(ctx);
-  const sim = await startCentralSim({ config, listen: '127.0.0.1:0' });
+  // The simulator gets its TLS material from this context: a second SQLite connection in the same
+  // thread could deadlock with this one's write transactions.
+  const sim = await startCentralSim({ config, listen: '127.0.0.1:0', tls: await serverTlsMaterial(ctx, 'central-sim') });
   onCleanup(() => sim.close());
   ctx.config.centralUrl = sim.url;
   if (options.sampleUnits !== false) {
