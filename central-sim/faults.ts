@@ -44,11 +44,12 @@ export interface FaultSet {
 export type FaultName = 'latencyMs' | 'status503' | 'status429' | 'status' | 'hang' | 'failAfterCommit' | 'randomFailureRate';
 
 /** What the server must do with one request before it handles it. */
-export type PreDecision =
-  | { kind: 'none'; delayMs: number; /** a random failure chose to lose this write's answer */ loseAnswer?: boolean }
+export type PreDecision = { /** added latency, applied before whatever follows */ delayMs: number } & (
+  | { kind: 'none'; /** a random failure chose to lose this write's answer */ loseAnswer?: boolean }
   | { kind: 'hang' }
   | { kind: 'reset' }
-  | { kind: 'respond'; status: number; retryAfter?: number; ma?: string; moTa?: string; fault: string };
+  | { kind: 'respond'; status: number; retryAfter?: number; ma?: string; moTa?: string; fault: string }
+);
 
 interface Rule {
   name: FaultName;
@@ -285,12 +286,13 @@ export class FaultState {
         case 'hang':
           this.fire(rule);
           this.count('hang');
-          return { kind: 'hang' };
+          return { kind: 'hang', delayMs };
         case 'status':
           this.fire(rule);
           this.count(`status${String(rule.params.code)}`);
           return {
             kind: 'respond',
+            delayMs,
             status: Number(rule.params.code),
             retryAfter: rule.params.retryAfter as number | undefined,
             ma: rule.params.ma as string | undefined,
@@ -301,7 +303,7 @@ export class FaultState {
         case 'status429':
           this.fire(rule);
           this.count(rule.name);
-          return { kind: 'respond', status: rule.name === 'status503' ? 503 : 429, retryAfter: Number(rule.params.retryAfter), fault: rule.name };
+          return { kind: 'respond', delayMs, status: rule.name === 'status503' ? 503 : 429, retryAfter: Number(rule.params.retryAfter), fault: rule.name };
         case 'randomFailureRate': {
           if (this.random() >= Number(rule.params.rate)) break;
           const kinds = rule.params.kinds as RandomFailureKind[];
@@ -314,9 +316,10 @@ export class FaultState {
           }
           this.fire(rule);
           this.count(`random${kind === 'reset' ? 'Reset' : kind}`);
-          if (kind === 'reset') return { kind: 'reset' };
+          if (kind === 'reset') return { kind: 'reset', delayMs };
           return {
             kind: 'respond',
+            delayMs,
             status: Number(kind),
             retryAfter: kind === '503' ? Number(rule.params.retryAfter) : undefined,
             fault: `random${kind}`,

@@ -290,6 +290,11 @@ export async function startCentralSim(options: CentralSimOptions): Promise<Centr
     }
 
     const decision: PreDecision = faults.before(method, pathname);
+    if (decision.delayMs > 0) {
+      // A slow server is slow at refusing too; and it keeps working after the caller gave up: the
+      // write still happens, which is the case a gateway's timeout-then-retry must survive.
+      await new Promise((r) => setTimeout(r, decision.delayMs));
+    }
     if (decision.kind === 'hang') return hang(res);
     if (decision.kind === 'reset') return void req.socket.destroy();
     if (decision.kind === 'respond') {
@@ -302,11 +307,6 @@ export async function startCentralSim(options: CentralSimOptions): Promise<Centr
           : loi(code as 'QUA_TAI' | 'TAM_DUNG_DICH_VU' | 'LOI_HE_THONG');
       const retryAfter = decision.retryAfter ?? (retryable ? 1 : undefined);
       return sendLoi(res, decision.status, errorBody, retryAfter, requestId);
-    }
-    if (decision.delayMs > 0) {
-      // A slow server keeps working after the caller gave up: the write still happens, which is
-      // the case a gateway's timeout-then-retry must survive.
-      await new Promise((r) => setTimeout(r, decision.delayMs));
     }
 
     let result;

@@ -4,6 +4,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { simControl } from '../central-sim/control.js';
+import { FaultError, FaultState, parseFaults } from '../central-sim/faults.js';
 import { startCentralSim, type CentralSim } from '../central-sim/server.js';
 import { quietLogger } from '../gateway/log.js';
 import { cleanup, tempDir } from './helpers/env.js';
@@ -54,6 +55,30 @@ async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
 }
 
 const applied = (id: string) => sim.stats().appliedBySoDinhDanh![id] ?? 0;
+
+describe('fault decisions', () => {
+  it('combines latency with the answer it delays, honours scope and count, and counts what fired', () => {
+    const fired: string[] = [];
+    const state = new FaultState(
+      parseFaults({ latencyMs: { ms: 100, paths: ['/api/v1/profiles'] }, status503: { retryAfter: 4, count: 1, paths: ['/api/v1/profiles'] } }),
+      (name) => fired.push(name),
+    );
+    expect(state.before('POST', '/api/v1/profiles')).toMatchObject({ kind: 'respond', status: 503, retryAfter: 4, delayMs: 100 });
+    expect(state.before('POST', '/api/v1/profiles')).toEqual({ kind: 'none', delayMs: 100, loseAnswer: false });
+    expect(state.before('POST', '/api/v1/profiles:batch')).toEqual({ kind: 'none', delayMs: 0, loseAnswer: false });
+    expect(fired).toEqual(['latency', 'status503', 'latency']);
+    expect(state.snapshot().remaining).toEqual({});
+  });
+
+  it('refuses malformed documents with a message naming the member', () => {
+    expect(() => parseFaults({ status429: { count: 0 } })).toThrow(/status429.count/);
+    expect(() => parseFaults({ randomFailureRate: 2 })).toThrow(FaultError);
+    expect(() => parseFaults({ randomFailureRate: { rate: 0.1, kinds: ['boom'] } })).toThrow(/kinds/);
+    expect(() => parseFaults({ down: { mode: 'explode' } })).toThrow(/down.mode/);
+    expect(() => parseFaults({ status: { code: 200 } })).toThrow(/status/);
+    expect(() => parseFaults([])).toThrow(FaultError);
+  });
+});
 
 describe('answers instead of work', () => {
   it('status503: Retry-After in integer seconds, scoped to a method and counted, nothing applied', async () => {
