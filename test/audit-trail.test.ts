@@ -129,9 +129,28 @@ describe.each(STORE_KINDS)('audit trail on %s', (kind) => {
     expect(s.refusalsByCode).toEqual([{ code: 'KHOA_KET_NOI_KHONG_HOP_LE', count: 4 }]);
     expect(s.delivery.reduce((n, b) => n + b.delivered, 0)).toBe(6);
     expect(s.delivery[0].avgLatencyMs).toBeGreaterThan(0);
-    // 20 exchanges queued two records each; 6 deliveries settled two records each.
+    // 20 exchanges queued two records each; the 6 deliveries concern other records, so nothing left.
     const last = s.backlog[s.backlog.length - 1];
-    expect(last.backlog).toBe(20 * 2 - 6 * 2);
+    expect(last.backlog).toBe(40);
+    expect(s.backlog.reduce((n, b) => n + b.settled, 0)).toBe(0);
+    // Now deliveries of queued records: a retry keeps it waiting, delivered/dead settle it.
+    const g = await trailFixture(kind);
+    const at = Date.UTC(2026, 10, 20, 3, 0, 0);
+    g.trail.record({ kind: 'exchange', outcome: 'queued', trackingIds: ['a', 'b', 'c'], at });
+    g.trail.record({ kind: 'delivery', outcome: 'retry', trackingIds: ['a'], at: at + 60_000, latencyMs: 30 });
+    g.trail.record({ kind: 'delivery', outcome: 'delivered', trackingIds: ['b'], at: at + 120_000, latencyMs: 20 });
+    g.trail.record({ kind: 'delivery', outcome: 'retry', trackingIds: ['d'], at: at + 3_600_000, latencyMs: 10 }); // queued inside a mixed answer
+    g.trail.record({ kind: 'delivery', outcome: 'delivered', trackingIds: ['a'], at: at + 3_700_000, latencyMs: 10 });
+    g.trail.record({ kind: 'delivery', outcome: 'dead', trackingIds: ['c'], at: at + 7_300_000 });
+    await g.trail.close();
+    const s2 = await auditSummary(g.store, {});
+    expect(s2.backlog.map((b) => b.backlog)).toEqual([2, 2, 1]);
+    expect(s2.backlog.map((b) => [b.queued, b.settled])).toEqual([
+      [3, 1],
+      [1, 1],
+      [0, 1],
+    ]);
+    expect(s2.delivery[0]).toMatchObject({ attempts: 2, delivered: 1, failed: 1, avgLatencyMs: 25, maxLatencyMs: 30 });
     expect(s.exchangesPerKeyDay.reduce((n, r) => n + r.exchanges, 0)).toBe(exchanges);
   });
 

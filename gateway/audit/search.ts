@@ -278,7 +278,7 @@ export interface AuditSummary {
   exchangesPerKeyDay: { day: string; keyId: string | null; exchanges: number }[];
   refusalsByCode: { code: string | null; count: number }[];
   delivery: { bucketStart: string; attempts: number; delivered: number; failed: number; avgLatencyMs: number | null; maxLatencyMs: number | null }[];
-  /** Records queued minus records that reached a final state, cumulated per bucket (from delivery events). */
+  /** Records waiting for delivery at the end of each bucket (entered: exchange "queued" or a retried attempt; left: final delivery outcome). */
   backlog: { bucketStart: string; queued: number; settled: number; backlog: number }[];
 }
 
@@ -341,38 +341,46 @@ export async function auditSummary(store: Store, options: SummaryOptions = {}): 
       bucketExpr.as('b'),
       (eb) => eb.fn.countAll<number>().as('n'),
       sql<number>`sum(case when outcome = 'delivered' then 1 else 0 end)`.as('delivered'),
-      sql<number>`sum(case when outcome in ('failed','dead','rejected') then 1 else 0 end)`.as('failed'),
+      sql<number>`sum(case when outcome in ('retry','failed','dead','rejected') then 1 else 0 end)`.as('failed'),
       sql<number | null>`avg(latency_ms)`.as('avg'),
       sql<number | null>`max(latency_ms)`.as('max'),
     ])
     .groupBy(bucketExpr)
     .orderBy(bucketExpr)
     .execute();
-  // Backlog: records that entered the queue (outcome "queued", any kind) minus records whose
-  // delivery reached a final state. Counted per tracking id when present.
-  const countExpr = sql<number>`sum(case when tracking_ids is null then 1 else (length(tracking_ids) - length(replace(tracking_ids, ',', '')) + 1) end)`;
-  const queued = await range(base().where('outcome', '=', 'queued'))
-    .select([bucketExpr.as('b'), countExpr.as('n')])
-    .groupBy(bucketExpr)
-    .execute();
-  const settled = await range(base().where('kind', '=', 'delivery').where('outcome', 'in', FINAL_DELIVERY_OUTCOMES))
-    .select([bucketExpr.as('b'), countExpr.as('n')])
-    .groupBy(bucketExpr)
-    .execute();
-  const buckets = new Map<number, { queued: number; settled: number }>();
-  for (const r of queued) buckets.set(Number(r.b), { queued: Number(r.n), settled: 0 });
-  for (const r of settled) {
-    const cur = buckets.get(Number(r.b)) ?? { queued: 0, settled: 0 };
-    cur.settled += Number(r.n);
-    buckets.set(Number(r.b), cur);
+  // Backlog: records waiting for delivery, per tracking id. A record enters when its exchange
+  // answered "queued" or when a delivery attempt had to be retried, and leaves with its final
+  // delivery outcome. Streamed by seq so memory holds only the records in flight.
+  const inFlight = new Set<string>();
+  const series = new Map<number, { queued: number; settled: number; backlog: number }>();
+  let cursor = 0;
+  for (;;) {
+    const rows = await range(base().where((eb) => eb.or([eb('kind', '=', 'delivery'), eb.and([eb('kind', '=', 'exchange'), eb('outcome', '=', 'queued')])])))
+      .select(['seq', 'at', 'kind', 'outcome', 'tracking_ids'])
+      .where('seq', '>', cursor)
+      .orderBy('seq')
+      .limit(5000)
+      .execute();
+    for (const r of rows) {
+      const b = Math.floor(Number(r.at) / bucketMs);
+      const cur = series.get(b) ?? { queued: 0, settled: 0, backlog: 0 };
+      for (const t of parseList(r.tracking_ids)) {
+        if (r.outcome === 'queued' || r.outcome === 'retry') {
+          if (!inFlight.has(t)) {
+            inFlight.add(t);
+            cur.queued++;
+          }
+        } else if (FINAL_DELIVERY_OUTCOMES.includes(r.outcome) && inFlight.delete(t)) {
+          cur.settled++;
+        }
+      }
+      cur.backlog = inFlight.size;
+      series.set(b, cur);
+    }
+    if (rows.length < 5000) break;
+    cursor = Number(rows[rows.length - 1].seq);
   }
-  let running = 0;
-  const backlog = [...buckets.entries()]
-    .sort((a, b) => a[0] - b[0])
-    .map(([b, v]) => {
-      running += v.queued - v.settled;
-      return { bucketStart: bucketIso(b), queued: v.queued, settled: v.settled, backlog: Math.max(0, running) };
-    });
+  const backlog = [...series.entries()].sort((x, y) => x[0] - y[0]).map(([b, v]) => ({ bucketStart: bucketIso(b), ...v }));
   return {
     from: options.from ?? null,
     to: options.to ?? null,
