@@ -1,0 +1,353 @@
+/**
+ * Delivery to the central database (implements `Delivery` from types.ts):
+ *   1. accept: rows written to the outbox in one transaction BEFORE anything is answered, with
+ *      coalescing per person (only the newest waiting version is sent; an older one than what is
+ *      already accepted/stored is `stale` without a call);
+ *   2. send now, racing the caller's deadline: rows answered in time get their final outcome,
+ *      the rest are "queued" and their in-flight call still records its outcome when it returns;
+ *   3. otherwise the queue (BullMQ) retries with backoff, the relay re-creates jobs Redis never
+ *      got or lost, and the circuit breaker holds everything back while the central database
+ *      is down.
+ * Every send holds a claim (lease) on its outbox rows, so two paths or two processes never send
+ * one row at the same time; the Idempotency-Key and the central version check make a resend
+ * after a crash harmless.
+ */
+import { randomBytes } from 'node:crypto';
+import { DelayedError, Worker, type Job } from 'bullmq';
+import type { AppContext } from '../context.js';
+import { centralClientIdentity } from '../../certs/material.js';
+import { GatewayError } from '../errors.js';
+import type { OutboxRow } from '../store/migrations/005_delivery.js';
+import type { DonVi, HoSo } from '../../adapters/national/profile.js';
+import type { Delivery, DeliveryOutcome, Origin, ProfileSubmission, TrackingState, UnitSubmission } from './types.js';
+import { createCentralClient, type CentralClient, type CentralIdentity } from './central-client.js';
+import { CircuitBreaker, type BreakerSnapshot } from './breaker.js';
+import { recordIdempotencyKey, versionMillis } from './idempotency.js';
+import { acceptRows, claimRows, dropOvertaken, dueRowsOfUnit, getRow, recordInvalidRows, releaseRows, markEnqueued, toTrackingState, FINAL_STATES, type NewRow } from './outbox.js';
+import { Sender, type RowOutcome } from './sender.js';
+import { createProducer, workerConnection, QUEUE_NAME, type DeliveryJobData, type Producer } from './queue.js';
+import { startRelay, type Relay } from './relay.js';
+import { saveBreakerSnapshot, deleteBreakerSnapshot } from './status.js';
+
+export interface DeliveryOptions {
+  /** Client identity for mTLS to the central database; default: `centralClientIdentity(ctx)` from the certs area. */
+  identity?: CentralIdentity;
+  /** A ready client (tests, or a shared one); default: built from config + identity. */
+  central?: CentralClient;
+  /** Run queue workers in this process (default true). A gateway started with several data-plane workers may run them in one process only. */
+  worker?: boolean;
+  /** Run the relay in this process (default true). Safe to run in several processes at once. */
+  relay?: boolean;
+  /** How long close() waits for in-flight sends before handing them back (default 10 s). */
+  closeGraceMs?: number;
+}
+
+export interface DeliveryService extends Delivery {
+  /** This process's breaker. */
+  breaker(): BreakerSnapshot;
+  /** Runs one relay pass now (tests, operators' replay). */
+  relayNow(): Promise<number>;
+  /** True while Redis is reachable for the producer. */
+  queueReady(): boolean;
+}
+
+const QUEUED_MESSAGE = 'Đã tiếp nhận; hồ sơ đang chờ gửi tới CSDL quốc gia (DA_XEP_HANG)';
+
+export async function createDelivery(ctx: AppContext, opts: DeliveryOptions = {}): Promise<DeliveryService> {
+  const { config, store, log } = ctx;
+  const d = config.delivery;
+  const bootId = randomBytes(4).toString('hex');
+  let claimSeq = 0;
+  const newOwner = () => `${ctx.nodeName}/${bootId}/${++claimSeq}`;
+  // A claim outlives the longest call (per-attempt timeout) with room for the store writes;
+  // only a crashed holder's claim ever runs out.
+  const leaseMs = d.requestTimeoutMs * 2 + 5000;
+
+  let central = opts.central;
+  if (!central) {
+    const identity = opts.identity ?? (config.centralUrl.startsWith('https:') ? await centralClientIdentity(ctx) : undefined);
+    central = createCentralClient({ url: config.centralUrl, token: config.centralToken, identity, timeoutMs: d.requestTimeoutMs, connections: Math.max(4, d.concurrency * 2) });
+  }
+  const ownsCentral = !opts.central;
+  if (!config.centralToken && !opts.central) {
+    log.warn('delivery: chưa cấu hình mã truy cập CSDL quốc gia (centralToken / NDXP_CENTRAL_TOKEN); CSDL quốc gia sẽ từ chối với 401 (THIEU_MA_TRUY_CAP)');
+  }
+
+  let lastSnapshotWrite: Promise<void> = Promise.resolve();
+  const breaker = new CircuitBreaker(ctx.nodeName, d.breakerFailureThreshold, d.breakerOpenMs, (snap) => {
+    log.info('delivery: circuit breaker', { state: snap.state, failures: snap.consecutiveFailures });
+    lastSnapshotWrite = lastSnapshotWrite.then(() => saveBreakerSnapshot(store, snap)).catch(() => undefined);
+  });
+  void saveBreakerSnapshot(store, breaker.snapshot()).catch(() => undefined);
+  const sender = new Sender(ctx, central, breaker);
+  const producer: Producer = createProducer(config, log);
+
+  let closing = false;
+  const inflight = new Set<Promise<unknown>>();
+  const inflightClaims = new Map<string, string[]>();
+  const track = <T>(p: Promise<T>): Promise<T> => {
+    inflight.add(p);
+    void p.finally(() => inflight.delete(p)).catch(() => undefined);
+    return p;
+  };
+
+  /** Schedules queue jobs for rows that must be retried; rows Redis does not take stay for the relay. */
+  async function schedule(items: { trackingId: string; notBefore: number }[]): Promise<void> {
+    if (items.length === 0) return;
+    const added = await producer.add(items);
+    if (added.length) await markEnqueued(store.db, added);
+  }
+
+  /** Sends claimed rows in the background of a caller; returns the per-row outcomes as they come. */
+  function sendClaimed(rows: OutboxRow[], owner: string, onOutcome: (o: RowOutcome) => void): Promise<void> {
+    inflightClaims.set(owner, rows.map((r) => r.tracking_id));
+    const work = (async () => {
+      try {
+        const outcomes = await sender.send(rows, owner, onOutcome);
+        await schedule(outcomes.filter((o) => o.state === 'queued').map((o) => ({ trackingId: o.trackingId, notBefore: o.nextAttemptAt ?? 0 })));
+      } catch (err) {
+        // Store trouble while recording: give the rows back so the relay retries them.
+        log.error('delivery: send failed', { err: err as Error });
+        await releaseRows(store.db, rows.map((r) => r.tracking_id), owner).catch(() => undefined);
+      } finally {
+        inflightClaims.delete(owner);
+      }
+    })();
+    return track(work);
+  }
+
+  async function submit(rows: NewRow[], deadlineMs: number): Promise<DeliveryOutcome[]> {
+    if (closing) throw new GatewayError('DANG_DUNG_DICH_VU', {}, 'delivery closing');
+    const sendNow = !breaker.blocking && breaker.tryAcquire();
+    const owner = newOwner();
+    const accepted = await acceptRows(store, rows, sendNow ? { claim: { owner, until: Date.now() + leaseMs } } : { notBefore: breaker.blocking ? breaker.retryAt() : 0 });
+    const outcomes = new Map<string, DeliveryOutcome>();
+    for (const a of accepted) {
+      if (a.staleBecause) outcomes.set(a.trackingId, { trackingId: a.trackingId, state: 'stale', message: a.staleBecause });
+    }
+    const claimedIds = new Set(accepted.filter((a) => a.state === 'delivering' && !a.existing).map((a) => a.trackingId));
+    const waiting = accepted.filter((a) => a.state === 'pending' && !a.existing).map((a) => ({ trackingId: a.trackingId, notBefore: breaker.blocking ? breaker.retryAt() : 0 }));
+    if (sendNow && claimedIds.size === 0) breaker.release();
+    if (claimedIds.size > 0) {
+      const claimedRows = await store.db.selectFrom('outbox').selectAll().where('tracking_id', 'in', [...claimedIds]).execute();
+      const sending = sendClaimed(claimedRows, owner, (o) => {
+        const c = o.classified;
+        if (c.outcome === 'delivered') outcomes.set(o.trackingId, { trackingId: o.trackingId, state: 'delivered', central: c.answer, httpStatus: c.status });
+        else if (c.outcome === 'stale' || c.outcome === 'rejected') outcomes.set(o.trackingId, { trackingId: o.trackingId, state: c.outcome, central: c.answer, httpStatus: c.status, message: `${c.message} (${c.code})` });
+      });
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([sending, new Promise<void>((resolve) => (timer = setTimeout(resolve, deadlineMs)))]);
+      clearTimeout(timer);
+    }
+    if (waiting.length) await schedule(waiting);
+    return accepted.map((a) => {
+      const done = outcomes.get(a.trackingId);
+      if (done) return done;
+      if (a.existing) return existingOutcome(a.trackingId, a.state);
+      return { trackingId: a.trackingId, state: 'queued', message: QUEUED_MESSAGE };
+    });
+  }
+
+  function existingOutcome(trackingId: string, state: string): DeliveryOutcome {
+    // A retried call with a tracking id already accepted: report what is known, never accept it twice.
+    if (state === 'delivered' || state === 'stale' || state === 'rejected') return { trackingId, state };
+    return { trackingId, state: 'queued', message: QUEUED_MESSAGE };
+  }
+
+  function baseRow(trackingId: string, origin: Origin): Pick<NewRow, 'tracking_id' | 'unit_code' | 'software_id' | 'key_id' | 'front' | 'request_id'> {
+    return { tracking_id: trackingId, unit_code: origin.unitCode, software_id: origin.softwareId ?? null, key_id: origin.keyId ?? null, front: origin.front ?? null, request_id: origin.requestId ?? null };
+  }
+
+  function profileRow(item: ProfileSubmission): NewRow {
+    const r: HoSo = item.record;
+    return {
+      ...baseRow(item.trackingId, item.origin),
+      kind: 'profile',
+      subject_id: r.soDinhDanh,
+      record_id: item.recordId ?? null,
+      version_ms: versionMillis(r.ngayCapNhat),
+      version: r.ngayCapNhat ?? null,
+      idempotency_key: recordIdempotencyKey('profile', r.soDinhDanh, r.ngayCapNhat ?? '', r),
+      body: JSON.stringify(r),
+    };
+  }
+
+  function unitRow(item: UnitSubmission): NewRow {
+    const u: DonVi = item.unit;
+    return {
+      ...baseRow(item.trackingId, item.origin),
+      kind: 'unit',
+      subject_id: u.maDinhDanh,
+      record_id: item.recordId ?? null,
+      version_ms: versionMillis(u.ngayCapNhat),
+      version: u.ngayCapNhat ?? null,
+      idempotency_key: recordIdempotencyKey('unit', u.maDinhDanh, u.ngayCapNhat ?? '', u),
+      body: JSON.stringify(u),
+    };
+  }
+
+  // ---- queue worker -------------------------------------------------------------------------
+  let worker: Worker<DeliveryJobData> | undefined;
+
+  async function delayJob(job: Job<DeliveryJobData>, token: string | undefined, at: number, trackingId: string, touchRow: boolean): Promise<never> {
+    if (touchRow) {
+      // Keep the row's due time in step with its job, so the relay does not see it as overdue.
+      await store.db.updateTable('outbox').set({ next_attempt_at: at }).where('tracking_id', '=', trackingId).where('state', 'in', ['pending', 'queued']).execute();
+    }
+    await job.moveToDelayed(at, token);
+    throw new DelayedError();
+  }
+
+  async function processJob(job: Job<DeliveryJobData>, token?: string): Promise<string> {
+    const { trackingId } = job.data;
+    const row = await getRow(store.db, trackingId);
+    if (!row || FINAL_STATES.includes(row.state as never)) return row?.state ?? 'missing';
+    const now = Date.now();
+    if (row.state === 'delivering' && Number(row.lease_until) >= now) {
+      // Another path or process is sending it right now; look again when its claim would end.
+      return delayJob(job, token, Number(row.lease_until) + 100, trackingId, false);
+    }
+    if (row.state !== 'delivering' && Number(row.next_attempt_at) > now + 50) return delayJob(job, token, Number(row.next_attempt_at), trackingId, false);
+    if (closing) return delayJob(job, token, now + 1000, trackingId, false);
+    if (breaker.blocking || !breaker.tryAcquire()) {
+      const jitter = Math.floor(Math.random() * Math.min(d.breakerOpenMs, 5000));
+      return delayJob(job, token, breaker.retryAt() + jitter, trackingId, true);
+    }
+    const owner = newOwner();
+    const mine = await claimRows(store.db, [trackingId], owner, leaseMs);
+    if (mine.length === 0) {
+      breaker.release();
+      const fresh = await getRow(store.db, trackingId);
+      if (!fresh || FINAL_STATES.includes(fresh.state as never)) return fresh?.state ?? 'missing';
+      const at = fresh.state === 'delivering' ? Number(fresh.lease_until) + 100 : Math.max(Number(fresh.next_attempt_at), Date.now() + 100);
+      return delayJob(job, token, at, trackingId, false);
+    }
+    // Ride-alongs: other due rows of the same unit go in the same batch call; their own jobs
+    // find them finished (or rescheduled) and step aside.
+    let rows = mine;
+    if (row.kind === 'profile' && d.batchSize > 1) {
+      const others = await dueRowsOfUnit(store.db, row.unit_code, trackingId, d.batchSize - 1);
+      if (others.length) rows = rows.concat(await claimRows(store.db, others, owner, leaseMs));
+    }
+    const dropped = await dropOvertaken(store.db, rows, owner);
+    rows = rows.filter((r) => !dropped.has(r.tracking_id));
+    if (rows.length === 0) {
+      breaker.release();
+      return 'superseded';
+    }
+    // Rows past their age window are dead-lettered without another call.
+    const maxAgeMs = d.maxAgeHours * 3_600_000;
+    const expired = rows.filter((r) => now - Number(r.window_start) > maxAgeMs);
+    for (const r of expired) {
+      await store.db
+        .updateTable('outbox')
+        .set({ state: 'dead', reason: `Quá ${d.maxAgeHours} giờ chưa gửi được (QUA_THOI_HAN_GUI)`, lease_owner: null, lease_until: 0, updated_at: Date.now() })
+        .where('tracking_id', '=', r.tracking_id)
+        .where('lease_owner', '=', owner)
+        .execute();
+      ctx.audit.record({ kind: 'delivery', trackingIds: [r.tracking_id], unitCode: r.unit_code, outcome: 'dead', code: 'QUA_THOI_HAN_GUI' });
+    }
+    rows = rows.filter((r) => !expired.includes(r));
+    if (rows.length === 0) {
+      breaker.release();
+      return 'dead';
+    }
+    inflightClaims.set(owner, rows.map((r) => r.tracking_id));
+    let outcomes: RowOutcome[];
+    try {
+      outcomes = await sender.send(rows, owner);
+    } finally {
+      inflightClaims.delete(owner);
+    }
+    // Ride-alongs that must be retried need their own (possibly new) job; the job's own row is rescheduled below.
+    await schedule(outcomes.filter((o) => o.state === 'queued' && o.trackingId !== trackingId).map((o) => ({ trackingId: o.trackingId, notBefore: o.nextAttemptAt ?? 0 })));
+    const own = outcomes.find((o) => o.trackingId === trackingId);
+    if (own?.state === 'queued') return delayJob(job, token, own.nextAttemptAt ?? Date.now(), trackingId, false);
+    return own?.state ?? 'unknown';
+  }
+
+  if (opts.worker !== false) {
+    worker = new Worker<DeliveryJobData>(QUEUE_NAME, (job, token) => track(processJob(job, token)), {
+      connection: workerConnection(config),
+      prefix: config.redisPrefix,
+      concurrency: d.concurrency,
+      lockDuration: Math.max(30_000, leaseMs),
+      // Jobs that only wait (DelayedError) must not count as stalled retries.
+      maxStalledCount: 1000,
+    });
+    worker.on('error', (err) => log.debug('delivery worker: Redis error', { err }));
+    worker.on('failed', (job, err) => log.warn('delivery worker: job failed, will retry', { trackingId: job?.data.trackingId, err }));
+  }
+
+  const relay: Relay | undefined = opts.relay !== false ? startRelay(ctx, producer, { intervalMs: d.relayIntervalMs }) : undefined;
+
+  return {
+    async submitProfiles(items, options = {}) {
+      if (items.length === 0) return [];
+      return submit(items.map(profileRow), options.deadlineMs ?? d.syncDeadlineMs);
+    },
+
+    async submitUnit(item, options = {}) {
+      const [outcome] = await submit([unitRow(item)], options.deadlineMs ?? d.syncDeadlineMs);
+      return outcome;
+    },
+
+    async recordInvalid(items) {
+      if (items.length === 0) return;
+      const rows: NewRow[] = items.map((i) => ({
+        ...baseRow(i.trackingId, i.origin),
+        kind: 'profile',
+        subject_id: i.soDinhDanh ?? null,
+        record_id: i.recordId,
+        version_ms: 0,
+        version: null,
+        idempotency_key: null,
+        body: null,
+      }));
+      await recordInvalidRows(store, rows, items.map((i) => i.errors));
+    },
+
+    async track(trackingIds): Promise<(TrackingState | undefined)[]> {
+      if (trackingIds.length === 0) return [];
+      const found = new Map<string, OutboxRow>();
+      for (let i = 0; i < trackingIds.length; i += 500) {
+        const rows = await store.db.selectFrom('outbox').selectAll().where('tracking_id', 'in', trackingIds.slice(i, i + 500)).execute();
+        for (const r of rows) found.set(r.tracking_id, r);
+      }
+      return trackingIds.map((id) => {
+        const r = found.get(id);
+        return r ? toTrackingState(r) : undefined;
+      });
+    },
+
+    breaker: () => breaker.snapshot(),
+    relayNow: () => (relay ? relay.runOnce() : Promise.resolve(0)),
+    queueReady: () => producer.ready,
+
+    async close() {
+      if (closing) return;
+      closing = true;
+      relay?.stop();
+      const grace = opts.closeGraceMs ?? 10_000;
+      // Stop taking jobs and let the active ones finish (bounded); BullMQ hands back what is left.
+      const workerClosed = worker ? worker.close().catch(() => undefined) : Promise.resolve();
+      const settled = Promise.allSettled([...inflight, workerClosed]);
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = await Promise.race([settled.then(() => false), new Promise<boolean>((r) => (timer = setTimeout(() => r(true), grace)))]);
+      clearTimeout(timer);
+      if (timedOut) {
+        log.warn('delivery: close grace ran out; handing back in-flight rows', { inflight: inflight.size, claims: [...inflightClaims.values()].flat().length });
+        // Calls still out: hand their rows back so any process picks them up at once (a late
+        // answer is harmless: same Idempotency-Key, same version).
+        for (const [owner, ids] of inflightClaims) await releaseRows(store.db, ids, owner).catch(() => undefined);
+        if (worker) await worker.close(true).catch(() => undefined);
+      }
+      await relay?.stopped();
+      await lastSnapshotWrite;
+      await deleteBreakerSnapshot(store, ctx.nodeName).catch(() => undefined);
+      await producer.close();
+      if (ownsCentral) await central!.close();
+      await ctx.audit.flush().catch(() => undefined);
+    },
+  };
+}

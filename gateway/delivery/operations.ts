@@ -1,0 +1,84 @@
+/**
+ * Operator actions on the delivery queue, shared by the CLI (`ndxp queue …`) and the admin API:
+ * replay dead letters, discard a record that must not be delivered. Both only change outbox
+ * rows; the relay of every running gateway turns a replayed row into a queue job within one
+ * relay interval. Every action is recorded in the audit trail with its actor.
+ */
+import type { AppContext } from '../context.js';
+
+/** A refusal of an operator action, with an HTTP status for the admin API and a machine code. */
+export class QueueActionError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'QueueActionError';
+  }
+}
+
+export interface ReplayResult {
+  replayed: string[];
+}
+
+/** Puts dead letters back in the queue with a fresh attempt count and age window. */
+export async function replayDead(ctx: AppContext, target: { trackingId: string } | { all: true; unit?: string }, actor: string): Promise<ReplayResult> {
+  const now = Date.now();
+  const db = ctx.store.db;
+  if ('trackingId' in target) {
+    const row = await db.selectFrom('outbox').select(['state']).where('tracking_id', '=', target.trackingId).executeTakeFirst();
+    if (!row) throw new QueueActionError(404, 'MA_THEO_DOI_KHONG_TON_TAI', `Không tìm thấy mã theo dõi ${target.trackingId}`);
+    if (row.state !== 'dead') throw new QueueActionError(409, 'KHONG_O_HANG_LOI', `Hồ sơ ${target.trackingId} đang ở trạng thái ${row.state}, chỉ gửi lại được hồ sơ đã chuyển vào hàng lỗi (dead)`);
+  }
+  const replayed = await db.transaction().execute(async (trx) => {
+    let q = trx
+      .updateTable('outbox')
+      .set({ state: 'queued', attempts: 0, next_attempt_at: 0, enqueued: 0, window_start: now, reason: null, lease_owner: null, lease_until: 0, updated_at: now })
+      .where('state', '=', 'dead');
+    if ('trackingId' in target) q = q.where('tracking_id', '=', target.trackingId);
+    else if (target.unit) q = q.where('unit_code', '=', target.unit);
+    return (await q.returning('tracking_id').execute()).map((r) => r.tracking_id);
+  });
+  await ctx.audit.recordDurable({
+    kind: 'admin',
+    front: 'admin',
+    operation: 'queue.replay',
+    actor,
+    target: 'trackingId' in target ? target.trackingId : target.unit ? `*@${target.unit}` : '*',
+    trackingIds: replayed.slice(0, 1000),
+    outcome: 'ok',
+    details: { count: replayed.length },
+  });
+  return { replayed };
+}
+
+/** Gives up on one record (dead or still waiting) for a stated reason; it is never sent afterwards. */
+export async function discard(ctx: AppContext, trackingId: string, reason: string, actor: string): Promise<{ trackingId: string; previousState: string }> {
+  if (!reason.trim()) throw new QueueActionError(400, 'THIEU_LY_DO', 'Phải nêu lý do hủy (--reason)');
+  const db = ctx.store.db;
+  const row = await db.selectFrom('outbox').select(['state']).where('tracking_id', '=', trackingId).executeTakeFirst();
+  if (!row) throw new QueueActionError(404, 'MA_THEO_DOI_KHONG_TON_TAI', `Không tìm thấy mã theo dõi ${trackingId}`);
+  const now = Date.now();
+  const updated = await db
+    .updateTable('outbox')
+    .set({ state: 'discarded', reason: `${reason.trim()} (${actor})`, lease_owner: null, lease_until: 0, updated_at: now })
+    .where('tracking_id', '=', trackingId)
+    .where('state', 'in', ['dead', 'pending', 'queued'])
+    .executeTakeFirst();
+  if (Number(updated.numUpdatedRows) === 0) {
+    const detail = row.state === 'delivering' ? 'đang được gửi, thử lại sau ít giây' : `đã ở trạng thái cuối ${row.state}`;
+    throw new QueueActionError(409, 'KHONG_THE_HUY', `Không hủy được hồ sơ ${trackingId}: ${detail}`);
+  }
+  await ctx.audit.recordDurable({
+    kind: 'admin',
+    front: 'admin',
+    operation: 'queue.discard',
+    actor,
+    target: trackingId,
+    trackingIds: [trackingId],
+    outcome: 'ok',
+    details: { reason: reason.trim(), previousState: row.state },
+  });
+  return { trackingId, previousState: row.state };
+}

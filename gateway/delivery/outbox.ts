@@ -1,0 +1,358 @@
+/**
+ * The outbox table's operations: durable acceptance with coalescing, send claims (leases) that
+ * make sure one process sends a row at a time, and recording what came of each attempt. Every
+ * state change is a conditional UPDATE, so two gateway processes (and the synchronous path and
+ * the queue worker of one process) never both act on one row.
+ */
+import type { Kysely } from 'kysely';
+import type { DB } from '../store/schema.js';
+import type { Store } from '../store/db.js';
+import type { OutboxRow } from '../store/migrations/005_delivery.js';
+import type { TrackingState, TrackingStateName } from './types.js';
+import type { FieldIssue } from '../../adapters/types.js';
+import type { KetQua } from '../../adapters/national/profile.js';
+
+export type NewRow = Omit<OutboxRow, 'state' | 'attempts' | 'next_attempt_at' | 'last_error' | 'http_status' | 'central_answer' | 'errors' | 'enqueued' | 'lease_owner' | 'lease_until' | 'reason' | 'created_at' | 'window_start' | 'updated_at' | 'delivered_at'>;
+
+/** States in which a row still waits for delivery. */
+export const ACTIVE_STATES: TrackingStateName[] = ['pending', 'queued', 'delivering'];
+/** States after which nothing more happens (unless an operator replays a dead row). */
+export const FINAL_STATES: TrackingStateName[] = ['invalid', 'delivered', 'stale', 'rejected', 'dead', 'superseded', 'discarded'];
+
+const CHUNK = 200;
+function chunks<T>(items: T[], size = CHUNK): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+export interface AcceptedRow {
+  trackingId: string;
+  /** 'delivering' when claimed for an immediate send by `claimId`; otherwise the state written. */
+  state: TrackingStateName;
+  /** Set when the row was refused as stale at acceptance (a newer version is already accepted or stored). */
+  staleBecause?: string;
+  /** The tracking id was already known (a retried call): the existing row is left untouched. */
+  existing?: boolean;
+}
+
+/**
+ * Writes the rows in ONE transaction (durable before acknowledged) and coalesces per subject:
+ * waiting older-or-equal versions become `superseded`; a row older than a version already
+ * waiting, in flight or delivered becomes `stale` without being sent. Rows are claimed for an
+ * immediate send when `claim` is given, else left `pending` for the queue.
+ */
+export async function acceptRows(
+  store: Store,
+  rows: NewRow[],
+  options: { claim?: { owner: string; until: number }; notBefore?: number },
+): Promise<AcceptedRow[]> {
+  const now = Date.now();
+  // Oldest first, so within one call the newest version of a person wins.
+  const ordered = rows.map((r, i) => ({ r, i })).sort((a, b) => a.r.version_ms - b.r.version_ms || a.i - b.i);
+  const result: AcceptedRow[] = new Array(rows.length);
+  await store.db.transaction().execute(async (trx) => {
+    // Tracking ids already known (the caller retried): keep them as they are.
+    const known = new Map<string, string>();
+    for (const part of chunks(rows.map((r) => r.tracking_id))) {
+      for (const k of await trx.selectFrom('outbox').select(['tracking_id', 'state']).where('tracking_id', 'in', part).execute()) known.set(k.tracking_id, k.state);
+    }
+    // Newest version per subject among rows that are waiting, in flight or delivered.
+    const newest = new Map<string, number>();
+    const subjects = [...new Set(rows.filter((r) => r.subject_id && r.version_ms > 0).map((r) => `${r.kind}\u0000${r.subject_id}`))];
+    for (const part of chunks(subjects)) {
+      const found = await trx
+        .selectFrom('outbox')
+        .select(['kind', 'subject_id'])
+        .select((eb) => eb.fn.max('version_ms').as('v'))
+        .where('subject_id', 'in', part.map((s) => s.split('\u0000')[1]))
+        .where('state', 'in', ['pending', 'queued', 'delivering', 'delivered'])
+        .groupBy(['kind', 'subject_id'])
+        .execute();
+      for (const f of found) newest.set(`${f.kind}\u0000${f.subject_id}`, Number(f.v));
+    }
+    const inserts: OutboxRow[] = [];
+    const supersede: { kind: string; subject: string; upTo: number }[] = [];
+    for (const { r, i } of ordered) {
+      if (known.has(r.tracking_id)) {
+        result[i] = { trackingId: r.tracking_id, state: known.get(r.tracking_id) as TrackingStateName, existing: true };
+        continue;
+      }
+      const subjectKey = `${r.kind}\u0000${r.subject_id}`;
+      const newer = r.subject_id && r.version_ms > 0 ? newest.get(subjectKey) : undefined;
+      const base: OutboxRow = {
+        ...r,
+        state: 'pending',
+        attempts: 0,
+        next_attempt_at: options.notBefore ?? 0,
+        last_error: null,
+        http_status: null,
+        central_answer: null,
+        errors: null,
+        enqueued: 0,
+        lease_owner: null,
+        lease_until: 0,
+        reason: null,
+        created_at: now,
+        window_start: now,
+        updated_at: now,
+        delivered_at: null,
+      };
+      if (newer !== undefined && newer > r.version_ms) {
+        const reason = `Đã có phiên bản mới hơn (${new Date(newer).toISOString()}) được tiếp nhận hoặc đã lưu; phiên bản này không được gửi (PHIEN_BAN_CU)`;
+        inserts.push({ ...base, state: 'stale', last_error: reason, reason: 'PHIEN_BAN_CU' });
+        result[i] = { trackingId: r.tracking_id, state: 'stale', staleBecause: reason };
+        continue;
+      }
+      if (r.subject_id && r.version_ms > 0) {
+        supersede.push({ kind: r.kind, subject: r.subject_id, upTo: r.version_ms });
+        newest.set(subjectKey, r.version_ms);
+      }
+      const claimed = options.claim ? { state: 'delivering', lease_owner: options.claim.owner, lease_until: options.claim.until } : {};
+      inserts.push({ ...base, ...claimed });
+      result[i] = { trackingId: r.tracking_id, state: options.claim ? 'delivering' : 'pending' };
+    }
+    // Older (or equal) versions still waiting are replaced by this one: only the newest is sent.
+    // Rows in flight are left alone; the central database's version check orders them.
+    for (const s of supersede) {
+      await trx
+        .updateTable('outbox')
+        .set({ state: 'superseded', reason: 'PHIEN_BAN_MOI_HON', last_error: 'Đã có phiên bản mới hơn của hồ sơ này; chỉ phiên bản mới nhất được gửi', updated_at: now })
+        .where('kind', '=', s.kind as 'profile' | 'unit')
+        .where('subject_id', '=', s.subject)
+        .where('version_ms', '<=', s.upTo)
+        .where('state', 'in', ['pending', 'queued'])
+        .execute();
+    }
+    for (const part of chunks(inserts, 100)) await trx.insertInto('outbox').values(part).execute();
+  });
+  return result;
+}
+
+export async function recordInvalidRows(store: Store, rows: NewRow[], errors: FieldIssue[][]): Promise<void> {
+  const now = Date.now();
+  const values: OutboxRow[] = rows.map((r, i) => ({
+    ...r,
+    state: 'invalid',
+    attempts: 0,
+    next_attempt_at: 0,
+    last_error: errors[i].map((e) => `${e.field}: ${e.message} (${e.code})`).join('; ').slice(0, 4000),
+    http_status: null,
+    central_answer: null,
+    errors: JSON.stringify(errors[i]),
+    enqueued: 0,
+    lease_owner: null,
+    lease_until: 0,
+    reason: null,
+    created_at: now,
+    window_start: now,
+    updated_at: now,
+    delivered_at: null,
+  }));
+  await store.db.transaction().execute(async (trx) => {
+    for (const part of chunks(values, 100)) await trx.insertInto('outbox').values(part).onConflict((oc) => oc.column('tracking_id').doNothing()).execute();
+  });
+}
+
+/**
+ * Claims rows for sending: only rows waiting (and due, unless `ignoreDue`) or whose previous
+ * claim expired (its holder died). Returns the rows actually claimed.
+ */
+export async function claimRows(db: Kysely<DB>, trackingIds: string[], owner: string, leaseMs: number, options: { ignoreDue?: boolean } = {}): Promise<OutboxRow[]> {
+  if (trackingIds.length === 0) return [];
+  const now = Date.now();
+  const claimed: OutboxRow[] = [];
+  for (const part of chunks(trackingIds)) {
+    let q = db
+      .updateTable('outbox')
+      .set({ state: 'delivering', lease_owner: owner, lease_until: now + leaseMs, updated_at: now })
+      .where('tracking_id', 'in', part)
+      .where((eb) => eb.or([eb('state', 'in', ['pending', 'queued']), eb.and([eb('state', '=', 'delivering'), eb('lease_until', '<', now)])]));
+    if (!options.ignoreDue) q = q.where('next_attempt_at', '<=', now);
+    claimed.push(...(await q.returningAll().execute()));
+  }
+  return claimed;
+}
+
+export async function getRow(db: Kysely<DB>, trackingId: string): Promise<OutboxRow | undefined> {
+  return db.selectFrom('outbox').selectAll().where('tracking_id', '=', trackingId).executeTakeFirst();
+}
+
+/** Other rows of one sending unit that are due now, oldest first: candidates to ride along in a batch call. */
+export async function dueRowsOfUnit(db: Kysely<DB>, unitCode: string, excluding: string, limit: number): Promise<string[]> {
+  if (limit <= 0) return [];
+  const rows = await db
+    .selectFrom('outbox')
+    .select('tracking_id')
+    .where('unit_code', '=', unitCode)
+    .where('kind', '=', 'profile')
+    .where('state', 'in', ['pending', 'queued'])
+    .where('next_attempt_at', '<=', Date.now())
+    .where('tracking_id', '!=', excluding)
+    .orderBy('created_at')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => r.tracking_id);
+}
+
+/**
+ * Among claimed rows, finds those a newer version has overtaken (waiting, in flight or already
+ * delivered) and finishes them without sending: superseded, or stale if the newer one is stored.
+ */
+export async function dropOvertaken(db: Kysely<DB>, rows: OutboxRow[], owner: string): Promise<Set<string>> {
+  const dropped = new Set<string>();
+  const withVersion = rows.filter((r) => r.subject_id && r.version_ms > 0);
+  if (withVersion.length === 0) return dropped;
+  const newest = new Map<string, { v: number; delivered: number }>();
+  for (const part of chunks([...new Set(withVersion.map((r) => r.subject_id!))])) {
+    const found = await db
+      .selectFrom('outbox')
+      .select(['kind', 'subject_id', 'version_ms', 'state'])
+      .where('subject_id', 'in', part)
+      .where('state', 'in', ['pending', 'queued', 'delivering', 'delivered'])
+      .execute();
+    for (const f of found) {
+      const key = `${f.kind}\u0000${f.subject_id}`;
+      const cur = newest.get(key) ?? { v: 0, delivered: 0 };
+      cur.v = Math.max(cur.v, Number(f.version_ms));
+      if (f.state === 'delivered') cur.delivered = Math.max(cur.delivered, Number(f.version_ms));
+      newest.set(key, cur);
+    }
+  }
+  const now = Date.now();
+  for (const r of withVersion) {
+    const n = newest.get(`${r.kind}\u0000${r.subject_id}`);
+    if (!n || n.v <= r.version_ms) continue;
+    const stale = n.delivered > r.version_ms;
+    await db
+      .updateTable('outbox')
+      .set(
+        stale
+          ? { state: 'stale', reason: 'PHIEN_BAN_CU', last_error: 'Phiên bản mới hơn đã được lưu tại CSDL quốc gia; phiên bản này không được gửi (PHIEN_BAN_CU)', lease_owner: null, lease_until: 0, updated_at: now }
+          : { state: 'superseded', reason: 'PHIEN_BAN_MOI_HON', last_error: 'Đã có phiên bản mới hơn của hồ sơ này; chỉ phiên bản mới nhất được gửi', lease_owner: null, lease_until: 0, updated_at: now },
+      )
+      .where('tracking_id', '=', r.tracking_id)
+      .where('lease_owner', '=', owner)
+      .execute();
+    dropped.add(r.tracking_id);
+  }
+  return dropped;
+}
+
+export type AttemptResult =
+  | { state: 'delivered' | 'stale' | 'rejected'; httpStatus?: number; answer?: KetQua; error?: string }
+  | { state: 'retry'; httpStatus?: number; error: string; nextAttemptAt: number; deadReason?: string };
+
+/** Records one attempt's outcome, only while `owner` still holds the claim. Returns the state written, or undefined if the claim was lost. */
+export async function finishAttempt(db: Kysely<DB>, trackingId: string, owner: string, result: AttemptResult): Promise<TrackingStateName | undefined> {
+  const now = Date.now();
+  let set: Partial<OutboxRow>;
+  let state: TrackingStateName;
+  if (result.state === 'retry') {
+    state = result.deadReason ? 'dead' : 'queued';
+    set = { state, next_attempt_at: result.nextAttemptAt, last_error: result.error, http_status: result.httpStatus ?? null, reason: result.deadReason ?? null };
+  } else {
+    state = result.state;
+    set = {
+      state,
+      http_status: result.httpStatus ?? null,
+      central_answer: result.answer ? JSON.stringify(result.answer) : null,
+      last_error: result.state === 'delivered' ? null : (result.error ?? null),
+      delivered_at: result.state === 'delivered' ? now : null,
+    };
+  }
+  const updated = await db
+    .updateTable('outbox')
+    .set((eb) => ({ ...set, attempts: eb('attempts', '+', 1), lease_owner: null, lease_until: 0, updated_at: now }))
+    .where('tracking_id', '=', trackingId)
+    .where('lease_owner', '=', owner)
+    .where('state', '=', 'delivering')
+    .executeTakeFirst();
+  return Number(updated.numUpdatedRows) > 0 ? state : undefined;
+}
+
+/** Gives claimed rows back without an attempt (shutdown, breaker opened meanwhile): waiting again, for any process to pick up. */
+export async function releaseRows(db: Kysely<DB>, trackingIds: string[], owner: string, nextAttemptAt = 0): Promise<void> {
+  const now = Date.now();
+  for (const part of chunks(trackingIds)) {
+    await db
+      .updateTable('outbox')
+      .set({ state: 'queued', lease_owner: null, lease_until: 0, enqueued: 0, next_attempt_at: nextAttemptAt, updated_at: now })
+      .where('tracking_id', 'in', part)
+      .where('lease_owner', '=', owner)
+      .where('state', '=', 'delivering')
+      .execute();
+  }
+}
+
+export async function markEnqueued(db: Kysely<DB>, trackingIds: string[]): Promise<void> {
+  const now = Date.now();
+  for (const part of chunks(trackingIds)) {
+    await db.updateTable('outbox').set({ enqueued: 1, updated_at: now }).where('tracking_id', 'in', part).execute();
+    await db.updateTable('outbox').set({ state: 'queued' }).where('tracking_id', 'in', part).where('state', '=', 'pending').execute();
+  }
+}
+
+/** Rows that need a queue job: never enqueued (Redis was down, or it lost them). */
+export async function rowsNeedingJobs(db: Kysely<DB>, limit: number): Promise<Pick<OutboxRow, 'tracking_id' | 'next_attempt_at'>[]> {
+  return db
+    .selectFrom('outbox')
+    .select(['tracking_id', 'next_attempt_at'])
+    .where('state', 'in', ['pending', 'queued'])
+    .where('enqueued', '=', 0)
+    .orderBy('created_at')
+    .limit(limit)
+    .execute();
+}
+
+/** Rows that have a job on record but are long overdue: their job may have been lost without Redis restarting (keys deleted by hand). */
+export async function overdueRows(db: Kysely<DB>, overdueMs: number, limit: number): Promise<Pick<OutboxRow, 'tracking_id' | 'next_attempt_at'>[]> {
+  return db
+    .selectFrom('outbox')
+    .select(['tracking_id', 'next_attempt_at'])
+    .where('state', 'in', ['pending', 'queued'])
+    .where('enqueued', '=', 1)
+    .where('next_attempt_at', '<', Date.now() - overdueMs)
+    .orderBy('next_attempt_at')
+    .limit(limit)
+    .execute();
+}
+
+/**
+ * Claims that ran out: their holder died (SIGKILL, power loss) or hung past two call timeouts.
+ * The rows wait again, for any process; a late answer to the old call is harmless (same
+ * Idempotency-Key) and its outcome is not recorded since the claim is gone.
+ */
+export async function reclaimExpired(db: Kysely<DB>): Promise<number> {
+  const now = Date.now();
+  const r = await db
+    .updateTable('outbox')
+    .set({ state: 'queued', lease_owner: null, lease_until: 0, enqueued: 0, updated_at: now })
+    .where('state', '=', 'delivering')
+    .where('lease_until', '<', now)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}
+
+/** After Redis lost its data: every waiting row needs its job again. */
+export async function forgetEnqueued(db: Kysely<DB>): Promise<number> {
+  const r = await db.updateTable('outbox').set({ enqueued: 0 }).where('enqueued', '=', 1).where('state', 'in', ['pending', 'queued', 'delivering']).executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}
+
+export function toTrackingState(row: OutboxRow): TrackingState {
+  const state: TrackingState = {
+    trackingId: row.tracking_id,
+    state: row.state as TrackingStateName,
+    attempts: Number(row.attempts),
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+  };
+  if (row.last_error) state.lastError = row.last_error;
+  if (row.central_answer) state.central = JSON.parse(row.central_answer) as KetQua;
+  if (row.errors) state.errors = JSON.parse(row.errors) as FieldIssue[];
+  if (row.kind === 'profile' && row.subject_id) state.soDinhDanh = row.subject_id;
+  if (row.record_id) state.recordId = row.record_id;
+  if (row.delivered_at) state.deliveredAt = Number(row.delivered_at);
+  return state;
+}

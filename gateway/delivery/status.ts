@@ -1,0 +1,143 @@
+/**
+ * What operators see of delivery: queue depth by state, the oldest waiting record, the delivery
+ * rate over the last minutes, every node's circuit breaker (each process writes a snapshot to
+ * the `settings` table when its breaker changes) and the dead letters with their reasons.
+ */
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { AppContext } from '../context.js';
+import type { Store } from '../store/db.js';
+import type { BreakerSnapshot } from './breaker.js';
+import { QUEUE_NAME } from './queue.js';
+
+const BREAKER_PREFIX = 'delivery.breaker.';
+
+export async function saveBreakerSnapshot(store: Store, snap: BreakerSnapshot): Promise<void> {
+  const name = BREAKER_PREFIX + snap.node;
+  const value = JSON.stringify(snap);
+  const now = Date.now();
+  await store.db
+    .insertInto('settings')
+    .values({ name, value, updated_at: now })
+    .onConflict((oc) => oc.column('name').doUpdateSet({ value, updated_at: now }))
+    .execute();
+}
+
+export async function deleteBreakerSnapshot(store: Store, node: string): Promise<void> {
+  await store.db.deleteFrom('settings').where('name', '=', BREAKER_PREFIX + node).execute();
+}
+
+export async function breakerSnapshots(store: Store): Promise<BreakerSnapshot[]> {
+  const rows = await store.db.selectFrom('settings').select(['value']).where('name', 'like', `${BREAKER_PREFIX}%`).execute();
+  return rows.map((r) => JSON.parse(r.value) as BreakerSnapshot).sort((a, b) => a.node.localeCompare(b.node));
+}
+
+export interface QueueStatus {
+  /** Outbox rows per state. */
+  depth: Record<string, number>;
+  /** Rows still to be delivered (pending + queued + delivering). */
+  waiting: number;
+  oldestWaiting?: { trackingId: string; createdAt: string; ageSeconds: number };
+  /** Records delivered per minute, averaged over the last 1, 5 and 15 minutes. */
+  ratePerMinute: { last1: number; last5: number; last15: number };
+  breakers: BreakerSnapshot[];
+  /** The BullMQ queue as Redis sees it; reachable false when Redis is down (the outbox still holds everything). */
+  redis: { reachable: boolean; jobs?: Record<string, number> };
+}
+
+export async function queueStatus(ctx: AppContext, options: { redis?: boolean } = {}): Promise<QueueStatus> {
+  const db = ctx.store.db;
+  const counts = await db.selectFrom('outbox').select(['state']).select((eb) => eb.fn.countAll<number>().as('n')).groupBy('state').execute();
+  const depth: Record<string, number> = {};
+  for (const c of counts) depth[c.state] = Number(c.n);
+  const waiting = (depth.pending ?? 0) + (depth.queued ?? 0) + (depth.delivering ?? 0);
+  const oldest = await db
+    .selectFrom('outbox')
+    .select(['tracking_id', 'created_at'])
+    .where('state', 'in', ['pending', 'queued', 'delivering'])
+    .orderBy('created_at')
+    .limit(1)
+    .executeTakeFirst();
+  const now = Date.now();
+  const deliveredSince = async (minutes: number) => {
+    const r = await db
+      .selectFrom('outbox')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('delivered_at', '>=', now - minutes * 60_000)
+      .executeTakeFirst();
+    return Math.round((Number(r?.n ?? 0) / minutes) * 10) / 10;
+  };
+  const status: QueueStatus = {
+    depth,
+    waiting,
+    oldestWaiting: oldest
+      ? { trackingId: oldest.tracking_id, createdAt: new Date(Number(oldest.created_at)).toISOString(), ageSeconds: Math.round((now - Number(oldest.created_at)) / 1000) }
+      : undefined,
+    ratePerMinute: { last1: await deliveredSince(1), last5: await deliveredSince(5), last15: await deliveredSince(15) },
+    breakers: await breakerSnapshots(ctx.store),
+    redis: { reachable: false },
+  };
+  if (options.redis !== false) status.redis = await redisJobCounts(ctx);
+  return status;
+}
+
+async function redisJobCounts(ctx: AppContext): Promise<QueueStatus['redis']> {
+  const redis = new Redis(ctx.config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 0, connectTimeout: 1500, lazyConnect: true, retryStrategy: () => null });
+  redis.on('error', () => undefined);
+  try {
+    await redis.connect();
+    const queue = new Queue(QUEUE_NAME, { connection: redis, prefix: ctx.config.redisPrefix });
+    try {
+      const jobs = await Promise.race([
+        queue.getJobCounts('waiting', 'delayed', 'active', 'prioritized'),
+        new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), 2000).unref()),
+      ]);
+      return { reachable: true, jobs };
+    } finally {
+      await queue.close().catch(() => undefined);
+    }
+  } catch {
+    return { reachable: false };
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** Personal ids in operator listings: enough to recognise, not to copy (the audit trail keeps the searchable digest). */
+export function maskPersonalId(id: string | null | undefined): string | undefined {
+  if (!id) return undefined;
+  return id.length <= 6 ? '*'.repeat(id.length) : `${id.slice(0, 3)}${'*'.repeat(id.length - 6)}${id.slice(-3)}`;
+}
+
+export interface DeadLetter {
+  trackingId: string;
+  kind: string;
+  soDinhDanh?: string;
+  maDinhDanh?: string;
+  unitCode: string;
+  attempts: number;
+  reason: string;
+  lastError?: string;
+  httpStatus?: number;
+  createdAt: string;
+  deadSince: string;
+}
+
+export async function listDead(ctx: AppContext, options: { limit?: number; unit?: string } = {}): Promise<DeadLetter[]> {
+  let q = ctx.store.db.selectFrom('outbox').selectAll().where('state', '=', 'dead');
+  if (options.unit) q = q.where('unit_code', '=', options.unit);
+  const rows = await q.orderBy('updated_at', 'desc').limit(options.limit ?? 100).execute();
+  return rows.map((r) => ({
+    trackingId: r.tracking_id,
+    kind: r.kind,
+    soDinhDanh: r.kind === 'profile' ? maskPersonalId(r.subject_id) : undefined,
+    maDinhDanh: r.kind === 'unit' ? (r.subject_id ?? undefined) : undefined,
+    unitCode: r.unit_code,
+    attempts: Number(r.attempts),
+    reason: r.reason ?? '',
+    lastError: r.last_error ?? undefined,
+    httpStatus: r.http_status ?? undefined,
+    createdAt: new Date(Number(r.created_at)).toISOString(),
+    deadSince: new Date(Number(r.updated_at)).toISOString(),
+  }));
+}
