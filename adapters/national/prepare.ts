@@ -9,7 +9,7 @@ import type { FieldIssue, ParsedRecord, ParsedUnit } from '../types.js';
 import type { DonVi, HoSo, HoSoChuaKy } from './profile.js';
 import type { RemapResult } from './remap.js';
 import { signRecordAsync, type RecordSigningIdentity } from './sign.js';
-import { validateProfile, validateUnit, type Issue } from './validate.js';
+import { validateProfile, validateUnit, vietnamDate, type Issue } from './validate.js';
 
 export interface PrepareEnv {
   /** The unit directory (createUnitDirectory), or anything with its remap(). */
@@ -129,7 +129,8 @@ function errorIssue(err: unknown, pointer: string, fallbackCode: string, fallbac
  */
 export async function prepareRecords(parsed: ParsedRecord[], env: PrepareEnv): Promise<PreparedRecord[]> {
   const now = env.now ?? new Date();
-  const today = env.today ?? now;
+  // Once per batch, not once per record.
+  const today = typeof env.today === 'string' ? env.today : vietnamDate(env.today ?? now);
 
   // The sending unit is the same for the whole batch: re-map it once.
   const senderErrors: Issue[] = [];
@@ -164,7 +165,7 @@ export async function prepareRecords(parsed: ParsedRecord[], env: PrepareEnv): P
 
 interface BatchState {
   now: Date;
-  today: string | Date;
+  today: string;
   sendingUnit: string | undefined;
   senderErrors: Issue[];
   senderWarnings: Issue[];

@@ -131,6 +131,9 @@ export function resolveUnitCode(index: UnitIndex, code: string, today: string, p
   if (typeof code !== 'string' || !CODE.test(code) || code.length > 35) {
     return { error: issue('SAI_DINH_DANG', `Mã đơn vị "${String(code)}" không đúng định dạng mã định danh điện tử`) };
   }
+  // Fast path, the common case on the hot path: a live unit of the current tree with no rule.
+  const direct = index.units.get(code);
+  if (direct && !direct.hieuLucDen && !index.exact.has(code) && !index.successors.has(code)) return { code };
   const treeLoaded = index.units.size > 0;
   const path: string[] = [code];
   const ruleIds: number[] = [];
