@@ -162,3 +162,14 @@ describe('xml writer and wsdl address', () => {
     expect(() => readContractFile(pathToFileURL(path.join(REPO, 'dist/adapters/vendor-x/index.js')).href, 'none.wsdl')).toThrow(/not found/);
   });
 });
+
+describe('issue messages', () => {
+  it('shortens quoted legacy values on code points', async () => {
+    const { quote } = await import('../adapters/xml/issues.js');
+    expect(quote('Nữ')).toBe('«Nữ»');
+    const long = '😀'.repeat(100);
+    const q = quote(long);
+    expect(q).toBe(`«${'😀'.repeat(57)}…»`);
+    expect(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])/.test(q)).toBe(false);
+  });
+});

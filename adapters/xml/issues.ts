@@ -20,6 +20,7 @@ export class IssueCollector {
 
 /** Quotes a legacy value inside a message, shortened so a hostile value cannot flood the answer. */
 export function quote(value: string): string {
-  const v = value.length > 60 ? `${value.slice(0, 57)}…` : value;
-  return `«${v}»`;
+  if (value.length <= 60) return `«${value}»`;
+  // Cut on code points, so a surrogate pair is never split into an unencodable half.
+  return `«${Array.from(value.slice(0, 120)).slice(0, 57).join('')}…»`;
 }
