@@ -33,6 +33,16 @@ describe('contract copies', () => {
   });
 });
 
+describe('names typed without Vietnamese marks', () => {
+  it('resolve for every entry of every list (no two names collide once marks are dropped)', () => {
+    const strip = (s: string) => s.normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/đ/g, 'd').replace(/Đ/g, 'D');
+    const lookups = [['dan-toc', ethnicCode], ['ton-giao', religionCode], ['khen-thuong', awardCode], ['ky-luat', disciplineCode]] as const;
+    for (const [list, lookup] of lookups) {
+      for (const [code, name] of Object.entries(codeList(list))) expect(lookup(strip(name)), `${list} ${name}`).toBe(code);
+    }
+  });
+});
+
 describe('ethnicCode', () => {
   it('matches every listed name exactly and case-insensitively', () => {
     for (const [code, name] of Object.entries(codeList('dan-toc'))) {
