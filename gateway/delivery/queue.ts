@@ -33,7 +33,8 @@ const JOB_DEFAULTS: JobsOptions = {
 
 export function workerConnection(config: Config): BullRedisOptions {
   // Workers block on Redis: BullMQ requires maxRetriesPerRequest null; they wait for Redis to return.
-  return { url: config.redisUrl, maxRetriesPerRequest: null, enableOfflineQueue: true, connectTimeout: 5000 };
+  // Reconnect steadily (at most every 2 s) so queued work resumes soon after Redis returns.
+  return { url: config.redisUrl, maxRetriesPerRequest: null, enableOfflineQueue: true, connectTimeout: 5000, retryStrategy: (times: number) => Math.min(250 * times, 2000) };
 }
 
 export interface Producer {
