@@ -60,6 +60,8 @@ export interface JournalInput {
   maDonVi?: string;
 }
 
+// Small rows keyed by text are WITHOUT ROWID (one b-tree instead of table + index); the journal's
+// seq is a plain rowid (no AUTOINCREMENT bookkeeping on every insert).
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS profiles (
   so_dinh_danh TEXT PRIMARY KEY,
@@ -89,9 +91,9 @@ CREATE TABLE IF NOT EXISTS idempotency (
   status INTEGER NOT NULL,
   answer TEXT NOT NULL,
   created_at INTEGER NOT NULL
-);
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS journal (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  seq INTEGER PRIMARY KEY,
   at INTEGER NOT NULL,
   kind TEXT NOT NULL,
   id TEXT NOT NULL,
@@ -106,7 +108,7 @@ CREATE INDEX IF NOT EXISTS journal_record ON journal (kind, id);
 CREATE TABLE IF NOT EXISTS counters (
   name TEXT PRIMARY KEY,
   value INTEGER NOT NULL
-);
+) WITHOUT ROWID;
 `;
 
 export class SimStore {
