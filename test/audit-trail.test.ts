@@ -188,6 +188,29 @@ describe.each(STORE_KINDS)('audit trail on %s', (kind) => {
     await trail.close();
   });
 
+  it('keeps hostile text (NUL, lone surrogates) verifiable, and a poison event cannot block the trail', async () => {
+    const f = await trailFixture(kind, { audit: { flushIntervalMs: 1 } });
+    await f.trail.recordDurable({ kind: 'refusal', outcome: 'refused', operation: 'Dong\u0000BoHoSo\uD800', target: 'x\uDC00y', details: { raw: 'a\u0000b' } });
+    const op = await f.store.db.selectFrom('audit_entries').select('operation').executeTakeFirstOrThrow();
+    expect(op.operation).toBe('Dong\uFFFDBoHoSo\uFFFD');
+    // A store that refuses one particular event (here a test trigger) while answering otherwise.
+    if (kind === 'postgres') {
+      await sql.raw(`CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.operation = 'poison' THEN RAISE EXCEPTION 'poison'; END IF; RETURN NEW; END $$`).execute(f.store.db);
+      await sql.raw(`CREATE TRIGGER poison BEFORE INSERT ON audit_entries FOR EACH ROW EXECUTE FUNCTION refuse_poison()`).execute(f.store.db);
+    } else {
+      await sql.raw(`CREATE TRIGGER poison BEFORE INSERT ON audit_entries WHEN NEW.operation = 'poison' BEGIN SELECT RAISE(ABORT, 'poison'); END`).execute(f.store.db);
+    }
+    f.trail.record({ kind: 'admin', outcome: 'ok', operation: 'before' });
+    f.trail.record({ kind: 'admin', outcome: 'ok', operation: 'poison' });
+    f.trail.record({ kind: 'admin', outcome: 'ok', operation: 'after' });
+    await f.trail.flush();
+    await f.trail.close();
+    const ops = (await f.store.db.selectFrom('audit_entries').select(['operation', 'code', 'details']).orderBy('seq').execute()).map((r) => r.operation);
+    expect(ops).toEqual([op.operation, 'before', 'audit.entries-lost', 'after']);
+    expect(f.trail.stats().dropped).toBe(1);
+    expect((await verifyChain(f.store)).ok).toBe(true);
+  }, 30_000);
+
   it('concurrent appends from two trails on one store keep one valid chain', async () => {
     const config = testConfig(kind, { audit: { flushIntervalMs: 1, checkpointEvery: 25 } });
     const storeA = await testStore(kind, config);

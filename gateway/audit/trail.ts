@@ -20,6 +20,7 @@
  * store is back), durable events are retried a few times and then rejected, so the caller does
  * not acknowledge something the trail could not keep.
  */
+import { sql } from 'kysely';
 import type { Config } from '../../config/config.js';
 import type { Store } from '../store/db.js';
 import { withWriteLock } from '../store/db.js';
@@ -75,15 +76,25 @@ interface Pending {
   resolve?: () => void;
   reject?: (err: Error) => void;
   attempts: number;
+  /** Failures while written alone (poison detection). */
+  isolatedFailures?: number;
 }
 
 const MAX_TEXT = 2048;
 const MAX_DETAILS = 16 * 1024;
 
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * Text as both stores keep it byte for byte: PostgreSQL refuses NUL in text, and both drivers
+ * turn lone UTF-16 surrogates into U+FFFD on the way to UTF-8. Hashing the value the store will
+ * hand back keeps hostile input (a NUL in a SOAP operation name) from breaking a batch or the chain.
+ */
 function clip(value: string | undefined | null, max = MAX_TEXT): string | null {
   if (value === undefined || value === null) return null;
-  const s = String(value);
-  return s.length > max ? s.slice(0, max) : s;
+  let s = String(value);
+  if (s.length > max) s = s.slice(0, max);
+  return s.replace(LONE_SURROGATE, '\uFFFD').replace(/\u0000/g, '\uFFFD');
 }
 
 function toBuffer(body: Buffer | string | undefined): Buffer | undefined {
@@ -297,9 +308,21 @@ export async function createAuditTrail(deps: AuditTrailDeps): Promise<AuditTrail
     if (draining) await draining;
   }
 
+  async function storeAnswers(): Promise<boolean> {
+    try {
+      await sql`select 1`.execute(store.db);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   async function writeNext(): Promise<boolean> {
-    const batch = buffer.splice(0, maxBatch);
-    if (droppedUnreported > 0) {
+    // After repeated failures, write one event at a time: if the store answers but refuses one
+    // particular event, that event must not hold up the whole trail forever.
+    const isolate = consecutiveFailures >= 3;
+    const batch = buffer.splice(0, isolate ? 1 : maxBatch);
+    if (droppedUnreported > 0 && !isolate) {
       const n = droppedUnreported;
       droppedUnreported = 0;
       batch.unshift({
@@ -314,6 +337,18 @@ export async function createAuditTrail(deps: AuditTrailDeps): Promise<AuditTrail
       stats.lastError = (err as Error).message;
       consecutiveFailures++;
       auditLog.error('audit batch write failed; will retry', { err: err as Error, entries: batch.length, attempt: consecutiveFailures });
+      if (isolate && batch.length === 1) {
+        const p = batch[0];
+        p.isolatedFailures = (p.isolatedFailures ?? 0) + 1;
+        if (p.isolatedFailures >= 3 && (await storeAnswers())) {
+          auditLog.error('audit event refused by the store; dropped and recorded as lost', { kind: p.row.kind, operation: p.row.operation, err: err as Error });
+          p.reject?.(new AuditWriteError(err));
+          stats.dropped++;
+          droppedUnreported++;
+          consecutiveFailures = 0;
+          return true;
+        }
+      }
       const keep: Pending[] = [];
       for (const p of batch) {
         if (p.row.operation === 'audit.entries-lost' && p.row.code === 'NHAT_KY_MAT_BAN_GHI' && !p.resolve) {
