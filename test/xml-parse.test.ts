@@ -97,6 +97,12 @@ describe('xml parser: hostile input', () => {
     expect(parseXmlString(many, limits({ xmlMaxElements: 1001 })).children).toHaveLength(1000);
     const attrs = `<a ${Array.from({ length: 65 }, (_, i) => `a${i}="1"`).join(' ')}/>`;
     expect(gwError(() => parseXmlString(attrs, limits())).message).toContain('thuộc tính');
+    // A tag with 200,000 attributes is refused at the 65th, before saxes collects them all.
+    const crowd = `<a ${Array.from({ length: 200_000 }, (_, i) => `a${i}="1"`).join(' ')}/>`;
+    const crowdErr = gwError(() => parseXmlString(crowd, limits()));
+    expect(crowdErr.internalReason).toBe('attribute count');
+    expect(crowdErr.message).toMatch(/dòng 1, cột (\d+)/);
+    expect(Number(/cột (\d+)/.exec(crowdErr.message)![1])).toBeLessThan(1000);
     const long = `<a x="${'x'.repeat(1024 * 1024)}"/>`;
     expect(gwError(() => parseXmlString(long, limits())).message).toContain('quá dài');
     const text = `<a>${'x'.repeat(2000)}</a>`;

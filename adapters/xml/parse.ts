@@ -85,34 +85,38 @@ export function parseXmlString(xml: string, limits: XmlLimits, options: ParseOpt
   parser.on('processinginstruction', (pi) => {
     throw refused(`${where}không chấp nhận chỉ thị xử lý <?${pi.target.slice(0, 40)}?> (${pos()})`, `processing instruction ${pi.target}`);
   });
-  parser.on('opentag', (tag) => {
-    // Checks run here rather than in per-attribute / tag-start callbacks: one callback per
-    // element is measurably cheaper, and the attributes of one tag are already bounded by the
-    // body size limit when saxes hands them over.
+  // Counts and lengths are checked as saxes reports each tag start and each attribute, before
+  // the tag is complete: a tag with a million attributes is refused at the first one too many,
+  // not after saxes has spent seconds collecting them all.
+  let attributesInTag = 0;
+  parser.on('opentagstart', () => {
     elements += 1;
+    attributesInTag = 0;
     if (elements > limits.xmlMaxElements) {
       throw refused(`${where}vượt quá số phần tử cho phép (tối đa ${limits.xmlMaxElements})`, 'element count');
     }
     if (stack.length + 1 > limits.xmlMaxDepth) {
       throw refused(`${where}vượt quá độ sâu lồng nhau cho phép (tối đa ${limits.xmlMaxDepth} cấp, ${pos()})`, 'depth');
     }
+  });
+  parser.on('attribute', (a) => {
+    attributesInTag += 1;
+    if (attributesInTag > limits.xmlMaxAttributes) {
+      throw refused(`${where}một phần tử có quá nhiều thuộc tính (tối đa ${limits.xmlMaxAttributes}, ${pos()})`, 'attribute count');
+    }
+    if (a.value.length > limits.xmlMaxAttributeLength) {
+      throw refused(
+        `${where}giá trị thuộc tính ${a.name.slice(0, 60)} quá dài (tối đa ${limits.xmlMaxAttributeLength} ký tự, ${pos()})`,
+        'attribute length',
+      );
+    }
+  });
+  parser.on('opentag', (tag) => {
     const t = tag as SaxesTagNS;
     const attrs: XmlAttribute[] = [];
     for (const key in t.attributes) {
       const a = t.attributes[key];
-      if (a.value.length > limits.xmlMaxAttributeLength) {
-        throw refused(
-          `${where}giá trị thuộc tính ${a.name.slice(0, 60)} quá dài (tối đa ${limits.xmlMaxAttributeLength} ký tự, ${pos()})`,
-          'attribute length',
-        );
-      }
       attrs.push({ name: a.name, local: a.local, prefix: a.prefix, uri: a.uri, value: a.value });
-    }
-    if (attrs.length > limits.xmlMaxAttributes) {
-      throw refused(
-        `${where}phần tử <${t.name.slice(0, 60)}> có quá nhiều thuộc tính (tối đa ${limits.xmlMaxAttributes}, ${pos()})`,
-        'attribute count',
-      );
     }
     const el: XmlElement = {
       name: t.name,
