@@ -206,7 +206,6 @@ export function createCentralApi(store: SimStore, verifier: SignatureVerifier, o
       }
     }
     if (problems.length > 0) {
-      store.bump('requests.badBatch');
       return error(400, loi('DU_LIEU_KHONG_HOP_LE', problems));
     }
     const items = (body as { hoSo: unknown[] }).hoSo;
@@ -353,7 +352,6 @@ export function createCentralApi(store: SimStore, verifier: SignatureVerifier, o
   function dispatch(req: ApiRequest, op: Operation, id: string): ApiResponse {
     const auth = header(req.headers, 'authorization');
     if (!auth || !/^Bearer\s+\S+/i.test(auth)) {
-      store.bump('requests.unauthorized');
       return error(401, loi('CHUA_XAC_THUC'));
     }
     if (op === 'getUnitTree') return getUnitTree(id, req.query.get('since'));

@@ -56,6 +56,8 @@ export interface CentralSimStats {
     total: number;
     byStatus: Record<string, number>;
     byOperation: Record<string, number>;
+    /** TLS handshakes refused (no or untrusted client certificate, revoked, protocol errors). */
+    tlsRefused: number;
   };
   profiles: {
     stored: number;
@@ -400,7 +402,7 @@ export async function startCentralSim(options: CentralSimOptions): Promise<Centr
     const result: CentralSimStats = {
       startedAt,
       dataFile: store.file,
-      requests: { total: n('requests.total'), byStatus: pick('status.'), byOperation: pick('op.') },
+      requests: { total: n('requests.total'), byStatus: pick('status.'), byOperation: pick('op.'), tlsRefused: n('requests.tlsRefused') },
       profiles: {
         stored: sizes.profiles,
         created: n('profiles.created'),

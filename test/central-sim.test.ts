@@ -33,7 +33,11 @@ describe('transport and headers', () => {
   it('refuses a TLS client without a certificate', async () => {
     const agent = new Agent({ connect: { ca: pki.client.ca } });
     try {
+      const before = sim.stats({ summary: true }).requests.tlsRefused;
       await expect(request(`${sim.url}/api/v1/profiles/024085001234`, { dispatcher: agent, headers: { authorization: 'Bearer x', 'x-ma-don-vi': 'A' } })).rejects.toThrow();
+      // Counted by the server side of the handshake; allow the event loop to deliver it.
+      for (let i = 0; i < 100 && sim.stats({ summary: true }).requests.tlsRefused === before; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(sim.stats({ summary: true }).requests.tlsRefused).toBe(before + 1);
     } finally {
       await agent.destroy();
     }
