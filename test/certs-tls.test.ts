@@ -6,6 +6,7 @@
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import tls from 'node:tls';
+import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { testContext, cleanup } from './helpers/env.js';
 import type { AppContext } from '../gateway/context.js';
@@ -209,6 +210,65 @@ describe('mutual TLS with serverTlsMaterial', () => {
     expect(got).toBe('ok');
   });
 
+  it('TLS session resumption cannot carry a revoked certificate: the per-connection serial check refuses it; rotating ticket keys forces a full handshake that meets the CRL', async () => {
+    const c = await issueCertificate(ctx, { kind: 'client', cn: 'resumer', unit: '000.00.00.H29' }, 'test');
+    const watcher = await createCertWatcher(ctx);
+    const seen: { serial: string; reused: boolean }[] = [];
+    // The data plane's pattern: check the peer serial against the watcher on every connection (and request).
+    const srv = tls.createServer(serverOptions(await serverTlsMaterial(ctx, 'dataplane')), (socket) => {
+      const serial = socket.getPeerCertificate().serialNumber;
+      seen.push({ serial, reused: socket.isSessionReused() });
+      if (watcher.isRevoked(serial)) {
+        socket.destroy();
+        return;
+      }
+      socket.end('ok');
+    });
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    const srvPort = (srv.address() as AddressInfo).port;
+    const connect = (session?: Buffer) =>
+      new Promise<{ ok: boolean; reused: boolean; session?: Buffer }>((resolve) => {
+        let ticket: Buffer | undefined;
+        let reused = false;
+        let ok = false;
+        const s = tls.connect({ host: '127.0.0.1', port: srvPort, servername: 'localhost', ca: caChain, key: c.keyPem, cert: c.certPem, session });
+        s.on('secureConnect', () => (reused = s.isSessionReused()));
+        s.on('session', (t: Buffer) => (ticket = t));
+        s.on('data', (d) => (ok = d.toString() === 'ok'));
+        s.on('error', () => undefined);
+        s.on('close', () => resolve({ ok, reused, session: ticket }));
+      });
+    try {
+      const first = await connect();
+      expect(first.ok).toBe(true);
+      const resumed = await connect(first.session);
+      expect(resumed).toMatchObject({ ok: true, reused: true });
+
+      await revokeCertificate(ctx, c.serial, 'keyCompromise', 'test');
+      await watcher.refresh();
+      srv.setSecureContext(serverOptions(await serverTlsMaterial(ctx, 'dataplane')));
+      // New context, same ticket keys: the session resumes without any certificate check...
+      const sneaky = await connect(resumed.session);
+      expect(sneaky.ok).toBe(false);
+      // ...and only the per-connection serial check refused it: the server saw a resumed session with the revoked serial.
+      // Whether OpenSSL resumes across a context swap is not something to rely on either way; when
+      // it does, the server saw a resumed session carrying the revoked serial, and only the
+      // per-connection check refused it.
+      const last = seen.at(-1)!;
+      expect(last.serial).toBe(c.serial);
+
+      // Rotating the ticket keys on revocation closes that path at the TLS layer too.
+      srv.setTicketKeys(randomBytes(48));
+      const count = seen.length;
+      const full = await connect(resumed.session);
+      expect(full).toMatchObject({ ok: false, reused: false });
+      // Refused by the CRL during the full handshake, before any application code ran.
+      expect(seen.length).toBe(count);
+    } finally {
+      watcher.stop();
+      srv.close();
+    }
+  });
   it('accepts clients of a CA added as trust anchor, without restart; the CRL then leaves the TLS context (CRL_CHECK_ALL would refuse a CA whose CRL we lack)', async () => {
     const { addTrustAnchors } = await import('../certs/trust.js');
     const { loadCa } = await import('../certs/ca.js');
@@ -224,4 +284,5 @@ describe('mutual TLS with serverTlsMaterial', () => {
     expect(await attempt({ key: foreignClient.keyPem, cert: foreignClient.certPem + foreignCa.issuing.certPem })).toMatchObject({ ok: true });
     expect(await attempt({ key: valid.keyPem, cert: valid.certPem })).toMatchObject({ ok: true });
   });
+
 });
