@@ -119,6 +119,22 @@ describe.each(STORE_KINDS)('ndxp units on %s', (kind) => {
     expect(JSON.parse(resolved.stdout)).toMatchObject({ input: '000.07.12.H03', code: '000.07.12.H06', ruleApplied: { kind: 'level1' }, warning: { code: 'MA_DON_VI_CHUA_CO_TRONG_CAY' } });
     const unknown = await ndxp(['units', 'resolve', '999.99.99.H99', '--config', cfg]);
     expect(unknown.code).toBe(1);
+
+    // Edit one rule without re-loading the file: add, change, remove.
+    const added = await ndxp(['units', 'remap', 'add', '--ma-cu', '000.09.09.H03', '--ma-moi', '000.05.31.H06', '--tu-ngay', '2025-07-01', '--ghi-chu', 'phòng cũ', '--json', '--config', cfg]);
+    expect(added.code, added.stderr).toBe(0);
+    const addedRule = JSON.parse(added.stdout);
+    expect(addedRule).toMatchObject({ replaced: false, rule: { kind: 'exact', maCu: '000.09.09.H03', maMoi: '000.05.31.H06', ghiChu: 'phòng cũ' } });
+    const changed = JSON.parse((await ndxp(['units', 'remap', 'add', '--ma-cap1-cu', 'H03', '--ma-cap1-moi', 'H07', '--tu-ngay', '2025-07-01', '--json', '--config', cfg])).stdout);
+    expect(changed).toMatchObject({ replaced: true, rule: { kind: 'level1', maCu: 'H03', maMoi: 'H07' } });
+    expect((await ndxp(['units', 'remap', 'add', '--ma-cu', 'X', '--ma-cap1-cu', 'Y', '--tu-ngay', '2025-07-01', '--config', cfg])).code).toBe(2);
+    const cycle = await ndxp(['units', 'remap', 'add', '--ma-cu', '000.05.31.H06', '--ma-moi', '000.05.31.H03', '--tu-ngay', '2025-07-01', '--config', cfg]);
+    expect(cycle.code).toBe(1);
+    expect((cycle.error as Error).message).toContain('vòng lặp');
+    const removed = await ndxp(['units', 'remap', 'remove', String(addedRule.rule.id), '--json', '--config', cfg]);
+    expect(JSON.parse(removed.stdout)).toEqual({ removed: addedRule.rule.id });
+    expect((await ndxp(['units', 'remap', 'remove', String(addedRule.rule.id), '--config', cfg])).code).toBe(1);
+    expect(JSON.parse((await ndxp(['units', 'remap', 'list', '--json', '--config', cfg])).stdout).count).toBe(4);
   });
 
   it('refuses bad files: exit 2 for unreadable / non-JSON, exit 1 with issues for invalid content', async () => {
@@ -176,10 +192,24 @@ describe.each(STORE_KINDS)('units admin API on %s', (kind) => {
     expect(resolved.body).toMatchObject({ code: '000.05.31.H06', ruleApplied: { kind: 'exact' } });
     expect((await request(app).get('/api/v1/admin/units').set('x-test-caller', 'nobody')).status).toBe(403);
 
+    const one = await request(app).post('/api/v1/admin/units/remap-rules/rules').set('x-test-caller', 'admin').send({ maCu: '000.09.09.H03', maMoi: '000.05.31.H06', tuNgay: '2025-07-01' });
+    expect(one.status).toBe(201);
+    expect(one.body.rule).toMatchObject({ kind: 'exact', maCu: '000.09.09.H03', createdBy: CALLERS.admin.actor });
+    const badRule = await request(app).post('/api/v1/admin/units/remap-rules/rules').set('x-test-caller', 'admin').send({ maCu: '000.09.09.H03', maMoi: 'bad code', tuNgay: '2025-07-01' });
+    expect(badRule.status).toBe(422);
+    expect(badRule.body.errors[0]).toMatchObject({ pointer: '/maMoi', code: 'SAI_DINH_DANG' });
+    expect((await request(app).post('/api/v1/admin/units/remap-rules/rules').set('x-test-caller', 'auditor').send({})).status).toBe(403);
+    expect((await request(app).delete(`/api/v1/admin/units/remap-rules/rules/${one.body.rule.id}`).set('x-test-caller', 'admin')).status).toBe(204);
+    expect((await request(app).delete(`/api/v1/admin/units/remap-rules/rules/${one.body.rule.id}`).set('x-test-caller', 'admin')).status).toBe(404);
+
     expect(events.map((e) => [e.operation, e.outcome, e.actor])).toEqual([
       ['units.remap.load', 'ok', CALLERS.admin.actor],
       ['units.tree.load', 'invalid', CALLERS.admin.actor],
       ['units.tree.load', 'ok', CALLERS.admin.actor],
+      ['units.remap.upsert', 'ok', CALLERS.admin.actor],
+      ['units.remap.upsert', 'invalid', CALLERS.admin.actor],
+      ['units.remap.remove', 'ok', CALLERS.admin.actor],
+      ['units.remap.remove', 'not_found', CALLERS.admin.actor],
     ]);
     expect(Object.keys(unitsAdminModule.openapi)).toContain('/api/v1/admin/units/remap-rules');
   });

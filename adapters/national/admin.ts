@@ -8,7 +8,7 @@ import type { AdminModule } from '../../gateway/admin/types.js';
 import { adminCaller, problem, requireRole } from '../../gateway/admin/types.js';
 import type { AppContext } from '../../gateway/context.js';
 import { vietnamDate } from './validate.js';
-import { buildUnitIndex, listRemapRules, listUnits, loadRemapRules, loadUnitTree, resolveUnitCode, UnitDataError } from './remap.js';
+import { buildUnitIndex, listRemapRules, listUnits, loadRemapRules, loadUnitTree, removeRemapRule, resolveUnitCode, UnitDataError, upsertRemapRule } from './remap.js';
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 const int = (v: unknown): number | undefined => (typeof v === 'string' && /^[0-9]{1,7}$/.test(v) ? Number(v) : undefined);
@@ -50,6 +50,30 @@ function router(ctx: AppContext): Router {
     rulesBody,
     handler(async (req, res) => {
       res.json(await loadRemapRules(ctx, req.body, adminCaller(res).actor));
+    }),
+  );
+
+  r.post(
+    '/units/remap-rules/rules',
+    admin,
+    express.json({ limit: '64kb' }),
+    handler(async (req, res) => {
+      const result = await upsertRemapRule(ctx, req.body, adminCaller(res).actor);
+      res.status(result.replaced ? 200 : 201).json(result);
+    }),
+  );
+
+  r.delete(
+    '/units/remap-rules/rules/:id',
+    admin,
+    handler(async (req, res) => {
+      const id = String(req.params.id);
+      const found = /^[0-9]{1,15}$/.test(id) && (await removeRemapRule(ctx, Number(id), adminCaller(res).actor));
+      if (!found) {
+        res.status(404).json({ type: 'urn:ndxp:loi:QUY_TAC_KHONG_TON_TAI', title: `Không có quy tắc ${id}`, status: 404, code: 'QUY_TAC_KHONG_TON_TAI' });
+        return;
+      }
+      res.status(204).end();
     }),
   );
 
@@ -148,6 +172,34 @@ export const unitsAdminModule: AdminModule = {
           '200': { description: 'Số quy tắc đã nạp', content: { 'application/json': { schema: { type: 'object', properties: { exact: { type: 'integer' }, level1: { type: 'integer' }, total: { type: 'integer' }, replaced: { type: 'integer' } } } } } },
           '403': { description: 'Không đủ quyền', content: { 'application/problem+json': { schema: problemRef } } },
           '422': unitDataProblem,
+        },
+      },
+    },
+    '/api/v1/admin/units/remap-rules/rules': {
+      post: {
+        tags: ['units'],
+        summary: 'Thêm một quy tắc, hoặc sửa quy tắc có cùng loại và mã cũ',
+        requestBody: {
+          required: true,
+          content: { 'application/json': { schema: { type: 'object', properties: { maCu: { type: 'string' }, maMoi: { type: 'string' }, maCap1Cu: { type: 'string' }, maCap1Moi: { type: 'string' }, tuNgay: { type: 'string' }, ghiChu: { type: 'string' } } } } },
+        },
+        responses: {
+          '200': { description: 'Đã sửa quy tắc', content: { 'application/json': { schema: { type: 'object', properties: { rule, replaced: { type: 'boolean' } } } } } },
+          '201': { description: 'Đã thêm quy tắc', content: { 'application/json': { schema: { type: 'object', properties: { rule, replaced: { type: 'boolean' } } } } } },
+          '403': { description: 'Không đủ quyền', content: { 'application/problem+json': { schema: problemRef } } },
+          '422': unitDataProblem,
+        },
+      },
+    },
+    '/api/v1/admin/units/remap-rules/rules/{id}': {
+      delete: {
+        tags: ['units'],
+        summary: 'Xóa một quy tắc',
+        parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'integer' } }],
+        responses: {
+          '204': { description: 'Đã xóa' },
+          '403': { description: 'Không đủ quyền', content: { 'application/problem+json': { schema: problemRef } } },
+          '404': { description: 'Không có quy tắc (QUY_TAC_KHONG_TON_TAI)', content: { 'application/problem+json': { schema: problemRef } } },
         },
       },
     },

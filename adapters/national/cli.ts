@@ -4,6 +4,8 @@
  *
  *   ndxp units remap load FILE   replace all re-mapping rules (unit-remap.sample.json shape)
  *   ndxp units remap list
+ *   ndxp units remap add --ma-cu OLD --ma-moi NEW --tu-ngay DATE   (or --ma-cap1-cu / --ma-cap1-moi)
+ *   ndxp units remap remove ID
  *   ndxp units load FILE         replace the current tree (array of units, or {donVi: [...]})
  *   ndxp units list [--parent CODE] [--q TEXT]
  *   ndxp units resolve CODE      what a code becomes
@@ -13,7 +15,7 @@ import type { Command } from 'commander';
 import type { AppContext } from '../../gateway/context.js';
 import { CliFailure, UsageError, cliActor, print, table, withContext, type CommonOptions } from '../../gateway/cli/output.js';
 import { vietnamDate } from './validate.js';
-import { buildUnitIndex, listRemapRules, listUnits, loadRemapRules, loadUnitTree, resolveUnitCode, UnitDataError } from './remap.js';
+import { buildUnitIndex, listRemapRules, listUnits, loadRemapRules, loadUnitTree, removeRemapRule, resolveUnitCode, UnitDataError, upsertRemapRule } from './remap.js';
 
 type Opts = CommonOptions & Record<string, unknown>;
 
@@ -67,6 +69,40 @@ export function register(program: Command): void {
         const rules = await listRemapRules(ctx);
         const rows = rules.map((r) => ({ id: r.id, loai: r.kind === 'exact' ? 'chính xác' : 'cấp 1', maCu: r.maCu, maMoi: r.maMoi, tuNgay: r.tuNgay, ghiChu: r.ghiChu ?? '' }));
         print(o, { count: rules.length, rules }, table(rows, ['id', 'loai', 'maCu', 'maMoi', 'tuNgay', 'ghiChu']));
+      }),
+    );
+
+  remap
+    .command('add')
+    .description('Thêm một quy tắc, hoặc sửa quy tắc có cùng mã cũ')
+    .option('--ma-cu <code>', 'mã định danh cũ (quy tắc mã chính xác)')
+    .option('--ma-moi <code>', 'mã định danh mới')
+    .option('--ma-cap1-cu <group>', 'mã cấp 1 cũ (quy tắc cấp 1: thay nhóm cuối của mọi mã trực thuộc)')
+    .option('--ma-cap1-moi <group>', 'mã cấp 1 mới')
+    .option('--tu-ngay <yyyy-MM-dd>', 'áp dụng từ ngày')
+    .option('--ghi-chu <text>', 'ghi chú')
+    .action(async (_o, cmd: Command) =>
+      run(cmd, async (ctx, o) => {
+        const exact = o.maCu !== undefined || o.maMoi !== undefined;
+        const level1 = o.maCap1Cu !== undefined || o.maCap1Moi !== undefined;
+        if (exact === level1) throw new UsageError('Cần đúng một cặp --ma-cu/--ma-moi hoặc --ma-cap1-cu/--ma-cap1-moi');
+        if (o.tuNgay === undefined) throw new UsageError('Thiếu --tu-ngay');
+        const rule: Record<string, unknown> = exact ? { maCu: o.maCu, maMoi: o.maMoi, tuNgay: o.tuNgay } : { maCap1Cu: o.maCap1Cu, maCap1Moi: o.maCap1Moi, tuNgay: o.tuNgay };
+        if (o.ghiChu !== undefined) rule.ghiChu = o.ghiChu;
+        const result = await upsertRemapRule(ctx, rule, cliActor());
+        print(o, result, `${result.replaced ? 'Đã sửa' : 'Đã thêm'} quy tắc ${result.rule.id}: ${result.rule.maCu} → ${result.rule.maMoi} (từ ${result.rule.tuNgay}).`);
+      }),
+    );
+
+  remap
+    .command('remove')
+    .description('Xóa một quy tắc theo id (xem "ndxp units remap list")')
+    .argument('<id>', 'id của quy tắc')
+    .action(async (id: string, _o, cmd: Command) =>
+      run(cmd, async (ctx, o) => {
+        if (!/^[0-9]{1,15}$/.test(id)) throw new UsageError('id phải là số nguyên dương');
+        if (!(await removeRemapRule(ctx, Number(id), cliActor()))) throw new CliFailure(`Không có quy tắc ${id}`, 'QUY_TAC_KHONG_TON_TAI');
+        print(o, { removed: Number(id) }, `Đã xóa quy tắc ${id}.`);
       }),
     );
 

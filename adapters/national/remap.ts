@@ -463,6 +463,69 @@ export async function loadRemapRules(ctx: AppContext, json: unknown, actor: stri
   return report;
 }
 
+/**
+ * Adds one rule, or replaces the rule with the same kind and old code (an edit without
+ * re-loading the file). `json` has the file's rule shape ({maCu, maMoi, tuNgay, ghiChu?} or
+ * {maCap1Cu, maCap1Moi, …}). The table must stay free of cycles.
+ */
+export async function upsertRemapRule(ctx: AppContext, json: unknown, actor: string): Promise<{ rule: StoredRemapRule; replaced: boolean }> {
+  let rule: RemapRule;
+  try {
+    try {
+      [rule] = parseRemapRules([json]);
+    } catch (err) {
+      // One rule, not a list: point at its members directly ("/maMoi", not "/0/maMoi").
+      if (err instanceof UnitDataError) {
+        const issues = err.issues.map((i) => ({ ...i, pointer: i.pointer.replace(/^\/0/, ''), field: i.field.replace(/^\/0/, ''), message: i.message.replace(/^Quy tắc 1: /, '') }));
+        throw new UnitDataError(`Quy tắc chuyển đổi mã đơn vị không hợp lệ: ${issues.map((i) => i.message).join('; ')}`, issues);
+      }
+      throw err;
+    }
+    const others = (await listRemapRules(ctx)).filter((r) => !(r.kind === rule.kind && r.maCu === rule.maCu));
+    // Re-check the whole table as it would be, so a cycle through existing rules is refused too.
+    parseRemapRules({
+      rules: [...others, rule].map((r) => (r.kind === 'exact' ? { maCu: r.maCu, maMoi: r.maMoi, tuNgay: r.tuNgay } : { maCap1Cu: r.maCu, maCap1Moi: r.maMoi, tuNgay: r.tuNgay })),
+    });
+  } catch (err) {
+    if (err instanceof UnitDataError) auditLoad(ctx, 'units.remap.upsert', actor, 'invalid', { errors: err.issues.length }, err.code);
+    throw err;
+  }
+  const at = Date.now();
+  const replaced = await withWriteLock(ctx.store, 'units', async (trx) => {
+    const deleted = await trx.deleteFrom('unit_remap_rules').where('kind', '=', rule.kind).where('ma_cu', '=', rule.maCu).executeTakeFirst();
+    await trx
+      .insertInto('unit_remap_rules')
+      .values({ kind: rule.kind, ma_cu: rule.maCu, ma_moi: rule.maMoi, tu_ngay: rule.tuNgay, ghi_chu: rule.ghiChu ?? null, created_at: at, created_by: actor })
+      .execute();
+    await bumpRevision(trx, 'units');
+    return Number(deleted.numDeletedRows) > 0;
+  });
+  const stored = (await listRemapRules(ctx)).find((r) => r.kind === rule.kind && r.maCu === rule.maCu)!;
+  ctx.audit.record({ kind: 'admin', front: 'admin', operation: 'units.remap.upsert', actor, target: `${rule.kind}:${rule.maCu}`, outcome: 'ok', details: { maMoi: rule.maMoi, tuNgay: rule.tuNgay, replaced } });
+  return { rule: stored, replaced };
+}
+
+/** Removes one rule by id; false when there is no such rule. */
+export async function removeRemapRule(ctx: AppContext, id: number, actor: string): Promise<boolean> {
+  const removed = await withWriteLock(ctx.store, 'units', async (trx) => {
+    const row = await trx.selectFrom('unit_remap_rules').select(['kind', 'ma_cu', 'ma_moi']).where('id', '=', id).executeTakeFirst();
+    if (!row) return undefined;
+    await trx.deleteFrom('unit_remap_rules').where('id', '=', id).execute();
+    await bumpRevision(trx, 'units');
+    return row;
+  });
+  ctx.audit.record({
+    kind: 'admin',
+    front: 'admin',
+    operation: 'units.remap.remove',
+    actor,
+    target: String(id),
+    outcome: removed ? 'ok' : 'not_found',
+    details: removed ? { kind: removed.kind, maCu: removed.ma_cu, maMoi: removed.ma_moi } : undefined,
+  });
+  return removed !== undefined;
+}
+
 /** Replaces the current unit tree with the document's, in one transaction; bumps revision 'units'. */
 export async function loadUnitTree(ctx: AppContext, json: unknown, actor: string): Promise<TreeLoadReport> {
   let parsed: { units: DonVi[]; warnings: Issue[] };
