@@ -9,7 +9,7 @@ import { generateBodyKey } from '../gateway/audit/protect.js';
 import { readAuditBody } from '../gateway/audit/bodies.js';
 import { auditSummary, csvHeader, csvRow, searchAll, searchAudit } from '../gateway/audit/search.js';
 import { verifyChain } from '../gateway/audit/verify.js';
-import { runRetention } from '../gateway/audit/archive.js';
+import { listArchiveFiles, runRetention, scheduleRetention } from '../gateway/audit/archive.js';
 import { sampleEvent, sharedPki, tamper, trailFixture, writeEntries } from './audit-fixtures.js';
 
 afterAll(cleanup);
@@ -239,6 +239,28 @@ describe.each(STORE_KINDS)('audit trail on %s', (kind) => {
       ['node-b', 60],
     ]);
     expect(v.checkpointsVerified).toBeGreaterThanOrEqual(4);
+  });
+
+  it('a running gateway applies retention on schedule and records that it did', async () => {
+    const f = await trailFixture(kind, { audit: { retentionDays: 1, archiveIntervalMs: 3_600_000 } });
+    await writeEntries(f, 12);
+    const audit = await createAuditTrail({ store: f.store, config: f.config, log, nodeName: 'n3', signingIdentity: async () => f.pki.identity });
+    const schedule = scheduleRetention({ store: f.store, config: f.config, log, nodeName: 'n3', audit }, async () => f.pki.identity, {
+      initialDelayMs: 0,
+      now: () => Date.UTC(2026, 10, 25),
+    });
+    try {
+      for (let i = 0; i < 100 && listArchiveFiles(f.config).length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => setTimeout(r, 100));
+    } finally {
+      schedule.stop();
+    }
+    expect(listArchiveFiles(f.config)).toHaveLength(1);
+    await audit.flush();
+    const rows = await f.store.db.selectFrom('audit_entries').select(['operation', 'actor']).execute();
+    expect(rows).toEqual([{ operation: 'audit.archive', actor: 'system:retention' }]);
+    await audit.close();
+    expect((await verifyChain(f.store, { archives: listArchiveFiles(f.config) })).ok).toBe(true);
   });
 
   it('archives old entries into files that chain with the live trail; triggers still refuse other deletes', async () => {

@@ -59,6 +59,7 @@ export interface RetentionSchedule {
 export function scheduleRetention(
   ctx: { store: Store; config: Config; log: Logger; nodeName: string; audit: AuditSink },
   signer: () => Promise<AuditSigningIdentity | undefined>,
+  options: { initialDelayMs?: number; now?: () => number } = {},
 ): RetentionSchedule {
   const every = ctx.config.audit.archiveIntervalMs;
   if (!every) return { stop() {} };
@@ -67,7 +68,7 @@ export function scheduleRetention(
     if (running) return;
     running = true;
     try {
-      const res = await runRetention({ store: ctx.store, config: ctx.config, log: ctx.log, nodeName: ctx.nodeName, signer: await signer().catch(() => undefined) });
+      const res = await runRetention({ store: ctx.store, config: ctx.config, log: ctx.log, nodeName: ctx.nodeName, signer: await signer().catch(() => undefined), now: options.now?.() });
       if (res.files.length) {
         ctx.audit.record({ kind: 'admin', actor: 'system:retention', operation: 'audit.archive', outcome: 'ok', details: { files: res.files.map((f) => path.basename(f.file)) } });
       }
@@ -78,7 +79,7 @@ export function scheduleRetention(
       running = false;
     }
   };
-  const first = setTimeout(() => void tick(), Math.floor(Math.random() * 60_000));
+  const first = setTimeout(() => void tick(), options.initialDelayMs ?? Math.floor(Math.random() * 60_000));
   const timer = setInterval(() => void tick(), every);
   first.unref();
   timer.unref();
