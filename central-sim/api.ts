@@ -99,13 +99,57 @@ function route(method: string, path: string): { op: Operation; id?: string } | {
   return { status: 404 };
 }
 
+/** A record's canonical JSON in two parts: what its signature covers, and the signature. */
+interface RecordCanonical {
+  unsigned: string;
+  signature: string;
+}
+
+/**
+ * The canonical text a request's idempotency hash is taken over. Records are canonicalised in
+ * two parts so that the signature check reuses the part it verifies instead of canonicalising
+ * every record twice. Parts are joined with newlines, which canonical JSON never contains raw,
+ * and tagged, so different bodies never produce the same text.
+ */
+interface RequestCanonical {
+  text: string;
+  /** Per record (a single upsert has one), when the body has the record shape. */
+  records?: RecordCanonical[];
+  /** The whole body, when it was canonicalised as one value. */
+  whole?: string;
+}
+
+function recordCanonical(record: Record<string, unknown>): RecordCanonical {
+  const { chuKySo, ...unsigned } = record;
+  return { unsigned: canonicalJson(unsigned), signature: chuKySo === undefined ? '-' : canonicalJson(chuKySo) };
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function requestCanonical(op: Operation, body: unknown): RequestCanonical {
+  const recordText = (r: RecordCanonical) => `${r.unsigned}\n${r.signature}`;
+  if (op === 'upsertProfile' && isPlainObject(body)) {
+    const record = recordCanonical(body);
+    return { text: `record\n${recordText(record)}`, records: [record] };
+  }
+  if (op === 'upsertProfiles' && isPlainObject(body) && Array.isArray(body.hoSo) && Object.keys(body).length === 1) {
+    const items = body.hoSo as unknown[];
+    if (items.every(isPlainObject)) {
+      const records = items.map((item) => recordCanonical(item as Record<string, unknown>));
+      return { text: `batch\n${records.map(recordText).join('\n')}`, records };
+    }
+  }
+  const whole = canonicalJson(body);
+  return { text: `value\n${whole}`, whole };
+}
+
 const WRITES: ReadonlySet<Operation> = new Set(['upsertProfile', 'upsertProfiles', 'upsertUnit']);
 
 export function createCentralApi(store: SimStore, verifier: SignatureVerifier, options: ApiOptions = {}) {
   const maxBatch = options.maxBatch ?? 500;
 
   /** Schema, then version, then signature: the first failing stage is reported. */
-  function checkProfile(record: unknown): { errors: ChiTietLoi[]; signature: boolean; version?: string } {
+  function checkProfile(record: unknown, canonical: RecordCanonical | undefined): { errors: ChiTietLoi[]; signature: boolean; version?: string } {
     const schema = profileSchemaErrors(record);
     if (schema.length > 0) return { errors: schema, signature: false };
     const r = record as Record<string, unknown> & { ngayCapNhat: string; donVi: { maDinhDanh: string } };
@@ -119,7 +163,7 @@ export function createCentralApi(store: SimStore, verifier: SignatureVerifier, o
         signature: false,
       };
     }
-    const sig = verifier.check(r);
+    const sig = verifier.check(r, canonical?.unsigned);
     if (sig.length > 0) return { errors: sig, signature: true };
     return { errors: [], signature: false, version };
   }
@@ -163,9 +207,9 @@ export function createCentralApi(store: SimStore, verifier: SignatureVerifier, o
     }
   }
 
-  function upsertProfile(parsed: unknown, bodyText: string, meta: WriteMeta, requestHash: string): ApiResponse {
+  function upsertProfile(parsed: unknown, bodyText: string, meta: WriteMeta, requestHash: string, canonical: RequestCanonical): ApiResponse {
     const now = Date.now();
-    const check = checkProfile(parsed);
+    const check = checkProfile(parsed, canonical.records?.[0]);
     if (check.errors.length > 0) {
       store.transaction(() => recordRejection(parsed, check.signature, meta, now));
       return error(422, loi(check.signature ? 'CHU_KY_SAI' : 'KHONG_HOP_LE', check.errors, { trangThai: 'KHONG_HOP_LE' }));
@@ -190,7 +234,7 @@ export function createCentralApi(store: SimStore, verifier: SignatureVerifier, o
     });
   }
 
-  function upsertProfiles(parsed: unknown, meta: WriteMeta, requestHash: string): ApiResponse {
+  function upsertProfiles(parsed: unknown, meta: WriteMeta, requestHash: string, canonical: RequestCanonical): ApiResponse {
     const now = Date.now();
     const body = parsed as { hoSo?: unknown } | null;
     const problems: ChiTietLoi[] = [];
@@ -210,7 +254,7 @@ export function createCentralApi(store: SimStore, verifier: SignatureVerifier, o
     }
     const items = (body as { hoSo: unknown[] }).hoSo;
     // CPU work (schema, signatures) first, then one short transaction for all writes.
-    const checks = items.map((item) => checkProfile(item));
+    const checks = items.map((item, i) => checkProfile(item, canonical.records?.[i]));
     return store.transaction(() => {
       const ketQua: KetQua[] = items.map((item, i) => {
         const check = checks[i];
@@ -228,7 +272,7 @@ export function createCentralApi(store: SimStore, verifier: SignatureVerifier, o
     });
   }
 
-  function upsertUnit(pathCode: string, parsed: unknown, meta: WriteMeta, requestHash: string): ApiResponse {
+  function upsertUnit(pathCode: string, parsed: unknown, meta: WriteMeta, requestHash: string, canonical: RequestCanonical): ApiResponse {
     const now = Date.now();
     const errors = unitSchemaErrors(parsed);
     const unit = parsed as { maDinhDanh: string; maDonViCha?: string; ngayCapNhat?: string };
@@ -253,8 +297,7 @@ export function createCentralApi(store: SimStore, verifier: SignatureVerifier, o
       store.bump('units.invalid');
       return error(422, loi('DON_VI_KHONG_HOP_LE', errors, { trangThai: 'KHONG_HOP_LE' }));
     }
-    const canonical = canonicalJson(parsed);
-    const bodyHash = sha256(canonical);
+    const bodyHash = sha256(canonical.whole ?? canonicalJson(parsed));
     return store.transaction(() => {
       const stored = store.getUnit(unit.maDinhDanh);
       let trangThai: KetQua['trangThai'];
@@ -377,13 +420,13 @@ export function createCentralApi(store: SimStore, verifier: SignatureVerifier, o
     }
     // The same body means the same JSON value: a caller that re-serialises a stored record with
     // another key order or spacing (e.g. from a PostgreSQL jsonb column) is still replaying.
-    let canonical: string;
+    let canonical: RequestCanonical;
     try {
-      canonical = canonicalJson(parsed);
+      canonical = requestCanonical(op, parsed);
     } catch {
       return error(400, loi('JSON_KHONG_HOP_LE', [{ truong: '', ma: 'KHONG_HOP_LE', moTa: 'Chuỗi chứa ký tự Unicode không hợp lệ (ký tự thay thế đơn lẻ)' }]));
     }
-    const requestHash = sha256(`${req.method} ${req.path}\n${canonical}`);
+    const requestHash = sha256(`${req.method} ${req.path}\n${canonical.text}`);
     const previous = store.getIdempotency(idempotencyKey);
     if (previous) {
       if (previous.requestHash !== requestHash) {
@@ -394,9 +437,9 @@ export function createCentralApi(store: SimStore, verifier: SignatureVerifier, o
       return { status: previous.status, body: previous.answer, committed: false, headers: { 'idempotent-replay': 'true' } };
     }
     const meta: WriteMeta = { idempotencyKey, maDonVi, requestId: header(req.headers, 'x-request-id') };
-    if (op === 'upsertProfile') return upsertProfile(parsed, text, meta, requestHash);
-    if (op === 'upsertProfiles') return upsertProfiles(parsed, meta, requestHash);
-    return upsertUnit(id, parsed, meta, requestHash);
+    if (op === 'upsertProfile') return upsertProfile(parsed, text, meta, requestHash, canonical);
+    if (op === 'upsertProfiles') return upsertProfiles(parsed, meta, requestHash, canonical);
+    return upsertUnit(id, parsed, meta, requestHash, canonical);
   }
 
   return { handle, isWrite: (op: Operation | undefined) => op !== undefined && WRITES.has(op) };

@@ -57,8 +57,9 @@ export interface SignatureVerifierOptions {
 }
 
 export interface SignatureVerifier {
-  /** Problems with the record's signature; empty when it verifies. */
-  check(record: Record<string, unknown>): ChiTietLoi[];
+  /** Problems with the record's signature; empty when it verifies. `unsignedCanonical`: the JCS
+   *  of the record without chuKySo, when the caller already has it. */
+  check(record: Record<string, unknown>, unsignedCanonical?: string): ChiTietLoi[];
   /** Replaces the trusted CAs (certificate rotation in a long-running simulator). */
   setTrustedCas(pems: string[]): void;
 }
@@ -96,7 +97,7 @@ export function createSignatureVerifier(options: SignatureVerifierOptions = {}):
     return info;
   };
 
-  const check = (record: Record<string, unknown>): ChiTietLoi[] => {
+  const check = (record: Record<string, unknown>, unsignedCanonical?: string): ChiTietLoi[] => {
     const sig = record.chuKySo as { thuatToan?: string; chungThu?: string; giaTri?: string; thoiDiemKy?: string } | undefined;
     if (!sig || typeof sig !== 'object') return [fail('/chuKySo', 'Hồ sơ chưa được ký số')];
     const signer = signerFor(String(sig.chungThu ?? ''));
@@ -108,10 +109,13 @@ export function createSignatureVerifier(options: SignatureVerifierOptions = {}):
       return [fail('/chuKySo/chungThu', 'Chứng thư ký chưa có hiệu lực hoặc đã hết hạn tại thời điểm ký')];
     }
 
-    const { chuKySo: _omit, ...unsigned } = record;
     let data: Buffer;
     try {
-      data = Buffer.from(canonicalJson(unsigned), 'utf8');
+      if (unsignedCanonical === undefined) {
+        const { chuKySo: _omit, ...unsigned } = record;
+        unsignedCanonical = canonicalJson(unsigned);
+      }
+      data = Buffer.from(unsignedCanonical, 'utf8');
     } catch {
       return [fail('/chuKySo/giaTri', 'Không chuẩn hóa được nội dung hồ sơ để kiểm tra chữ ký')];
     }

@@ -161,6 +161,23 @@ describe('Idempotency-Key', () => {
     expect((await api.call('GET', '/api/v1/profiles/003003000002')).json.ngayCapNhat).toBe(T1);
   });
 
+  it('tells batches apart by every record and its signature, and ignores serialisation', async () => {
+    const key = uniqueKey('batch-same');
+    const a = profile(pki.signer, '003003000010', T1);
+    const b = profile(pki.signer, '003003000011', T1);
+    expect((await api.call('POST', '/api/v1/profiles:batch', { body: { hoSo: [a, b] }, key })).status).toBe(200);
+    const reserialised = JSON.stringify({ hoSo: [a, b].map((r) => Object.fromEntries(Object.entries(r).reverse())) }, null, 1);
+    const replay = await api.call('POST', '/api/v1/profiles:batch', { rawBody: reserialised, key });
+    expect(replay.headers['idempotent-replay']).toBe('true');
+    // Only the signature time differs: another body.
+    const resigned = { ...b, chuKySo: { ...(b.chuKySo as object), thoiDiemKy: '2025-08-20T10:20:00+07:00' } };
+    expect((await api.call('POST', '/api/v1/profiles:batch', { body: { hoSo: [a, resigned] }, key })).json.ma).toBe('KHOA_TRUNG');
+    expect((await api.call('POST', '/api/v1/profiles:batch', { body: { hoSo: [b, a] }, key })).json.ma).toBe('KHOA_TRUNG');
+    expect((await api.call('POST', '/api/v1/profiles:batch', { body: { hoSo: [a] }, key })).json.ma).toBe('KHOA_TRUNG');
+    // The same key on another path is another request.
+    expect((await api.call('POST', '/api/v1/profiles', { body: a, key })).json.ma).toBe('KHOA_TRUNG');
+  });
+
   it('replays a stored 409 as well', async () => {
     await api.call('POST', '/api/v1/profiles', { body: profile(pki.signer, '003003000003', T2) });
     const key = uniqueKey('stale');
