@@ -16,7 +16,7 @@ import { loadCa, type CaPair } from './ca.js';
 import { saveIdentity, readIdentity, mirrorIdentity, pkiDir, writeIfChanged, type IdentityName, type StoredIdentity } from './identities.js';
 import { signLeaf, recordCertificate, ORGANIZATION, DEFAULT_DAYS } from './issue.js';
 import { newSerial } from './serial.js';
-import { CA_BITS, LEAF_BITS, RSA_SIGN, certToPem, dn, generateRsaKey, oneLineSubject, parseNodeCert, sha256Fingerprint, toPublicCryptoKey, toSigningKey, x509 } from './x509.js';
+import { CA_BITS, LEAF_BITS, RSA_SIGN, certToPem, dn, generateRsaKey, isIpAddress, oneLineSubject, parseNodeCert, sha256Fingerprint, toPublicCryptoKey, toSigningKey, x509 } from './x509.js';
 import path from 'node:path';
 import { bumpRevision } from '../gateway/store/revisions.js';
 import { masterKeyFile } from './secrets.js';
@@ -146,8 +146,9 @@ async function needsRenewal(db: Kysely<DB>, stored: StoredIdentity | undefined, 
   // Issued by a CA that has since been replaced (init --force): no client would trust it.
   if (!cert.checkIssued(parseNodeCert(ca.issuing.certPem))) return true;
   if (sans) {
-    const have = new Set((cert.subjectAltName ?? '').split(/,\s*/).map((s) => s.replace(/^(DNS|IP Address):/, '').toLowerCase()));
-    if (sans.some((n) => !have.has(n.toLowerCase()))) return true;
+    // Node's own matching (IPv6 spellings, case) rather than comparing SAN strings.
+    const covered = (n: string) => (isIpAddress(n) ? cert.checkIP(n) !== undefined : cert.checkHost(n, { subject: 'never' }) !== undefined);
+    if (!sans.every(covered)) return true;
   }
   return false;
 }

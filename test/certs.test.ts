@@ -112,6 +112,12 @@ describe.each(STORE_KINDS)('certificates on %s', (kind) => {
     expect(old).toEqual({ status: 'revoked', revocation_reason: 'superseded' });
     // Unchanged configuration: the same certificate is kept.
     expect((await ensureServerIdentity(renamed, 'dataplane')).serial).toBe(second.serial);
+    // IPv6 names are matched as addresses, not strings: no endless re-issuing.
+    const v6 = { ...ctx, config: { ...ctx.config, tls: { ...ctx.config.tls, serverNames: ['gw.h29.gov.vn', '::1', 'fd00::5'] } } };
+    const third = await ensureServerIdentity(v6, 'dataplane');
+    expect(third.serial).not.toBe(second.serial);
+    expect(new X509Certificate(third.certPem).checkIP('::1')).toBeDefined();
+    expect((await ensureServerIdentity(v6, 'dataplane')).serial).toBe(third.serial);
   });
 
   it('validates issue requests', async () => {
