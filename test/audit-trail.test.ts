@@ -321,3 +321,11 @@ describe.each(STORE_KINDS)('audit trail on %s', (kind) => {
     expect((await verifyChain(f.store)).problem).toMatchObject({ kind: 'removed', seq: 21 });
   });
 });
+
+describe('audit trail configuration', () => {
+  it('refuses to start with a malformed encryption key, naming the setting', async () => {
+    const config = testConfig('sqlite', { audit: { encryptionKeys: ['dG9vIHNob3J0'] } });
+    const store = await testStore('sqlite', config);
+    await expect(createAuditTrail({ store, config, log, nodeName: 'n' })).rejects.toThrow(/CAU_HINH_KHONG_HOP_LE.*audit\.encryptionKeys/);
+  });
+});

@@ -21,7 +21,7 @@
  * not acknowledge something the trail could not keep.
  */
 import { sql } from 'kysely';
-import type { Config } from '../../config/config.js';
+import { ConfigError, type Config } from '../../config/config.js';
 import type { Store } from '../store/db.js';
 import { withWriteLock } from '../store/db.js';
 import type { Logger } from '../log.js';
@@ -119,9 +119,15 @@ export async function createAuditTrail(deps: AuditTrailDeps): Promise<AuditTrail
   const maxBuffer = deps.maxBuffer ?? 100_000;
   const durableAttempts = deps.durableAttempts ?? 3;
   const flushIntervalMs = Math.max(1, config.audit.flushIntervalMs);
-  const bodyKeys: BodyKey[] = parseBodyKeys(config.audit.encryptionKeys);
-  let digester: PersonalIdDigester | undefined;
-  const digest = (id: string) => (digester ??= personalIdDigester(config))(id);
+  // Bad keys stop the start with a configuration error, not a failure at the first request.
+  let bodyKeys: BodyKey[];
+  let digest: PersonalIdDigester;
+  try {
+    bodyKeys = parseBodyKeys(config.audit.encryptionKeys);
+    digest = personalIdDigester(config);
+  } catch (err) {
+    throw new ConfigError(`Cấu hình nhật ký kiểm toán không hợp lệ (CAU_HINH_KHONG_HOP_LE): ${(err as Error).message}`);
+  }
 
   const buffer: Pending[] = [];
   const stats: AuditTrailStats = { buffered: 0, written: 0, failedWrites: 0, dropped: 0, checkpoints: 0 };
