@@ -316,3 +316,24 @@ describe.each(STORE_KINDS)('certificates on %s', (kind) => {
     watcher.stop();
   });
 });
+
+describe('two instances starting together on one PostgreSQL store', () => {
+  it('create exactly one CA and one data-plane certificate', async () => {
+    const config = testConfig('postgres');
+    const a = await testContext('postgres', config);
+    const b = await openContext(config, { log: quietLogger() });
+    try {
+      await Promise.all([ensurePki(a), ensurePki(b)]);
+      const [ca1, ca2] = [await loadCa(a.store.db, a.config), await loadCa(b.store.db, b.config)];
+      expect(ca1.root.serial).toBe(ca2.root.serial);
+      const rows = await a.store.db.selectFrom('certificates').select(['kind', 'status']).execute();
+      expect(rows.filter((r) => r.kind === 'ca')).toHaveLength(2);
+      expect(rows.filter((r) => r.kind === 'server' && r.status === 'active')).toHaveLength(1);
+      expect(rows.filter((r) => r.kind === 'central-client' && r.status === 'active')).toHaveLength(1);
+      // Both serve the same server certificate.
+      expect((await serverTlsMaterial(a, 'dataplane')).cert).toBe((await serverTlsMaterial(b, 'dataplane')).cert);
+    } finally {
+      await closeContext(b);
+    }
+  }, 120_000);
+});
