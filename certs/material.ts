@@ -8,7 +8,8 @@ import type { AppContext } from '../gateway/context.js';
 import { GatewayError } from '../gateway/errors.js';
 import { loadCa } from './ca.js';
 import { openIdentity, readIdentity, type IdentityName, type StoredIdentity } from './identities.js';
-import { ensureOwnIdentity, ensureServerIdentity, type ServerWhich } from './pki.js';
+import { ensureOwnIdentity, ensurePki, ensureServerIdentity, type ServerWhich } from './pki.js';
+import { CertError } from './types.js';
 import { buildCrls } from './revocation.js';
 import { plainPrivateKeyPem, decryptPrivateKey } from './secrets.js';
 import { listTrustAnchors } from './trust.js';
@@ -47,6 +48,20 @@ export interface SigningIdentity {
   serial: string;
 }
 
+/**
+ * Runs `fn`; when the PKI does not exist yet (a process that needs TLS or signing material
+ * before anyone ran `ndxp certs init`), creates it first, as the first `ndxp start` would.
+ */
+async function withPki<T>(ctx: AppContext, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (!(err instanceof CertError && err.code === 'PKI_CHUA_KHOI_TAO')) throw err;
+    await ensurePki(ctx);
+    return fn();
+  }
+}
+
 async function caList(ctx: AppContext): Promise<{ ours: string[]; anchors: string[] }> {
   const ca = await loadCa(ctx.store.db, ctx.config);
   const anchors = (await listTrustAnchors(ctx.store.db)).map((a) => a.pem);
@@ -54,7 +69,7 @@ async function caList(ctx: AppContext): Promise<{ ours: string[]; anchors: strin
 }
 
 export async function serverTlsMaterial(ctx: AppContext, which: ServerWhich): Promise<ServerTlsMaterial> {
-  const identity = await ensureServerIdentity(ctx, which);
+  const identity = await withPki(ctx, () => ensureServerIdentity(ctx, which));
   const ca = await loadCa(ctx.store.db, ctx.config);
   const { ours, anchors } = await caList(ctx);
   const material: ServerTlsMaterial = {
@@ -73,7 +88,7 @@ export async function serverTlsMaterial(ctx: AppContext, which: ServerWhich): Pr
 
 /** The gateway's client identity for mutual TLS to the central database (created on first use). */
 export async function centralClientIdentity(ctx: AppContext): Promise<ClientTlsIdentity> {
-  const identity = await ensureOwnIdentity(ctx, 'central-client');
+  const identity = await withPki(ctx, () => ensureOwnIdentity(ctx, 'central-client'));
   const ca = await loadCa(ctx.store.db, ctx.config);
   const { ours, anchors } = await caList(ctx);
   return {
@@ -126,6 +141,6 @@ export async function signingIdentity(ctx: AppContext, unitCode: string): Promis
 
 /** The audit trail's checkpoint signing identity, created on first use. */
 export async function auditSigningIdentity(ctx: AppContext): Promise<SigningIdentity> {
-  const stored = await ensureOwnIdentity(ctx, 'audit');
+  const stored = await withPki(ctx, () => ensureOwnIdentity(ctx, 'audit'));
   return openSigning(ctx, 'audit', stored);
 }

@@ -337,3 +337,12 @@ describe('two instances starting together on one PostgreSQL store', () => {
     }
   }, 120_000);
 });
+
+describe('material before any init', () => {
+  it('creates the PKI on first use, as the first start would', async () => {
+    const fresh = await testContext('sqlite');
+    const id = await auditSigningIdentity(fresh);
+    const ca = await loadCa(fresh.store.db, fresh.config);
+    expect(new X509Certificate(id.certPem).verify(new X509Certificate(ca.issuing.certPem).publicKey)).toBe(true);
+  }, 60_000);
+});
