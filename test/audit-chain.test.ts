@@ -97,6 +97,36 @@ describe.each(STORE_KINDS)('audit chain on %s', (kind) => {
     expect(v.problem).toMatchObject({ kind: 'removed', seq: 29 });
   });
 
+  it('pinpoints a cut tail even when the head row was rewritten to match (signed checkpoint beyond it)', async () => {
+    const f = await written(kind);
+    const r28 = await row(f, 28);
+    await tamper(f.store, [`DELETE FROM audit_entries WHERE seq >= 29`, `UPDATE audit_head SET last_seq = 28, last_hash = '${r28.hash}'`]);
+    const v = await verifyChain(f.store);
+    expect(v.problem).toMatchObject({ kind: 'removed', seq: 29 });
+  });
+
+  it('verifies consistently while another trail keeps appending', async () => {
+    const f = await written(kind);
+    const { createAuditTrail } = await import('../gateway/audit/trail.js');
+    const { quietLogger } = await import('../gateway/log.js');
+    const writer = await createAuditTrail({ store: f.store, config: f.config, log: quietLogger(), nodeName: 'w', signingIdentity: async () => f.pki.identity });
+    let stop = false;
+    const load = (async () => {
+      for (let i = 0; !stop; i++) await writer.recordDurable({ kind: 'exchange', outcome: 'queued', requestId: `live-${i}` });
+    })();
+    try {
+      for (let i = 0; i < 5; i++) {
+        const v = await verifyChain(f.store);
+        expect(v.problem).toBeUndefined();
+      }
+    } finally {
+      stop = true;
+      await load;
+      await writer.close();
+    }
+    expect((await verifyChain(f.store)).ok).toBe(true);
+  });
+
   it('pinpoints an inserted entry (well-formed forgery, later entries renumbered)', async () => {
     const f = await written(kind);
     const before = await row(f, 11);

@@ -217,7 +217,13 @@ export async function verifyChain(store: Store, options: VerifyOptions = {}): Pr
       .limit(1)
       .executeTakeFirst();
     if (beyond) return fail(problem('inserted', Number(beyond.seq), `Bản ghi tại vị trí ${beyond.seq} bị chèn thêm sau cuối chuỗi`));
-    const cpBeyond = await db.selectFrom('audit_checkpoints').select('seq').where('seq', '>', headSeq).limit(1).executeTakeFirst();
+    // One statement against the current head: appends committed while we walked are not "beyond".
+    const cpBeyond = await db
+      .selectFrom('audit_checkpoints')
+      .select('seq')
+      .where('seq', '>', (eb) => eb.selectFrom('audit_head').select('last_seq').where('id', '=', 1))
+      .limit(1)
+      .executeTakeFirst();
     if (cpBeyond) return fail(problem('removed', headSeq + 1, `Các bản ghi từ vị trí ${headSeq + 1} đến ${cpBeyond.seq} đã bị xóa (có điểm kiểm tra đã ký tại ${cpBeyond.seq})`));
   }
   out.ok = true;
