@@ -24,4 +24,16 @@ describe('audit trail with the gateway PKI', () => {
     expect(v.checkpointsVerified).toBe(1);
     expect(v.signers[0].trusted).toBe(true);
   }, 60_000);
+
+  it('closing a short-lived context does not create the PKI just to sign its entries', async () => {
+    const ctx = await testContext('sqlite');
+    ctx.audit.record({ kind: 'admin', outcome: 'ok', operation: 'keys.create' });
+    await ctx.audit.close();
+    const ids = await ctx.store.db.selectFrom('pki_identities').select('name').execute();
+    expect(ids).toEqual([]);
+    expect(await ctx.store.db.selectFrom('audit_checkpoints').select('seq').execute()).toEqual([]);
+    const v = await verifyChain(ctx.store);
+    expect(v.ok).toBe(true);
+    expect(v.entriesAfterLastCheckpoint).toBe(1);
+  });
 });

@@ -20,7 +20,7 @@
  * store is back), durable events are retried a few times and then rejected, so the caller does
  * not acknowledge something the trail could not keep.
  */
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { ConfigError, type Config } from '../../config/config.js';
 import type { Store } from '../store/db.js';
 import { withWriteLock } from '../store/db.js';
@@ -167,7 +167,10 @@ export async function createAuditTrail(deps: AuditTrailDeps): Promise<AuditTrail
       if (checkpointTimer) clearInterval(checkpointTimer);
       await drainAll();
       closed = true;
-      if (uncheckpointed > 0) await checkpointNow(true).catch(() => undefined);
+      // Sign what this process appended, but never CREATE the signing identity (a CA and a
+      // 4096-bit key) just because a short CLI command or a test is closing: entries left
+      // unsigned here are covered by the next checkpoint of a running gateway.
+      if (uncheckpointed > 0 && (await identityReady())) await checkpointNow(true).catch(() => undefined);
       if (buffer.length) auditLog.error('audit entries could not be written before close', { count: buffer.length });
     },
     checkpoint: () => checkpointNow(true),
@@ -433,6 +436,20 @@ export async function createAuditTrail(deps: AuditTrailDeps): Promise<AuditTrail
     if (checkpointWanted) {
       // Load the signing identity outside the write path, then checkpoint; later batches sign inline.
       void loadIdentity().then((id) => (id ? checkpointNow(false) : undefined)).catch(() => undefined);
+    }
+  }
+
+  async function identityReady(): Promise<boolean> {
+    if (identity || deps.signingIdentity) return true;
+    try {
+      const row = await (store.db as unknown as Kysely<Record<string, { name: string }>>)
+        .selectFrom('pki_identities')
+        .select('name')
+        .where('name', '=', 'audit')
+        .executeTakeFirst();
+      return Boolean(row);
+    } catch {
+      return false;
     }
   }
 
