@@ -57,7 +57,8 @@ export const configSchema = z.object({
     .object({
       maxBodyBytes: z.number().int().positive().default(10 * 1024 * 1024),
       xmlMaxDepth: z.number().int().positive().default(64),
-      xmlMaxElements: z.number().int().positive().default(500_000),
+      // A full 1,000-record vendor B call needs about 50,000 elements; the tree of 100,000 stays ~20 MB.
+      xmlMaxElements: z.number().int().positive().default(100_000),
       xmlMaxAttributes: z.number().int().positive().default(64),
       xmlMaxAttributeLength: z.number().int().positive().default(64 * 1024),
       xmlMaxTextLength: z.number().int().positive().default(8 * 1024 * 1024),

@@ -138,9 +138,6 @@ async function runPrimary(config: Config, options: StartOptions): Promise<void> 
     for (let i = 0; i < workers; i++) cluster.fork();
     dataPort = await ready;
   }
-  const printed = banner(config, { ...node, dataPlane: node.dataPlane ?? ({ port: dataPort } as GatewayNode['dataPlane']) }, admin);
-  print(options, { dataPlane: publicUrl(config, dataPort), adminPlane: `https://${splitHostPort(config.adminListen).host}:${node.adminPlane?.port}`, workers, firstAdmin: admin ?? null }, printed);
-
   onSignals(async () => {
     stopping = true;
     for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGTERM');
@@ -150,6 +147,9 @@ async function runPrimary(config: Config, options: StartOptions): Promise<void> 
     await node.close();
     await closeContext(ctx);
   });
+  // Printed last: whoever waits for this line (scripts, tests) may signal the process at once.
+  const printed = banner(config, { ...node, dataPlane: node.dataPlane ?? ({ port: dataPort } as GatewayNode['dataPlane']) }, admin);
+  print(options, { dataPlane: publicUrl(config, dataPort), adminPlane: `https://${splitHostPort(config.adminListen).host}:${node.adminPlane?.port}`, workers, firstAdmin: admin ?? null }, printed);
 }
 
 export function registerStart(program: Command): void {

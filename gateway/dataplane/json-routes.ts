@@ -18,6 +18,7 @@ import { keyRejections, requestsTotal } from '../metrics.js';
 import { asGatewayError } from '../pipeline/exchange.js';
 import { fromTracking } from '../pipeline/execute.js';
 import type { AbuseGuard, KeyCheck, KeyIdentity } from '../pipeline/ports.js';
+import { isGuess } from '../pipeline/ports.js';
 import { jsonAnswer, problemAnswer, readBody, writeAnswer } from './http-io.js';
 import type { JsonRoutes } from './server.js';
 import type { Peer } from './peer.js';
@@ -48,7 +49,7 @@ export function createJsonRoutes(deps: JsonRouteDeps): JsonRoutes {
     } catch (err) {
       if (err instanceof GatewayError) {
         keyRejections.inc({ reason: err.internalReason ?? err.code });
-        await deps.guard.noteInvalidKey(client);
+        if (isGuess(err)) await deps.guard.noteInvalidKey(client);
       }
       throw err;
     }
@@ -82,7 +83,7 @@ export function createJsonRoutes(deps: JsonRouteDeps): JsonRoutes {
     } catch (err) {
       if (err instanceof GatewayError && err.code === 'KHOA_KET_NOI_KHONG_HOP_LE') {
         keyRejections.inc({ reason: err.internalReason ?? err.code });
-        await deps.guard.noteInvalidKey(client);
+        if (isGuess(err)) await deps.guard.noteInvalidKey(client);
         return oauthError(401, 'invalid_client', `${err.message} (${err.code})`);
       }
       throw err;

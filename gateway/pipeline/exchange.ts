@@ -18,6 +18,7 @@ import { readBody, writeAnswer } from '../dataplane/http-io.js';
 import { keyRejections, recordsTotal, requestDuration, requestsTotal } from '../metrics.js';
 import { execute, type ExecuteDeps } from './execute.js';
 import type { KeyCheck, KeyIdentity } from './ports.js';
+import { isGuess } from './ports.js';
 
 export interface ExchangeDeps extends ExecuteDeps {
   ctx: AppContext;
@@ -87,7 +88,7 @@ export async function handleExchange(
     } catch (err) {
       if (err instanceof GatewayError) {
         keyRejections.inc({ reason: err.internalReason ?? err.code });
-        await deps.guard.noteInvalidKey(client);
+        if (isGuess(err)) await deps.guard.noteInvalidKey(client);
       }
       throw err;
     }

@@ -22,6 +22,18 @@ export interface KeyCheck {
   touch(keyId: string): void;
 }
 
+/**
+ * Refusals that look like guessing (a key id or secret that does not match) count towards the
+ * lockout; a genuine key that is suspended, cancelled, expired or used on the wrong front does
+ * not, so an installation retrying after its key was suspended is not locked out once the key is
+ * active again.
+ */
+const GUESS_REASONS = new Set(['missing_key', 'malformed_key', 'unknown_key', 'bad_secret', 'bad_token']);
+export function isGuess(err: unknown): boolean {
+  const reason = (err as { internalReason?: string })?.internalReason;
+  return (err as { code?: string })?.code === 'KHOA_KET_NOI_KHONG_HOP_LE' && (reason === undefined || GUESS_REASONS.has(reason));
+}
+
 export interface ClientRef {
   certSerial?: string;
   remoteAddress: string;
