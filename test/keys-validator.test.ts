@@ -65,6 +65,8 @@ describe.each(STORE_KINDS)('key validator on %s', (kind) => {
       expect(validator.validate({ key: `  ${a.connectionKey} ` }, peer, A).keyId).toBe(a.keyId);
       expect(validator.validate({ key: bound.connectionKey }, peer, A).certSerial).toBe('1A2B3C');
       expect(validator.validate({ key: subjectOnly.connectionKey }, peer, { front: 'json' }).keyId).toBe(subjectOnly.keyId);
+      // A key issued without a list allows every operation of its vendor, the JSON read pass-through included.
+      expect(validator.validate({ key: subjectOnly.connectionKey }, peer, { front: 'json', operation: 'read' }).operations).toContain('read');
       expect(validator.validate({ key: b.connectionKey, softwareId: 'HRM-B' }, peer, { front: 'vendor-b-jaxws', operation: 'status' }).keyId).toBe(b.keyId);
       expect(validator.validate({ key: expiring.connectionKey }, peer, {}).expiresAt).toBe(new Date(Date.parse((await showKey(ctx, expiring.keyId)).expiresAt!)).toISOString());
 

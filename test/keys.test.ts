@@ -22,6 +22,7 @@ import {
   suspendKey,
 } from '../gateway/keys/service.js';
 import { createKeyValidator } from '../gateway/keys/validator.js';
+import { VENDOR_OPERATIONS } from '../gateway/keys/types.js';
 import { readRevisions } from '../gateway/store/revisions.js';
 import { GatewayError } from '../gateway/errors.js';
 
@@ -126,7 +127,9 @@ describe.each(STORE_KINDS)('connection keys on %s', (kind) => {
     expect(JSON.stringify(shown)).not.toContain(created.secret);
 
     const other = await createKey(ctx, { ...base, unitCode: '000.00.00.H03', vendor: 'json' }, 'admin:test');
-    expect(other.operations).toEqual(['submitProfiles', 'upsertUnit', 'status']);
+    // No list given: every operation of the vendor, resolved when read (so later ones apply too).
+    expect(other).toMatchObject({ operations: [...VENDOR_OPERATIONS.json], allOperations: true });
+    expect(created.allOperations).toBe(false);
     expect((await listKeys(ctx, { unit: '000.00.00.H26' })).map((k) => k.keyId)).toEqual([created.keyId]);
 
     const suspended = await suspendKey(ctx, created.keyId, 'Phần mềm đang nâng cấp', 'admin:test');

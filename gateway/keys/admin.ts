@@ -143,6 +143,7 @@ const keySchema = {
     vendor: { type: 'string', enum: [...VENDORS] },
     encoding: { type: 'string', enum: [...ENCODINGS] },
     operations: { type: 'array', items: { type: 'string', enum: [...OPERATIONS] } },
+    allOperations: { type: 'boolean', description: 'Every operation of the vendor, including ones added later' },
     certSerial: nullableString,
     certSubject: nullableString,
     status: { type: 'string', enum: [...KEY_STATUSES] },

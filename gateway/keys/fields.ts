@@ -172,11 +172,20 @@ function normalizeLimits(value: unknown): KeyLimits | undefined {
   return Object.fromEntries(LIMIT_FIELDS.filter((k) => k in out).map((k) => [k, out[k]])) as KeyLimits;
 }
 
-export function defaultOperations(vendor: string): string {
-  return JSON.stringify(VENDOR_OPERATIONS[vendor as KeyVendor] ?? OPERATIONS);
+/**
+ * Stored value meaning "every operation of the key's vendor", resolved when read: an operation
+ * added to a vendor later (as 'read' was for JSON clients) then applies to existing keys too,
+ * while a list an admin narrowed stays exactly as chosen.
+ */
+export const ALL_OPERATIONS = '"*"';
+
+export function defaultOperations(_vendor: string): string {
+  return ALL_OPERATIONS;
 }
 
-export function parseOperations(text: string): Operation[] {
+/** The operations a stored value allows for this vendor. */
+export function resolveOperations(text: string, vendor: string): Operation[] {
+  if (text === ALL_OPERATIONS) return [...(VENDOR_OPERATIONS[vendor as KeyVendor] ?? OPERATIONS)];
   try {
     const v = JSON.parse(text) as unknown;
     return Array.isArray(v) ? (v.filter((x) => typeof x === 'string') as Operation[]) : [];

@@ -16,7 +16,7 @@ import { withWriteLock } from '../store/db.js';
 import type { DB } from '../store/schema.js';
 import { bumpRevision } from '../store/revisions.js';
 import type { ConnectionKeyTable } from '../store/migrations/003_keys.js';
-import { defaultOperations, normalizeKeyFields, parseOperations, problemsText, type KeyColumns, type KeyFieldsInput } from './fields.js';
+import { ALL_OPERATIONS, defaultOperations, normalizeKeyFields, resolveOperations, problemsText, type KeyColumns, type KeyFieldsInput } from './fields.js';
 import { detectFormat, importStatus, ImportFileError, parseImportContent, type ImportRow } from './import-file.js';
 import { parseDuration } from './parse.js';
 import {
@@ -76,7 +76,8 @@ export function toView(row: KeyRow, now = Date.now()): KeyView {
     unitCode: row.unit_code,
     vendor: row.vendor,
     encoding: row.encoding,
-    operations: parseOperations(row.operations),
+    operations: resolveOperations(row.operations, row.vendor),
+    allOperations: row.operations === ALL_OPERATIONS,
     certSerial: row.cert_serial,
     certSubject: row.cert_subject,
     status: row.status as KeyStatus,
@@ -177,7 +178,7 @@ export async function createKey(ctx: AppContext, input: CreateKeyInput, actor: s
       await bumpRevision(trx, 'keys');
       return (await loadKey(trx, keyId))!;
     });
-    audit(ctx, actor, 'keys.create', 'ok', keyId, { vendor: row.vendor, encoding: row.encoding, operations: parseOperations(row.operations), certSerial: row.cert_serial, certSubject: row.cert_subject, expiresAt: iso(row.expires_at) }, row);
+    audit(ctx, actor, 'keys.create', 'ok', keyId, { vendor: row.vendor, encoding: row.encoding, operations: resolveOperations(row.operations, row.vendor), certSerial: row.cert_serial, certSubject: row.cert_subject, expiresAt: iso(row.expires_at) }, row);
     return { ...toView(row, now), secret, connectionKey: formatToken(keyId, secret) };
   });
 }

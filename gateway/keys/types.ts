@@ -79,6 +79,8 @@ export interface KeyView {
   vendor: string;
   encoding: string;
   operations: string[];
+  /** True when the key allows every operation of its vendor, including ones added later. */
+  allOperations: boolean;
   certSerial: string | null;
   certSubject: string | null;
   status: KeyStatus;

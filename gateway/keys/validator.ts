@@ -14,7 +14,7 @@ import type { Operation, VendorId } from '../../adapters/types.js';
 import type { AppContext } from '../context.js';
 import { GatewayError } from '../errors.js';
 import { watchRevisions } from '../store/revisions.js';
-import { parseOperations } from './fields.js';
+import { resolveOperations } from './fields.js';
 import { normalizeSerial, subjectAttributes, subjectMatches } from './parse.js';
 import { derivePepper, hashesEqual, hashSecret, parseToken, PEPPER_SETTING, pepperFingerprint } from './token.js';
 import type { BodyRetention, KeyEncoding, KeyIdentity, KeyLimits, KeyRejectReason } from './types.js';
@@ -110,7 +110,7 @@ function toCached(row: {
   body_retention: string | null;
   limits: string | null;
 }): CachedKey {
-  const operations = parseOperations(row.operations);
+  const operations = resolveOperations(row.operations, row.vendor);
   let limits: KeyLimits | undefined;
   try {
     limits = row.limits ? (JSON.parse(row.limits) as KeyLimits) : undefined;

@@ -20,7 +20,7 @@ export interface ConnectionKeyTable {
   vendor: string;
   /** unicode | tcvn3: how this installation writes Vietnamese text. */
   encoding: string;
-  /** JSON array of allowed operations (submitProfiles, upsertUnit, status). */
+  /** JSON array of allowed operations (submitProfiles, upsertUnit, status, read), or "*" (JSON string): every operation of the vendor, current and future. */
   operations: string;
   /** Normalised serial (uppercase hex, no colons, no leading zeros) the client certificate must have. */
   cert_serial: string | null;
