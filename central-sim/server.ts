@@ -134,6 +134,7 @@ export async function startCentralSim(options: CentralSimOptions): Promise<Centr
   const startedAt = new Date().toISOString();
   const hung = new Set<http.ServerResponse>();
   let closing = false;
+  let draining = false;
 
   const server = https.createServer(
     {
@@ -188,6 +189,7 @@ export async function startCentralSim(options: CentralSimOptions): Promise<Centr
       hung.clear();
       if (graceMs <= 0) server.closeAllConnections();
       else {
+        draining = true;
         server.closeIdleConnections();
         setTimeout(() => server.closeAllConnections(), graceMs).unref();
       }
@@ -229,6 +231,8 @@ export async function startCentralSim(options: CentralSimOptions): Promise<Centr
   function send(res: http.ServerResponse, status: number, body: string, headers: Record<string, string> = {}, requestId?: string) {
     if (res.destroyed) return;
     const h: Record<string, string | number> = { ...JSON_HEADERS, ...headers, 'content-length': Buffer.byteLength(body) };
+    // Shutting down: the last answer on a keep-alive connection closes it, so close() need not wait.
+    if (draining) h.connection = 'close';
     if (requestId) h['x-request-id'] = requestId;
     res.writeHead(status, h);
     res.end(body);

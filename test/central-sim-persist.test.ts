@@ -2,6 +2,7 @@
  * The simulator keeps what it stored and what it counted across a restart on the same data
  * directory, and `ndxp central-sim` starts it from the gateway's configuration and PKI.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -10,7 +11,7 @@ import { simControl } from '../central-sim/control.js';
 import { startCentralSim } from '../central-sim/server.js';
 import { UsageError } from '../gateway/cli/output.js';
 import { quietLogger } from '../gateway/log.js';
-import { cleanup, tempDir } from './helpers/env.js';
+import { REPO, cleanup, tempDir } from './helpers/env.js';
 import { profile, simClient, simPki, uniqueKey, type SimPki } from './central-sim.helpers.js';
 
 let pki: SimPki;
@@ -132,6 +133,56 @@ describe('ndxp central-sim', () => {
     const again = simClient(printed.url, pki.client);
     await expect(again.call('GET', '/api/v1/profiles/110000000001')).rejects.toThrow();
   }, 60_000);
+
+  it('as a process (the built `ndxp` binary): a SIGKILL loses no answered write; SIGTERM exits 0', async () => {
+    const configFile = path.join(tempDir(), 'ndxp.json');
+    // Same data directory as the gateway (PKI and central-sim.sqlite), as an operator runs it.
+    writeFileSync(configFile, JSON.stringify({ dataDir: pki.config.dataDir }));
+    const launch = async (): Promise<{ child: ChildProcess; url: string }> => {
+      const child = spawn(process.execPath, [path.join(REPO, 'bin/ndxp.js'), 'central-sim', '--json', '--config', configFile, '--listen', '127.0.0.1:0', '--no-control'], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, NDXP_DATA_DIR: '' },
+      });
+      let out = '';
+      const url = await new Promise<string>((resolve, reject) => {
+        child.stdout!.on('data', (d: Buffer) => {
+          out += d.toString();
+          if (out.trim().endsWith('}')) resolve(JSON.parse(out).url);
+        });
+        child.on('exit', (code) => reject(new Error(`ndxp central-sim exited with ${code}: ${out}`)));
+      });
+      return { child, url };
+    };
+    const exited = (child: ChildProcess) => new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+
+    let { child, url } = await launch();
+    let api = simClient(url, pki.client);
+    const key = uniqueKey('killed');
+    const rec = profile(pki.signer, '150000000001', T1);
+    expect((await api.call('POST', '/api/v1/profiles', { body: rec, key })).status).toBe(201);
+    const batch = { hoSo: Array.from({ length: 50 }, (_, i) => profile(pki.signer, `1500000001${String(i).padStart(2, '0')}`, T1)) };
+    expect((await api.call('POST', '/api/v1/profiles:batch', { body: batch })).status).toBe(200);
+    await api.close();
+    const killed = exited(child);
+    child.kill('SIGKILL');
+    await killed;
+
+    ({ child, url } = await launch());
+    api = simClient(url, pki.client);
+    try {
+      const replay = await api.call('POST', '/api/v1/profiles', { body: rec, key });
+      expect(replay.headers['idempotent-replay']).toBe('true');
+      const stats = await simControl(url, pki.client).stats();
+      const ours = [rec, ...batch.hoSo].map((r) => r.soDinhDanh as string);
+      expect(ours.map((id) => stats.appliedBySoDinhDanh![id])).toEqual(ours.map(() => 1));
+      expect(stats.duplicatesApplied).toBe(0);
+    } finally {
+      await api.close();
+      const code = exited(child);
+      child.kill('SIGTERM');
+      expect(await code).toBe(0);
+    }
+  }, 120_000);
 
   it('refuses a malformed --faults document as a usage error', async () => {
     await expect(runCentralSim({ faults: '{"status503": "soon"}' })).rejects.toBeInstanceOf(UsageError);
