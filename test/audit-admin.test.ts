@@ -18,6 +18,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { tempDir } from './helpers/env.js';
 import { verifyBundle } from '../gateway/audit/bundle.js';
+import { certFingerprint } from '../gateway/audit/chain.js';
 
 afterAll(cleanup);
 
@@ -39,12 +40,12 @@ async function setup() {
     a.use('/api/v1/admin', auditAdminModule.router(ctx));
     return a;
   };
-  return { ctx, auditor: app('auditor'), netadmin: app('network-admin'), audit };
+  return { ctx, auditor: app('auditor'), netadmin: app('network-admin'), audit, pki };
 }
 
 describe('audit admin module', () => {
   it('serves auditors and refuses network-admins', async () => {
-    const { auditor, netadmin, audit } = await setup();
+    const { auditor, netadmin, audit, pki } = await setup();
     for (const [method, url] of [
       ['get', '/api/v1/admin/audit/entries'],
       ['get', '/api/v1/admin/audit/entries/3'],
@@ -116,7 +117,10 @@ describe('audit admin module', () => {
     expect(exp.status).toBe(200);
     const file = path.join(tempDir(), 'dl.jsonl');
     writeFileSync(file, exp.body as Buffer);
-    const checked = await verifyBundle(file);
+    // Checkpoints here are signed by the test identity; the export itself by the gateway's own
+    // audit identity (created on first use), whose CA travels in the bundle.
+    const checked = await verifyBundle(file, { signerFingerprints: [certFingerprint(pki.identity.certDerBase64)] });
+    expect(checked.bundleSigned).toBe(true);
     expect(checked.problem).toBeUndefined();
     expect(checked.entries).toBeGreaterThanOrEqual(12);
 

@@ -141,6 +141,7 @@ export async function createAuditTrail(deps: AuditTrailDeps): Promise<AuditTrail
   /** Entries this trail appended that no checkpoint it knows of covers yet. */
   let uncheckpointed = 0;
 
+  const startedAt = Date.now();
   let identity: AuditSigningIdentity | undefined;
   let identityLoading: Promise<AuditSigningIdentity | undefined> | undefined;
   let identityFailedAt = 0;
@@ -434,8 +435,13 @@ export async function createAuditTrail(deps: AuditTrailDeps): Promise<AuditTrail
       }
     });
     if (checkpointWanted) {
-      // Load the signing identity outside the write path, then checkpoint; later batches sign inline.
-      void loadIdentity().then((id) => (id ? checkpointNow(false) : undefined)).catch(() => undefined);
+      // Load the signing identity outside the write path, then checkpoint; later batches sign
+      // inline. A process younger than one checkpoint interval (a CLI command, a test) only uses
+      // an identity that exists; creating one is left to processes that keep running.
+      void (async () => {
+        if (!(await identityReady()) && Date.now() - startedAt < Math.max(config.audit.checkpointIntervalMs, 10_000)) return;
+        if (await loadIdentity()) await checkpointNow(false);
+      })().catch(() => undefined);
     }
   }
 

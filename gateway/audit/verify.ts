@@ -44,18 +44,33 @@ export interface VerifyOptions {
   trust?: Trust;
 }
 
-/** CA certificates of the gateway's PKI (certs area's pki_identities), if it has been initialised. */
+/**
+ * CA certificates of the gateway's PKI: the current root and issuing CA (certs area's
+ * pki_identities) and every CA certificate it ever recorded (certificates, kind 'ca'), so
+ * checkpoints signed before a PKI re-initialisation still verify and still ship their CA.
+ */
 export async function gatewayCaPems(store: Store): Promise<string[]> {
+  const pems: string[] = [];
+  const db = store.db as Kysely<any>;
   try {
-    const rows = await (store.db as Kysely<any>)
-      .selectFrom('pki_identities')
-      .select(['name', 'cert_pem'])
-      .where('name', 'in', ['issuing-ca', 'root-ca'])
-      .execute();
-    return rows.map((r: { cert_pem: string }) => r.cert_pem);
+    const rows = await db.selectFrom('pki_identities').select(['name', 'cert_pem']).where('name', 'in', ['issuing-ca', 'root-ca']).execute();
+    pems.push(...rows.map((r: { cert_pem: string }) => r.cert_pem));
   } catch {
-    return [];
+    /* PKI tables not there: no gateway CA */
   }
+  try {
+    const rows = await db.selectFrom('certificates').select(['pem']).where('kind', '=', 'ca').execute();
+    pems.push(...rows.map((r: { pem: string }) => r.pem));
+  } catch {
+    /* idem */
+  }
+  const seen = new Set<string>();
+  return pems.filter((p) => {
+    const fp = certFingerprint(pemToDer(p));
+    if (seen.has(fp)) return false;
+    seen.add(fp);
+    return true;
+  });
 }
 
 async function defaultTrust(store: Store): Promise<Trust | undefined> {
