@@ -85,7 +85,9 @@ export async function pingStore(store: Store): Promise<void> {
 export async function withWriteLock<T>(store: Store, lockName: string, fn: (trx: Kysely<DB>) => Promise<T>): Promise<T> {
   if (store.dialect === 'postgres') {
     return store.db.transaction().execute(async (trx) => {
-      await sql`select pg_advisory_xact_lock(hashtext(${lockName}))`.execute(trx);
+      // Advisory locks are database-wide: key them by schema too, so deployments (or test runs)
+      // in different schemas of one database do not queue behind each other.
+      await sql`select pg_advisory_xact_lock(hashtext(current_schema() || ':' || ${lockName}))`.execute(trx);
       return fn(trx);
     });
   }

@@ -25,7 +25,7 @@ export async function migrate(store: Store): Promise<string[]> {
     // One transaction per migration, under a lock so two processes starting together do not
     // both apply it.
     const done = await db.transaction().execute(async (trx) => {
-      if (store.dialect === 'postgres') await sql`select pg_advisory_xact_lock(hashtext('ndxp-migrate'))`.execute(trx);
+      if (store.dialect === 'postgres') await sql`select pg_advisory_xact_lock(hashtext(current_schema() || ':ndxp-migrate'))`.execute(trx);
       const row = await trx.selectFrom('schema_migrations').select('name').where('name', '=', migration.name).executeTakeFirst();
       if (row) return false;
       await migration.up(trx, store.dialect);
