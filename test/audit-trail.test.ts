@@ -250,8 +250,12 @@ describe.each(STORE_KINDS)('audit trail on %s', (kind) => {
       now: () => Date.UTC(2026, 10, 25),
     });
     try {
-      for (let i = 0; i < 100 && listArchiveFiles(f.config).length === 0; i++) await new Promise((r) => setTimeout(r, 50));
-      await new Promise((r) => setTimeout(r, 100));
+      // Done when the run recorded itself (after the file, the bookkeeping row and the deletion).
+      const recorded = async () => {
+        await audit.flush();
+        return (await f.store.db.selectFrom('audit_entries').select('seq').where('operation', '=', 'audit.archive').execute()).length > 0;
+      };
+      for (let i = 0; i < 300 && !(await recorded()); i++) await new Promise((r) => setTimeout(r, 50));
     } finally {
       schedule.stop();
     }
