@@ -203,7 +203,7 @@ export async function startCentralSim(options: CentralSimOptions): Promise<Centr
   };
 
   /** Brings the listener in line with the `down` fault. */
-  const applyDown = async () => {
+  const applyDownNow = async () => {
     clearTimeout(downTimer);
     const down = faults.down;
     if (down?.mode === 'refuse') {
@@ -220,6 +220,14 @@ export async function startCentralSim(options: CentralSimOptions): Promise<Centr
       }, down.forMs);
       downTimer.unref();
     }
+  };
+
+  // Listener changes run one at a time, so quick down/up sequences cannot interleave a close
+  // with a listen.
+  let lifecycle: Promise<void> = Promise.resolve();
+  const applyDown = (): Promise<void> => {
+    lifecycle = lifecycle.then(applyDownNow, applyDownNow);
+    return lifecycle;
   };
 
   const setFaults = async (input: unknown) => {
@@ -478,6 +486,7 @@ export async function startCentralSim(options: CentralSimOptions): Promise<Centr
       if (closing) return;
       closing = true;
       clearTimeout(downTimer);
+      await lifecycle.catch(() => undefined);
       await closeListener(2000);
       if (control) {
         await new Promise<void>((resolve) => {
