@@ -65,7 +65,8 @@ describe.each(STORE_KINDS)('queue operators (%s)', (kind) => {
       await env.sim.setFaults({});
       await d.close();
     }
-  });
+    // PKI set-up generates RSA keys: slow on a busy shared machine.
+  }, 240_000);
 
   it('registers its verbs on the ndxp program', () => {
     const queue = buildProgram().commands.find((c) => c.name() === 'queue');

@@ -53,7 +53,8 @@ describe.each(STORE_KINDS)('delivery queue with real Redis (%s)', (kind) => {
 
   beforeAll(async () => {
     env = await deliveryEnv(kind);
-  });
+    // PKI set-up generates RSA keys: slow on a busy shared machine.
+  }, 240_000);
 
   const appliedFor = (id: string) => env.sim.stats().appliedBySoDinhDanh?.[id] ?? 0;
   const many = (n: number, version: string) => Promise.all(Array.from({ length: n }, async () => submission(await env.signed(newId(), version))));

@@ -23,7 +23,8 @@ describe.each(STORE_KINDS)('delivery with the simulator (%s)', (kind) => {
   beforeAll(async () => {
     env = await deliveryEnv(kind);
     delivery = await env.start();
-  });
+    // PKI set-up generates RSA keys: slow on a busy shared machine.
+  }, 240_000);
 
   const states = async (ids: string[]) => (await delivery.track(ids)).map((s) => s?.state);
   const appliedFor = (id: string) => env.sim.stats().appliedBySoDinhDanh?.[id] ?? 0;
@@ -56,6 +57,39 @@ describe.each(STORE_KINDS)('delivery with the simulator (%s)', (kind) => {
     const key = recordIdempotencyKey('profile', record.soDinhDanh, record.ngayCapNhat, record);
     expect(key).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(recordIdempotencyKey('profile', record.soDinhDanh, record.ngayCapNhat, JSON.parse(JSON.stringify(record)))).toBe(key);
+  });
+
+  it('a unit goes through PUT /units/{maDinhDanh}; a newer unit version is applied, an older one is stale', async () => {
+    const code = `000.00.${String(Date.now() % 100).padStart(2, '0')}.H${kind === 'sqlite' ? '61' : '62'}`;
+    const unit = { maDinhDanh: code, ten: 'Phòng Tổ chức cán bộ', maDonViCha: UNIT, cap: 3, hieuLucTu: '2025-07-01', ngayCapNhat: '2025-08-01T08:00:00+07:00' };
+    const first = await delivery.submitUnit({ trackingId: `U${newId()}`, unit, origin: submission(await env.signed(newId(), '2025-08-01T08:00:00+07:00')).origin });
+    expect(first).toMatchObject({ state: 'delivered', central: { trangThai: 'DA_TAO' } });
+    const newer = await delivery.submitUnit({ trackingId: `U${newId()}`, unit: { ...unit, ten: 'Phòng Tổ chức - Biên chế', ngayCapNhat: '2025-08-02T08:00:00+07:00' }, origin: submission(await env.signed(newId(), '2025-08-01T08:00:00+07:00')).origin });
+    expect(newer).toMatchObject({ state: 'delivered', central: { trangThai: 'DA_CAP_NHAT' } });
+    const older = await delivery.submitUnit({ trackingId: `U${newId()}`, unit: { ...unit, ngayCapNhat: '2025-07-30T08:00:00+07:00' }, origin: submission(await env.signed(newId(), '2025-08-01T08:00:00+07:00')).origin });
+    expect(older.state).toBe('stale');
+    expect(env.sim.stats().appliedByMaDinhDanh?.[code]).toBe(2);
+  });
+
+  it('two versions of one person in the same call: only the newest is sent', async () => {
+    const id = newId();
+    const v1 = submission(await env.signed(id, '2025-09-05T09:00:00+07:00'));
+    const v2 = submission(await env.signed(id, '2025-09-06T09:00:00+07:00'));
+    const outcomes = await delivery.submitProfiles([v2, v1]);
+    expect(outcomes.map((o) => o.state)).toEqual(['delivered', 'stale']);
+    expect(outcomes[1].message).toContain('PHIEN_BAN_MOI_HON');
+    expect((await delivery.track([v1.trackingId]))[0]?.state).toBe('superseded');
+    expect(appliedFor(id)).toBe(1);
+  });
+
+  it('records refused by validation are remembered for status queries; unknown ids are undefined', async () => {
+    const trackingId = `I${newId()}`;
+    const errors = [{ pointer: '/luong/heSo', field: 'HeSoLuong', code: 'KHONG_HOP_LE', message: 'Hệ số lương không có trong bảng lương của ngạch' }];
+    await delivery.recordInvalid([{ trackingId, recordId: 'NV-0007', soDinhDanh: '024085001234', errors, origin: submission(await env.signed(newId(), '2025-09-05T09:00:00+07:00')).origin }]);
+    const [t, missing] = await delivery.track([trackingId, 'KHONG-CO']);
+    expect(t).toMatchObject({ state: 'invalid', attempts: 0, recordId: 'NV-0007', soDinhDanh: '024085001234', errors });
+    expect(t!.lastError).toContain('HeSoLuong');
+    expect(missing).toBeUndefined();
   });
 
   it('an older version after a newer one is stale and never applied', async () => {

@@ -59,9 +59,10 @@ export async function createDelivery(ctx: AppContext, opts: DeliveryOptions = {}
   const bootId = randomBytes(4).toString('hex');
   let claimSeq = 0;
   const newOwner = () => `${ctx.nodeName}/${bootId}/${++claimSeq}`;
-  // A claim outlives the longest call (per-attempt timeout) with room for the store writes;
-  // only a crashed holder's claim ever runs out.
-  const leaseMs = d.requestTimeoutMs * 2 + 5000;
+  // A claim outlives the longest call (every call is aborted at the per-attempt timeout) with
+  // room for the store writes; only a crashed holder's claim runs out, and then another process
+  // takes the rows over after at most this long (a late resend is harmless: same key, same version).
+  const leaseMs = d.requestTimeoutMs + 10_000;
 
   let central = opts.central;
   if (!central) {
@@ -124,6 +125,9 @@ export async function createDelivery(ctx: AppContext, opts: DeliveryOptions = {}
     const outcomes = new Map<string, DeliveryOutcome>();
     for (const a of accepted) {
       if (a.staleBecause) outcomes.set(a.trackingId, { trackingId: a.trackingId, state: 'stale', message: a.staleBecause });
+      else if (a.state === 'superseded' && !a.existing) {
+        outcomes.set(a.trackingId, { trackingId: a.trackingId, state: 'stale', message: 'Một phiên bản mới hơn của hồ sơ này có trong cùng lần gửi; chỉ phiên bản mới nhất được gửi (PHIEN_BAN_MOI_HON)' });
+      }
     }
     const claimedIds = new Set(accepted.filter((a) => a.state === 'delivering' && !a.existing).map((a) => a.trackingId));
     const waiting = accepted.filter((a) => a.state === 'pending' && !a.existing).map((a) => ({ trackingId: a.trackingId, notBefore: breaker.blocking ? breaker.retryAt() : 0 }));
@@ -347,7 +351,11 @@ export async function createDelivery(ctx: AppContext, opts: DeliveryOptions = {}
       await deleteBreakerSnapshot(store, ctx.nodeName).catch(() => undefined);
       await producer.close();
       if (ownsCentral) await central!.close();
-      await ctx.audit.flush().catch(() => undefined);
+      // Push this node's delivery attempts into the audit trail, without letting a slow trail
+      // hold up shutdown (the trail's own close flushes what is left).
+      let flushTimer: NodeJS.Timeout | undefined;
+      await Promise.race([ctx.audit.flush().catch(() => undefined), new Promise((r) => (flushTimer = setTimeout(r, 2000)))]);
+      clearTimeout(flushTimer);
     },
   };
 }

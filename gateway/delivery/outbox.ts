@@ -59,27 +59,38 @@ export async function acceptRows(
     }
     // Newest version per subject among rows that are waiting, in flight or delivered.
     const newest = new Map<string, number>();
-    const subjects = [...new Set(rows.filter((r) => r.subject_id && r.version_ms > 0).map((r) => `${r.kind}\u0000${r.subject_id}`))];
-    for (const part of chunks(subjects)) {
-      const found = await trx
-        .selectFrom('outbox')
-        .select(['kind', 'subject_id'])
-        .select((eb) => eb.fn.max('version_ms').as('v'))
-        .where('subject_id', 'in', part.map((s) => s.split('\u0000')[1]))
-        .where('state', 'in', ['pending', 'queued', 'delivering', 'delivered'])
-        .groupBy(['kind', 'subject_id'])
-        .execute();
-      for (const f of found) newest.set(`${f.kind}\u0000${f.subject_id}`, Number(f.v));
+    for (const kind of ['profile', 'unit'] as const) {
+      const subjects = [...new Set(rows.filter((r) => r.kind === kind && r.subject_id && r.version_ms > 0).map((r) => r.subject_id!))];
+      for (const part of chunks(subjects)) {
+        const found = await trx
+          .selectFrom('outbox')
+          .select(['subject_id'])
+          .select((eb) => eb.fn.max('version_ms').as('v'))
+          .where('kind', '=', kind)
+          .where('subject_id', 'in', part)
+          .where('state', 'in', ['pending', 'queued', 'delivering', 'delivered'])
+          .groupBy('subject_id')
+          .execute();
+        for (const f of found) newest.set(`${kind}\u0000${f.subject_id}`, Number(f.v));
+      }
     }
+    // Subjects with rows already stored: only those can have older waiting versions to supersede.
+    const stored = new Set(newest.keys());
+    // Within this call, an older version followed by a newer one of the same subject is never sent.
+    const lastInCall = new Map<string, number>();
+    ordered.forEach(({ r }, pos) => {
+      if (r.subject_id && r.version_ms > 0) lastInCall.set(`${r.kind}\u0000${r.subject_id}`, pos);
+    });
     const inserts: OutboxRow[] = [];
     const supersede: { kind: string; subject: string; upTo: number }[] = [];
-    for (const { r, i } of ordered) {
+    for (const [pos, { r, i }] of ordered.entries()) {
       if (known.has(r.tracking_id)) {
         result[i] = { trackingId: r.tracking_id, state: known.get(r.tracking_id) as TrackingStateName, existing: true };
         continue;
       }
       const subjectKey = `${r.kind}\u0000${r.subject_id}`;
-      const newer = r.subject_id && r.version_ms > 0 ? newest.get(subjectKey) : undefined;
+      const versioned = Boolean(r.subject_id) && r.version_ms > 0;
+      const newer = versioned ? newest.get(subjectKey) : undefined;
       const base: OutboxRow = {
         ...r,
         state: 'pending',
@@ -104,8 +115,14 @@ export async function acceptRows(
         result[i] = { trackingId: r.tracking_id, state: 'stale', staleBecause: reason };
         continue;
       }
-      if (r.subject_id && r.version_ms > 0) {
-        supersede.push({ kind: r.kind, subject: r.subject_id, upTo: r.version_ms });
+      if (versioned && lastInCall.get(subjectKey) !== pos) {
+        // A newer version of the same subject follows in this very call.
+        inserts.push({ ...base, state: 'superseded', reason: 'PHIEN_BAN_MOI_HON', last_error: 'Đã có phiên bản mới hơn của hồ sơ này; chỉ phiên bản mới nhất được gửi' });
+        result[i] = { trackingId: r.tracking_id, state: 'superseded' };
+        continue;
+      }
+      if (versioned) {
+        if (stored.has(subjectKey)) supersede.push({ kind: r.kind, subject: r.subject_id!, upTo: r.version_ms });
         newest.set(subjectKey, r.version_ms);
       }
       const claimed = options.claim ? { state: 'delivering', lease_owner: options.claim.owner, lease_until: options.claim.until } : {};
@@ -204,11 +221,13 @@ export async function dropOvertaken(db: Kysely<DB>, rows: OutboxRow[], owner: st
   const withVersion = rows.filter((r) => r.subject_id && r.version_ms > 0);
   if (withVersion.length === 0) return dropped;
   const newest = new Map<string, { v: number; delivered: number }>();
-  for (const part of chunks([...new Set(withVersion.map((r) => r.subject_id!))])) {
+  for (const part of chunks([...new Set(withVersion.map((r) => `${r.kind}\u0000${r.subject_id}`))])) {
+    const kinds = [...new Set(part.map((p) => p.split('\u0000')[0]))] as ('profile' | 'unit')[];
     const found = await db
       .selectFrom('outbox')
       .select(['kind', 'subject_id', 'version_ms', 'state'])
-      .where('subject_id', 'in', part)
+      .where('kind', 'in', kinds)
+      .where('subject_id', 'in', part.map((p) => p.split('\u0000')[1]))
       .where('state', 'in', ['pending', 'queued', 'delivering', 'delivered'])
       .execute();
     for (const f of found) {

@@ -6,7 +6,9 @@
  * (exponential backoff with full jitter, never earlier than Retry-After) or are dead-lettered
  * when the attempt cap or the age cap is reached.
  */
+import type { Kysely } from 'kysely';
 import type { AppContext } from '../context.js';
+import type { DB } from '../store/schema.js';
 import type { OutboxRow } from '../store/migrations/005_delivery.js';
 import type { KetQua } from '../../adapters/national/profile.js';
 import { batchIdempotencyKey } from './idempotency.js';
@@ -104,7 +106,12 @@ export class Sender {
     }
     const results = 'perRecord' in answer ? answer.perRecord : rows.map(() => answer.whole);
     this.feedBreaker('perRecord' in answer ? [{ outcome: 'delivered', status: 200, answer: { trangThai: 'KHONG_DOI' } }] : [answer.whole]);
-    const outcomes = await Promise.all(rows.map((r, i) => this.record(r, owner, results[i], latency, 'upsertProfiles', rows.length)));
+    // One transaction for the whole batch's bookkeeping: hundreds of row updates commit at once.
+    const outcomes = await this.ctx.store.db.transaction().execute(async (trx) => {
+      const out: RowOutcome[] = [];
+      for (let i = 0; i < rows.length; i++) out.push(await this.record(rows[i], owner, results[i], latency, 'upsertProfiles', rows.length, trx));
+      return out;
+    });
     for (const o of outcomes) onOutcome(o);
     return outcomes;
   }
@@ -115,7 +122,7 @@ export class Sender {
     else this.breaker.success();
   }
 
-  private async record(row: OutboxRow, owner: string, c: Classified, latencyMs: number, operation: string, batchSize: number): Promise<RowOutcome> {
+  private async record(row: OutboxRow, owner: string, c: Classified, latencyMs: number, operation: string, batchSize: number, db: Kysely<DB> = this.ctx.store.db): Promise<RowOutcome> {
     const { delivery } = this.ctx.config;
     const attempt = Number(row.attempts) + 1;
     const now = Date.now();
@@ -136,7 +143,7 @@ export class Sender {
     } else {
       result = { state: c.outcome, httpStatus: c.status, answer: c.answer, error: `${c.message} (${c.code})` };
     }
-    const state = await finishAttempt(this.ctx.store.db, row.tracking_id, owner, result);
+    const state = await finishAttempt(db, row.tracking_id, owner, result);
     this.ctx.audit.record({
       kind: 'delivery',
       requestId: row.request_id ?? undefined,
