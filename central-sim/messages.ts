@@ -38,6 +38,7 @@ export const MESSAGES = {
   QUA_TAI: 'Hệ thống đang quá tải; vui lòng thử lại sau',
   TAM_DUNG_DICH_VU: 'Hệ thống tạm thời không phục vụ (bảo trì); vui lòng thử lại sau',
   LOI_HE_THONG: 'Lỗi hệ thống tại cơ sở dữ liệu quốc gia',
+  KHONG_DUOC_PHEP: 'Chứng thư số của bên gọi không phải của cổng kết nối đã đăng ký với cơ sở dữ liệu quốc gia',
 } as const;
 
 export type MessageCode = keyof typeof MESSAGES;

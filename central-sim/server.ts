@@ -13,6 +13,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import path from 'node:path';
 import type { Config } from '../config/config.js';
 import { splitHostPort } from '../config/config.js';
@@ -44,6 +45,10 @@ export interface CentralSimOptions {
   trustedSignerCas?: string[];
   /** Refuse records and units that name units the simulator does not know (422 MA_KHONG_TON_TAI). */
   requireKnownUnits?: boolean;
+  /** Only these callers may use the API (403 KHONG_DUOC_PHEP otherwise), as the real central
+   *  database accepts only registered gateways: client certificate serials (hex, any case) or
+   *  subject CNs. Default: any client certificate the TLS CAs issued. */
+  allowedClients?: { serials?: string[]; commonNames?: string[] };
   /** Largest request body accepted (default 64 MiB: 500 large records fit). */
   maxBodyBytes?: number;
   log?: Logger;
@@ -132,6 +137,7 @@ export async function startCentralSim(options: CentralSimOptions): Promise<Centr
     (name) => store.bump(`faults.${name}`),
   );
   const startedAt = new Date().toISOString();
+  const callerAllowed = allowedCallerCheck(options.allowedClients);
   const hung = new Set<http.ServerResponse>();
   let closing = false;
   let draining = false;
@@ -301,6 +307,11 @@ export async function startCentralSim(options: CentralSimOptions): Promise<Centr
       store.bump('status.413');
       res.setHeader('connection', 'close');
       return sendLoi(res, 413, loi('DU_LIEU_QUA_LON'), undefined, requestId);
+    }
+
+    if (callerAllowed && !callerAllowed(req.socket as TLSSocket)) {
+      store.bump('status.403');
+      return sendLoi(res, 403, loi('KHONG_DUOC_PHEP'), undefined, requestId);
     }
 
     const decision: PreDecision = faults.before(method, pathname);
@@ -496,6 +507,26 @@ export async function startCentralSim(options: CentralSimOptions): Promise<Centr
       }
       store.close();
     },
+  };
+}
+
+const normalizeSerial = (serial: string) => serial.replace(/:/g, '').toUpperCase().replace(/^0+(?=.)/, '');
+
+/** A per-connection check of the caller's certificate against the allowed list (cached per socket). */
+function allowedCallerCheck(allowed: CentralSimOptions['allowedClients']): ((socket: TLSSocket) => boolean) | undefined {
+  if (!allowed) return undefined;
+  const serials = new Set((allowed.serials ?? []).map(normalizeSerial));
+  const names = new Set(allowed.commonNames ?? []);
+  const verdicts = new WeakMap<TLSSocket, boolean>();
+  return (socket) => {
+    let ok = verdicts.get(socket);
+    if (ok === undefined) {
+      const peer = socket.getPeerCertificate();
+      const cn = peer?.subject?.CN;
+      ok = (!!peer?.serialNumber && serials.has(normalizeSerial(peer.serialNumber))) || (typeof cn === 'string' && names.has(cn));
+      verdicts.set(socket, ok);
+    }
+    return ok;
   };
 }
 

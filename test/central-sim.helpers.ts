@@ -26,6 +26,8 @@ export interface SimPki {
   config: Config;
   tls: SimTlsMaterial;
   client: { key: string; cert: string; ca: string[] };
+  /** A legacy software's client certificate from the same CA (not the gateway's identity). */
+  legacyClient: { key: string; cert: string };
   signer: Signer;
 }
 
@@ -43,7 +45,8 @@ export async function simPki(): Promise<SimPki> {
     privateKey: createPrivateKey(issued.keyPem),
   };
   if (signer.privateKey.asymmetricKeyType === 'ec') signer.alg = 'ES256';
-  return { config, tls, client, signer };
+  const legacy = await issueCertificate(ctx, { kind: 'client', cn: 'PM-QLCB-A', unit: '000.00.00.H06' }, 'test');
+  return { config, tls, client, legacyClient: { key: legacy.keyPem, cert: legacy.certPem }, signer };
 }
 
 /**

@@ -3,6 +3,7 @@
  * status, idempotent replays, versions, per-record batch results, schema and signature checks,
  * over real mutual TLS with the gateway's own PKI and a real SQLite file.
  */
+import { X509Certificate } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request, Agent } from 'undici';
 import { startCentralSim, type CentralSim } from '../central-sim/server.js';
@@ -69,6 +70,27 @@ describe('transport and headers', () => {
     const wrong = await api.call('DELETE', '/api/v1/profiles/001001000001');
     expect(wrong.status).toBe(405);
     expect(wrong.json.ma).toBe('PHUONG_THUC_KHONG_HO_TRO');
+  });
+
+  it('with allowedClients, answers 403 KHONG_DUOC_PHEP to any other certificate the CA issued', async () => {
+    const gatewaySerial = new X509Certificate(pki.client.cert).serialNumber;
+    const strict = await startCentralSim({
+      config: pki.config,
+      dataDir: tempDir(),
+      listen: '127.0.0.1:0',
+      controlListen: false,
+      allowedClients: { serials: [gatewaySerial.toLowerCase()] },
+      log: quietLogger(),
+    });
+    try {
+      expect((await simClient(strict.url, pki.client).call('GET', '/api/v1/profiles/001001000001')).status).toBe(404);
+      const legacy = simClient(strict.url, { ...pki.legacyClient, ca: pki.client.ca });
+      const refused = await legacy.call('GET', '/api/v1/profiles/001001000001');
+      expect(refused.status).toBe(403);
+      expect(refused.json.ma).toBe('KHONG_DUOC_PHEP');
+    } finally {
+      await strict.close();
+    }
   });
 
   it('echoes X-Request-Id', async () => {
