@@ -97,6 +97,17 @@ describe('two gateway processes sharing PostgreSQL', () => {
     expect(await handshake(gw, future)).not.toBe('ok');
     const good = await issueCertificate(ctx, { kind: 'client', cn: 'PM-GOOD', unit: '000.00.00.H06' }, 'test');
     expect(await handshake(gw, good)).toBe('ok');
+    // Each refusal is counted by its reason on the admin plane's /metrics.
+    const metrics = await new Promise<string>((resolve, reject) => {
+      https.get(`${gw.adminUrl}/metrics`, { ca: chain, rejectUnauthorized: false }, (res) => {
+        let text = '';
+        res.on('data', (c) => (text += c));
+        res.on('end', () => resolve(text));
+      }).on('error', reject);
+    });
+    for (const reason of ['no_certificate', 'unknown_ca', 'expired', 'not_yet_valid']) {
+      expect(metrics).toMatch(new RegExp(`ndxp_tls_handshake_failures_total\\{reason="${reason}"\\} [1-9]`));
+    }
   });
 
   it('suspension bites on both within 5 s; activation restores; cancellation is final', async () => {
@@ -141,5 +152,3 @@ describe('graceful shutdown', () => {
   });
 });
 
-// Not an https.Agent leak: tlsClient agents are closed per test.
-void https;

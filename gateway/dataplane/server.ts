@@ -4,13 +4,20 @@
  * (vendor A/B/C, JSON) or a JSON endpoint. Plain node:https, no framework: this is the hot path
  * (Express + http-proxy-middleware measured at less than half of a bare Node mTLS proxy here).
  *
+ * Certificate checks: OpenSSL verifies the chain (and our CRLs) during the handshake; the server
+ * is created with rejectUnauthorized: false only so that it learns WHY a certificate failed
+ * (Node drops the socket without a reason otherwise) — an unauthorized connection is counted
+ * by reason and destroyed before any request is read.
+ *
  * Revocation without restart: the certificate watcher reloads revocations from the store every
- * second. A revoked certificate is refused (a) right after its handshake, before any request is
- * read, (b) on every request — which covers keep-alive connections and TLS session resumption,
- * where no certificate verification happens again — and (c) by closing open connections that
- * carry it as soon as the revocation is seen.
+ * second. A revoked certificate is refused (a) by the CRL in a fresh secure context for new
+ * handshakes, (b) right after its handshake by serial, (c) on every request — which covers
+ * keep-alive connections and TLS session resumption, where no certificate verification happens
+ * again — and (d) by closing open connections that carry it as soon as the revocation is seen.
+ * Session ticket keys are rotated on every change so old tickets force a full handshake.
  */
 import https from 'node:https';
+import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket, SecureContextOptions } from 'node:tls';
 import type { HttpAnswer, RequestMeta, VendorFront } from '../../adapters/types.js';
@@ -65,11 +72,38 @@ function tlsOptions(material: SecureContextOptions): https.ServerOptions {
   return {
     ...material,
     requestCert: true,
-    rejectUnauthorized: true,
+    rejectUnauthorized: false, // see above: refused in 'secureConnection' with the reason counted
     minVersion: 'TLSv1.2',
     ciphers: TLS12_CIPHERS,
     honorCipherOrder: true,
   };
+}
+
+/** Why OpenSSL refused a client certificate, as a bounded metric label. */
+export function authorizationReason(socket: TLSSocket): string {
+  const cert = socket.getPeerCertificate();
+  if (!cert || Object.keys(cert).length === 0) return 'no_certificate';
+  switch (String(socket.authorizationError ?? '')) {
+    case 'CERT_HAS_EXPIRED':
+      return 'expired';
+    case 'CERT_NOT_YET_VALID':
+      return 'not_yet_valid';
+    case 'CERT_REVOKED':
+      return 'revoked';
+    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
+    case 'SELF_SIGNED_CERT_IN_CHAIN':
+    case 'DEPTH_ZERO_SELF_SIGNED_CERT':
+    case 'UNABLE_TO_GET_ISSUER_CERT':
+    case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
+    // We hold CRLs for our own CAs only: OpenSSL's CRL check reports a certificate from any
+    // other issuer as "no CRL" before it gets to "unknown issuer".
+    case 'UNABLE_TO_GET_CRL':
+      return 'unknown_ca';
+    case 'CERT_SIGNATURE_FAILURE':
+      return 'bad_signature';
+    default:
+      return 'other';
+  }
 }
 
 function refusal(front: VendorFront | undefined, err: GatewayError, requestId: string): HttpAnswer {
@@ -90,8 +124,16 @@ export async function startDataPlane(ctx: AppContext, deps: DataPlaneDeps, liste
   });
 
   server.on('secureConnection', (socket: TLSSocket) => {
+    if (!socket.authorized) {
+      tlsHandshakeFailures.inc({ reason: authorizationReason(socket) });
+      socket.destroy();
+      return;
+    }
     const peer = peerOf(socket);
-    if (!peer) return;
+    if (!peer) {
+      socket.destroy();
+      return;
+    }
     if (deps.certs.isRevoked(peer.serial)) {
       tlsHandshakeFailures.inc({ reason: 'revoked' });
       ctx.audit.record({ kind: 'refusal', front: 'tls', outcome: 'refused', code: 'CHUNG_THU_KHONG_HOP_LE', certSerial: peer.serial, certSubject: peer.subject, remoteAddress: peer.remoteAddress, details: { reason: 'revoked' } });
@@ -116,7 +158,9 @@ export async function startDataPlane(ctx: AppContext, deps: DataPlaneDeps, liste
       }
       bySerial.delete(serial);
     }
-    // New trust anchors or CA material take effect for new handshakes without a restart.
+    // Tickets issued before the change must not resume a session without the new checks.
+    server.setTicketKeys(randomBytes(48));
+    // New trust anchors, CA material and CRLs take effect for new handshakes without a restart.
     deps
       .tlsMaterial()
       .then((material) => server.setSecureContext(tlsOptions(material)))
@@ -137,7 +181,12 @@ export async function startDataPlane(ctx: AppContext, deps: DataPlaneDeps, liste
     const path = q === -1 ? url : url.slice(0, q);
     const meta: RequestMeta = { method: req.method ?? 'GET', path, query: new URLSearchParams(q === -1 ? '' : url.slice(q + 1)), headers: req.headers };
     const front = deps.frontForPath(path);
-    const peer = peerOf(req.socket as TLSSocket);
+    const socket = req.socket as TLSSocket;
+    if (!socket.authorized) {
+      socket.destroy();
+      return;
+    }
+    const peer = peerOf(socket);
     if (!peer || deps.certs.isRevoked(peer.serial) || peer.notAfterMs < Date.now()) {
       const requestId = newRequestId();
       const err = new GatewayError('CHUNG_THU_KHONG_HOP_LE', {}, peer ? 'revoked_or_expired' : 'no_certificate');
