@@ -10,6 +10,7 @@ import { CliFailure, UsageError, print, type CommonOptions } from '../gateway/cl
 import { createLogger } from '../gateway/log.js';
 import { FaultError, parseFaults, type FaultSet } from './faults.js';
 import { startCentralSim, type CentralSim } from './server.js';
+import { gatewayClientCommonName } from './tls.js';
 
 interface CentralSimCliOptions extends CommonOptions {
   listen?: string;
@@ -18,6 +19,7 @@ interface CentralSimCliOptions extends CommonOptions {
   controlListen?: string;
   control?: boolean;
   requireKnownUnits?: boolean;
+  onlyGateway?: boolean;
 }
 
 export function register(program: Command): void {
@@ -30,6 +32,7 @@ export function register(program: Command): void {
     .option('--control-listen <host:port>', 'cổng điều khiển HTTP chỉ trên loopback (mặc định 127.0.0.1:0)')
     .option('--no-control', 'không mở cổng điều khiển HTTP riêng (vẫn có /__sim/* trên cổng mTLS)')
     .option('--require-known-units', 'từ chối hồ sơ/đơn vị tham chiếu mã đơn vị chưa có trong cây (MA_KHONG_TON_TAI)')
+    .option('--only-gateway', 'chỉ nhận chứng thư central-client của cổng kết nối (chứng thư khác: 403 KHONG_DUOC_PHEP)')
     .action(async (opts: CentralSimCliOptions, cmd: Command) => {
       const options = { ...cmd.optsWithGlobals(), ...opts } as CentralSimCliOptions;
       await runCentralSim(options);
@@ -60,6 +63,7 @@ export async function runCentralSim(options: CentralSimCliOptions, signal?: Abor
       faults,
       controlListen: options.control === false ? false : (options.controlListen ?? '127.0.0.1:0'),
       requireKnownUnits: options.requireKnownUnits,
+      allowedClients: options.onlyGateway ? { commonNames: [await gatewayClientCommonName(config)] } : undefined,
       log: createLogger({ component: 'central-sim' }, options.json ? 'warn' : 'info'),
     });
   } catch (err) {

@@ -7,7 +7,8 @@
  */
 import type { Config } from '../config/config.js';
 import { ensurePki } from '../certs/pki.js';
-import { serverTlsMaterial } from '../certs/material.js';
+import { centralClientIdentity, serverTlsMaterial } from '../certs/material.js';
+import { X509Certificate } from 'node:crypto';
 import { closeContext, openContext } from '../gateway/context.js';
 import { quietLogger } from '../gateway/log.js';
 
@@ -27,6 +28,24 @@ export async function loadSimTlsMaterial(config: Config): Promise<SimTlsMaterial
   try {
     await ensurePki(ctx);
     return await serverTlsMaterial(ctx, 'central-sim');
+  } finally {
+    await closeContext(ctx);
+  }
+}
+
+/**
+ * The subject CN of the gateway's own client identity towards the central database (created if
+ * missing). The CN survives the identity's automatic renewal, unlike its serial, so it is what
+ * `--only-gateway` admits.
+ */
+export async function gatewayClientCommonName(config: Config): Promise<string> {
+  const ctx = await openContext(config, { log: quietLogger() });
+  try {
+    await ensurePki(ctx);
+    const identity = await centralClientIdentity(ctx);
+    const cn = /(?:^|\n)CN=([^\n]+)/.exec(new X509Certificate(identity.cert).subject)?.[1];
+    if (!cn) throw new Error('central-client certificate without a CN');
+    return cn;
   } finally {
     await closeContext(ctx);
   }

@@ -105,7 +105,7 @@ describe('ndxp central-sim', () => {
     let running: Promise<void>;
     let printed: { url: string; port: number; controlUrl: string; dataDir: string; dataFile: string };
     try {
-      running = runCentralSim({ config: configFile, json: true, faults: '{"status429":{"count":1}}' }, stop.signal);
+      running = runCentralSim({ config: configFile, json: true, faults: '{"status429":{"count":1}}', onlyGateway: true }, stop.signal);
       const end = Date.now() + 30_000;
       while (!out.join('').includes('}') && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
     } finally {
@@ -122,6 +122,10 @@ describe('ndxp central-sim', () => {
     const first = await api.call('POST', '/api/v1/profiles', { body: profile(pki.signer, '110000000001', T1) });
     expect(first.status).toBe(429); // the fault given with --faults
     expect((await api.call('POST', '/api/v1/profiles', { body: profile(pki.signer, '110000000001', T1) })).status).toBe(201);
+    // --only-gateway: a legacy software's certificate from the same CA is not the gateway.
+    const legacy = simClient(printed.url, { ...pki.legacyClient, ca: pki.client.ca });
+    expect((await legacy.call('GET', '/api/v1/profiles/110000000001')).status).toBe(403);
+    await legacy.close();
     const control = simControl(printed.controlUrl);
     expect((await control.stats()).appliedBySoDinhDanh).toEqual({ '110000000001': 1 });
     await control.close();
