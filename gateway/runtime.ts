@@ -15,7 +15,8 @@ import cluster from 'node:cluster';
 import { frontForPath } from '../adapters/registry.js';
 import { certsAdminModule } from '../certs/admin.js';
 import { ensurePki } from '../certs/pki.js';
-import { serverTlsMaterial, centralClientIdentity } from '../certs/material.js';
+import { serverTlsMaterial, centralClientIdentity, auditSigningIdentity } from '../certs/material.js';
+import { scheduleRetention } from './audit/archive.js';
 import { createCertWatcher } from '../certs/watch.js';
 import { masterKey } from '../certs/secrets.js';
 import { keysAdminModule } from './keys/admin.js';
@@ -169,6 +170,11 @@ export async function startGatewayNode(ctx: AppContext, roles: NodeRoles, option
     }
 
     if (roles.adminPlane) {
+      // One process per node keeps the trail's housekeeping: the checkpoint signing key (created
+      // now rather than on the first checkpoint) and retention archiving.
+      void auditSigningIdentity(ctx).catch((err) => ctx.log.warn('audit signing identity unavailable', { err: err as Error }));
+      const retention = scheduleRetention(ctx, () => auditSigningIdentity(ctx));
+      closers.push(() => retention.stop());
       const adminLimiter = limiter ?? createRateLimiter(ctx);
       if (!limiter) closers.push(() => adminLimiter.close());
       const adminPlane = await startAdminPlane(ctx, {

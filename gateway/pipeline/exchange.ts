@@ -136,10 +136,14 @@ export async function handleExchange(
   };
   if (queued) {
     // The client is about to hear "accepted, queued": the trail must hold the exchange first.
+    // If it cannot, the client is not told "accepted" (its records are safe in the outbox; a
+    // resend is recognised by the idempotent delivery).
     try {
       await ctx.audit.recordDurable(event);
     } catch (err) {
       ctx.log.error('audit write failed before acknowledging queued records', { requestId, err: err as Error });
+      answer = front.renderError(new GatewayError('LOI_HE_THONG', { requestId }, 'audit_unavailable'), call);
+      outcome = 'refused';
     }
   } else {
     ctx.audit.record(event);
