@@ -137,6 +137,39 @@ describe.each(STORE_KINDS)('delivery queue with real Redis (%s)', (kind) => {
     await Promise.all([a.close(), b.close()]);
   });
 
+  it('many records: one call goes out in batches of batchSize; queued rows of one unit ride along in batch calls', async () => {
+    const d = await env.start({ nodeName: 'bulk', delivery: { batchSize: 200 } });
+    const ops = () => env.sim.stats().requests.byOperation;
+    // Synchronous: 450 records of one unit → 3 batch calls, every record answered.
+    const sync = await many(450, '2025-09-10T10:00:00+07:00');
+    const before = ops();
+    const outcomes = await d.submitProfiles(sync, { deadlineMs: 20_000 });
+    expect(outcomes.filter((o) => o.state === 'delivered')).toHaveLength(450);
+    expect((ops().upsertProfiles ?? 0) - (before.upsertProfiles ?? 0)).toBe(3);
+    expect((ops().upsertProfile ?? 0) - (before.upsertProfile ?? 0)).toBe(0);
+
+    // Queued: accepted one by one while the central database is down, then delivered by the
+    // workers in far fewer calls than records.
+    const queued = await many(300, '2025-09-11T10:00:00+07:00');
+    await env.sim.setFaults({ down: true });
+    try {
+      for (let i = 0; i < queued.length; i += 30) {
+        const part = await d.submitProfiles(queued.slice(i, i + 30).map((q) => q), { deadlineMs: 300 });
+        expect(part.every((o) => o.state === 'queued')).toBe(true);
+      }
+    } finally {
+      await env.sim.setFaults({});
+    }
+    const mid = ops();
+    await eventually(async () => (await d.track(queued.map((q) => q.trackingId))).every((t) => t?.state === 'delivered'), 40_000, 250);
+    expect((await d.track(queued.map((q) => q.trackingId))).every((t) => t?.state === 'delivered')).toBe(true);
+    const calls = (ops().upsertProfiles ?? 0) - (mid.upsertProfiles ?? 0) + (ops().upsertProfile ?? 0) - (mid.upsertProfile ?? 0);
+    expect(calls).toBeLessThan(100);
+    for (const q of [...sync, ...queued]) expect(appliedFor(q.record.soDinhDanh)).toBe(1);
+    expect(env.sim.stats().duplicatesApplied).toBe(0);
+    await d.close();
+  }, 120_000);
+
   it('graceful close hands back what it could not finish; another process delivers it', async () => {
     const a = await env.start({ nodeName: 'closing-a', closeGraceMs: 300, worker: false, relay: false });
     await env.sim.setFaults({ hang: true });

@@ -275,8 +275,11 @@ export async function createDelivery(ctx: AppContext, opts: DeliveryOptions = {}
       connection: workerConnection(config),
       prefix: config.redisPrefix,
       concurrency: d.concurrency,
-      lockDuration: Math.max(30_000, leaseMs),
-      // Jobs that only wait (DelayedError) must not count as stalled retries.
+      // Locks are renewed while a job runs, so a short lock only matters when a process dies:
+      // its active jobs return to the queue after about lockDuration + stalledInterval.
+      lockDuration: 15_000,
+      stalledInterval: 15_000,
+      // A job whose worker died is put back, not failed: the outbox row still needs it.
       maxStalledCount: 1000,
     });
     worker.on('error', (err) => log.debug('delivery worker: Redis error', { err }));
