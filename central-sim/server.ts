@@ -128,14 +128,13 @@ export async function startCentralSim(options: CentralSimOptions): Promise<Centr
   const { host, port: wantedPort } = splitHostPort(options.listen ?? config.centralListen);
   const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024 * 1024;
 
+  // Validate the fault document before opening anything, so a bad one leaks nothing.
+  const initialFaults = parseFaults(typeof options.faults === 'string' ? JSON.parse(options.faults) : options.faults);
   const store = new SimStore(dataDir);
   const caList = Array.isArray(tls.ca) ? tls.ca : [tls.ca];
   const verifier = createSignatureVerifier({ trustedCaPems: options.trustedSignerCas ?? caList });
   const api = createCentralApi(store, verifier, { requireKnownUnits: options.requireKnownUnits });
-  const faults = new FaultState(
-    parseFaults(typeof options.faults === 'string' ? JSON.parse(options.faults) : options.faults),
-    (name) => store.bump(`faults.${name}`),
-  );
+  const faults = new FaultState(initialFaults, (name) => store.bump(`faults.${name}`));
   const startedAt = new Date().toISOString();
   const callerAllowed = allowedCallerCheck(options.allowedClients);
   const hung = new Set<http.ServerResponse>();
@@ -152,7 +151,7 @@ export async function startCentralSim(options: CentralSimOptions): Promise<Centr
       rejectUnauthorized: true,
       minVersion: 'TLSv1.2',
     },
-    (req, res) => void onRequest(req, res, true),
+    (req, res) => serve(req, res, true),
   );
   server.keepAliveTimeout = 30_000;
   server.headersTimeout = 20_000;
@@ -167,7 +166,7 @@ export async function startCentralSim(options: CentralSimOptions): Promise<Centr
 
   let control: http.Server | undefined;
   if (options.controlListen !== false) {
-    control = http.createServer((req, res) => void onRequest(req, res, false));
+    control = http.createServer((req, res) => serve(req, res, false));
   }
 
   // ---- listener lifecycle (down / up) -------------------------------------------------------
@@ -278,6 +277,15 @@ export async function startCentralSim(options: CentralSimOptions): Promise<Centr
       });
       req.on('end', () => resolve(tooLarge ? 'too-large' : chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
       req.on('error', reject);
+    });
+  }
+
+  /** Never lets a failure escape as an unhandled rejection: the simulator must not crash mid-benchmark. */
+  function serve(req: http.IncomingMessage, res: http.ServerResponse, apiListener: boolean): void {
+    onRequest(req, res, apiListener).catch((err: unknown) => {
+      log.error('central-sim: request failed', { err });
+      if (!res.headersSent && !res.destroyed) sendLoi(res, 500, loi('LOI_HE_THONG'));
+      else res.destroy();
     });
   }
 

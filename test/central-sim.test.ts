@@ -93,6 +93,18 @@ describe('transport and headers', () => {
     }
   });
 
+  it('answers 413 DU_LIEU_QUA_LON to a body over the limit', async () => {
+    const small = await startCentralSim({ config: pki.config, dataDir: tempDir(), listen: '127.0.0.1:0', controlListen: false, maxBodyBytes: 1000, log: quietLogger() });
+    try {
+      const res = await simClient(small.url, pki.client).call('POST', '/api/v1/profiles', { body: profile(pki.signer, '001001000009', T1) });
+      expect(res.status).toBe(413);
+      expect(res.json.ma).toBe('DU_LIEU_QUA_LON');
+      expect(small.stats().profiles.stored).toBe(0);
+    } finally {
+      await small.close();
+    }
+  });
+
   it('echoes X-Request-Id', async () => {
     const res = await api.call('GET', '/api/v1/profiles/009009009009', { headers: { 'x-request-id': 'req-123' } });
     expect(res.headers['x-request-id']).toBe('req-123');
