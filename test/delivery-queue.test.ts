@@ -170,6 +170,48 @@ describe.each(STORE_KINDS)('delivery queue with real Redis (%s)', (kind) => {
     await d.close();
   }, 120_000);
 
+  it('a process killed mid-send: its expired claims are taken over and delivered once (a resend is recognised)', async () => {
+    // What a SIGKILLed gateway leaves behind: rows claimed by it ('delivering', never enqueued),
+    // one of which it had already sent (the central database applied it, the answer was lost).
+    const items = await many(4, '2025-09-12T10:00:00+07:00');
+    const { acceptRows } = await import('../gateway/delivery/outbox.js');
+    const { recordIdempotencyKey, versionMillis } = await import('../gateway/delivery/idempotency.js');
+    const rows = items.map((i) => ({
+      tracking_id: i.trackingId,
+      kind: 'profile' as const,
+      subject_id: i.record.soDinhDanh,
+      record_id: null,
+      version_ms: versionMillis(i.record.ngayCapNhat),
+      version: i.record.ngayCapNhat,
+      idempotency_key: recordIdempotencyKey('profile', i.record.soDinhDanh, i.record.ngayCapNhat, i.record),
+      body: JSON.stringify(i.record),
+      unit_code: i.origin.unitCode,
+      software_id: i.origin.softwareId,
+      key_id: i.origin.keyId,
+      front: i.origin.front,
+      request_id: i.origin.requestId,
+    }));
+    await acceptRows(env.ctx.store, rows, { claim: { owner: 'killed-node/dead/1', until: Date.now() - 1 } });
+    const { createCentralClient } = await import('../gateway/delivery/central-client.js');
+    const { centralClientIdentity } = await import('../certs/material.js');
+    const raw = createCentralClient({ url: env.sim.url, token: env.ctx.config.centralToken, identity: await centralClientIdentity(env.ctx), timeoutMs: 5000 });
+    expect((await raw.upsertProfile(rows[0].body, { idempotencyKey: rows[0].idempotency_key, unitCode: rows[0].unit_code })).outcome).toBe('delivered');
+    await raw.close();
+    const replaysBefore = env.sim.stats().idempotency.replays;
+
+    const d = await env.start({ nodeName: 'restarted' });
+    await eventually(async () => (await d.track(items.map((i) => i.trackingId))).every((t) => t?.state === 'delivered'));
+    expect((await d.track(items.map((i) => i.trackingId))).map((t) => t?.state)).toEqual(items.map(() => 'delivered'));
+    for (const i of items) expect(appliedFor(i.record.soDinhDanh)).toBe(1);
+    // The resend of the already-applied record was recognised: an idempotent replay of the first
+    // answer (sent alone, same key) or an equal version (sent in a batch, KHONG_DOI).
+    const first = (await d.track([items[0].trackingId]))[0]!;
+    const replayed = env.sim.stats().idempotency.replays - replaysBefore;
+    expect(replayed >= 1 || first.central?.trangThai === 'KHONG_DOI').toBe(true);
+    expect(env.sim.stats().duplicatesApplied).toBe(0);
+    await d.close();
+  });
+
   it('graceful close hands back what it could not finish; another process delivers it', async () => {
     const a = await env.start({ nodeName: 'closing-a', closeGraceMs: 300, worker: false, relay: false });
     await env.sim.setFaults({ hang: true });
