@@ -22,12 +22,12 @@ import { plainPrivateKeyPem } from './secrets.js';
 import { saveIdentity, mirrorIdentity, type IdentityName } from './identities.js';
 import { buildPkcs12 } from './p12.js';
 import {
-  CA_BITS,
   LEAF_BITS,
   RSA_SIGN,
   certToPem,
   dn,
   generateRsaKey,
+  generateEcKey,
   oneLineSubject,
   parseNodeCert,
   sanExtension,
@@ -256,8 +256,11 @@ export async function issueCertificate(ctx: AppContext, req: IssueRequest, actor
     const { cn, unit, role } = validateRequest(req);
     const { notBefore, notAfter } = validity(req, req.kind);
     const ca = await loadCa(ctx.store.db, ctx.config);
-    const bits = req.kind === 'signing' || req.kind === 'audit' ? CA_BITS : LEAF_BITS;
-    const { privateKey, publicKey } = await generateRsaKey(bits);
+    // Signing identities are EC (see generateEcKey); TLS identities stay RSA-2048, which every
+    // legacy .NET and Java client stack accepts.
+    const signingOnly = req.kind === 'signing' || req.kind === 'audit';
+    if (signingOnly && req.p12Password !== undefined) throw new CertError('P12_KHONG_HO_TRO', 'Chứng thư ký số của đơn vị được giữ trong cổng kết nối; không xuất PKCS#12 cho loại này');
+    const { privateKey, publicKey } = signingOnly ? await generateEcKey() : await generateRsaKey(LEAF_BITS);
     const sans = req.kind === 'server' ? (req.sans?.length ? req.sans : [cn]) : req.sans;
     const identityName = identityNameFor({ ...req, unit });
     const signed = await ctx.store.db.transaction().execute(async (trx) => {

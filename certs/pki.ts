@@ -16,7 +16,7 @@ import { loadCa, type CaPair } from './ca.js';
 import { saveIdentity, readIdentity, mirrorIdentity, pkiDir, writeIfChanged, type IdentityName, type StoredIdentity } from './identities.js';
 import { signLeaf, recordCertificate, ORGANIZATION, DEFAULT_DAYS } from './issue.js';
 import { newSerial } from './serial.js';
-import { CA_BITS, LEAF_BITS, RSA_SIGN, certToPem, dn, generateRsaKey, isIpAddress, oneLineSubject, parseNodeCert, sha256Fingerprint, toPublicCryptoKey, toSigningKey, x509 } from './x509.js';
+import { CA_BITS, LEAF_BITS, RSA_SIGN, certToPem, dn, generateRsaKey, generateEcKey, isIpAddress, oneLineSubject, parseNodeCert, sha256Fingerprint, toPublicCryptoKey, toSigningKey, x509 } from './x509.js';
 import path from 'node:path';
 import { bumpRevision } from '../gateway/store/revisions.js';
 import { masterKeyFile } from './secrets.js';
@@ -164,7 +164,7 @@ async function ensureLeafIdentity(
 ): Promise<StoredIdentity> {
   const current = await readIdentity(db, name);
   if (!(await needsRenewal(db, current, ca, spec.sans))) return current!;
-  const keys = await generateRsaKey(spec.bits);
+  const keys = spec.kind === 'audit' ? await generateEcKey() : await generateRsaKey(spec.bits);
   const now = Date.now();
   const leaf = await signLeaf(
     db,

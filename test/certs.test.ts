@@ -284,7 +284,7 @@ describe.each(STORE_KINDS)('certificates on %s', (kind) => {
     watcher.stop();
   });
 
-  it('signing identity per unit: refused until issued (naming the unit), signs RS256, refused again once revoked', async () => {
+  it('signing identity per unit: refused until issued (naming the unit), signs ES256 (P-256), refused again once revoked', async () => {
     const unit = 'H29.12';
     const err = await signingIdentity(ctx, unit).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(GatewayError);
@@ -292,7 +292,8 @@ describe.each(STORE_KINDS)('certificates on %s', (kind) => {
     expect((err as Error).message).toContain(unit);
     const issued = await issueCertificate(ctx, { kind: 'signing', cn: `ky-so ${unit}`, unit }, 'test');
     const id = await signingIdentity(ctx, unit);
-    expect(id.alg).toBe('RS256');
+    expect(id.alg).toBe('ES256');
+    expect(id.privateKey.asymmetricKeyDetails?.namedCurve).toBe('prime256v1');
     const cert = new X509Certificate(Buffer.from(id.certDerBase64, 'base64'));
     expect(normalizeSerial(cert.serialNumber)).toBe(issued.serial);
     const sig = createSign('SHA256').update('hồ sơ').sign(id.privateKey);
@@ -305,7 +306,7 @@ describe.each(STORE_KINDS)('certificates on %s', (kind) => {
     const a = await auditSigningIdentity(ctx);
     const b = await auditSigningIdentity(ctx);
     expect(a.serial).toBe(b.serial);
-    expect(a.privateKey.asymmetricKeyDetails?.modulusLength).toBe(3072);
+    expect(a.privateKey.asymmetricKeyDetails?.namedCurve).toBe('prime256v1');
   });
 
   it('expiring certificates are flagged by the watcher', async () => {
