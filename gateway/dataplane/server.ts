@@ -125,7 +125,10 @@ export async function startDataPlane(ctx: AppContext, deps: DataPlaneDeps, liste
 
   server.on('secureConnection', (socket: TLSSocket) => {
     if (!socket.authorized) {
-      tlsHandshakeFailures.inc({ reason: authorizationReason(socket) });
+      const reason = authorizationReason(socket);
+      tlsHandshakeFailures.inc({ reason });
+      const cert = socket.getPeerCertificate();
+      ctx.audit.record({ kind: 'refusal', front: 'tls', outcome: 'refused', code: 'CHUNG_THU_KHONG_HOP_LE', certSerial: cert?.serialNumber, certSubject: cert?.subject ? Object.entries(cert.subject).map(([k, v]) => `${k}=${v}`).join(',') : undefined, remoteAddress: socket.remoteAddress, details: { reason } });
       socket.destroy();
       return;
     }
