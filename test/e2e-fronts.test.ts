@@ -13,6 +13,8 @@ import { sample, startHarness, type Harness, type LegacyClient } from './helpers
 import { callOptions, vendorAClient, vendorBClient, faultOf } from './vendor-soap-clients.js';
 import { verifyRecord } from '../adapters/national/sign.js';
 import { publicUrl } from '../config/config.js';
+import { searchAudit } from '../gateway/audit/search.js';
+import { verifyChain } from '../gateway/audit/verify.js';
 
 let h: Harness;
 let a: LegacyClient;
@@ -236,5 +238,25 @@ describe('JSON clients', () => {
     const invalid = await j.request(`${h.url}/api/v1/profiles`, { headers: { 'content-type': 'application/json', 'x-connection-key': j.connectionKey }, body: JSON.stringify({ ...record, soDinhDanh: '123' }) });
     expect(invalid.status).toBe(422);
     expect(invalid.json().loi[0]).toMatchObject({ truong: '/soDinhDanh' });
+  });
+});
+
+describe('the audit trail of these exchanges', () => {
+  it('records who sent what through which key and certificate, masks personal ids, and verifies', async () => {
+    await h.ctx.audit.flush();
+    const found = await searchAudit(h.ctx.store, h.ctx.config, { personalId: '024085001234', front: 'vendor-a-asmx', kind: 'exchange' });
+    expect(found.items.length).toBeGreaterThan(0);
+    const entry = found.items[0];
+    expect(entry).toMatchObject({ keyId: a.keyId, softwareId: 'QLCB-A', certSerial: a.cert.serial, operation: 'DongBoHoSo' });
+    expect(entry.personalIds).toEqual(['********1234']);
+    expect(entry.requestSha256).toMatch(/^[0-9a-f]{64}$/);
+    // Refusals are there too, with their machine code.
+    const refused = await searchAudit(h.ctx.store, h.ctx.config, { code: 'KHOA_KET_NOI_KHONG_HOP_LE', front: 'vendor-a-asmx' });
+    expect(refused.items.length).toBeGreaterThanOrEqual(3);
+    // Delivery attempts are linked to the exchange by tracking id.
+    const deliveries = await searchAudit(h.ctx.store, h.ctx.config, { kind: 'delivery', trackingId: entry.trackingIds[0] });
+    expect(deliveries.items.length).toBeGreaterThan(0);
+    const verified = await verifyChain(h.ctx.store);
+    expect(verified.ok).toBe(true);
   });
 });
