@@ -112,6 +112,13 @@ describe('vendor A (SOAP 1.1) through the gateway', () => {
     expect(status.text).toContain('<Truong>SoCMND</Truong>');
   });
 
+  it('a unit without a signing certificate is a gateway error (MaKetQua 9) telling the operator what to do, not a data error', async () => {
+    const body = vendorARequest('DongBoHoSo.request.xml', a.connectionKey, [['<MaDonVi>000.00.00.H03</MaDonVi>', '<MaDonVi>000.05.31.H06</MaDonVi>']]);
+    const res = await a.request(`${h.url}/QLCBService.asmx`, { headers: action('DongBoHoSo'), body });
+    expect(res.text).toContain('<MaKetQua>9</MaKetQua>');
+    expect(res.text).toContain('ndxp certs issue-signing --unit 000.05.31.H06');
+  });
+
   it('answers a wrong key with the contract SOAP 1.1 fault (HTTP 500), never revealing whether the key exists', async () => {
     for (const key of ['KNDOESNOTEXIST.secret', `${a.keyId}.wrong-secret`, 'garbage']) {
       const res = await a.request(`${h.url}/QLCBService.asmx`, { headers: action('DongBoHoSo'), body: vendorARequest('DongBoHoSo.request.xml', key) });

@@ -35,6 +35,8 @@ const MESSAGES: Record<RecordStatus, string> = {
   ERROR: 'Lỗi hệ thống khi đồng bộ',
 };
 
+const GATEWAY_FAULTS = new Set(['CHUA_CO_CHUNG_THU_KY', 'LOI_HE_THONG']);
+
 function centralIssues(outcome: DeliveryOutcome, fields: Record<string, string>): FieldIssue[] {
   const loi = outcome.central?.loi ?? [];
   const issues = loi.map((l) => ({
@@ -168,14 +170,17 @@ export async function execute(call: IncomingCall, identity: KeyIdentity, origin:
   const results: RecordResult[] = new Array(prepared.length);
   for (const i of invalid) {
     const p = prepared[i];
+    // A record refused for the gateway's own reasons (no signing certificate for the unit, an
+    // internal fault) is not the clerk's data error: it is reported as a gateway error.
+    const gatewayFault = p.errors.some((e) => GATEWAY_FAULTS.has(e.code));
     results[i] = {
       recordId: p.parsed.recordId,
       index: p.parsed.index,
       trackingId: trackingIds[i],
-      status: 'INVALID',
+      status: gatewayFault ? 'ERROR' : 'INVALID',
       errors: p.errors,
       warnings: p.warnings,
-      message: `${MESSAGES.INVALID}: ${p.errors.length} lỗi`,
+      message: gatewayFault ? `${MESSAGES.ERROR}: ${p.errors.find((e) => GATEWAY_FAULTS.has(e.code))!.message}` : `${MESSAGES.INVALID}: ${p.errors.length} lỗi`,
     };
   }
   valid.forEach((i, k) => {

@@ -3,7 +3,7 @@
  * delivery) in this process, sharing a fresh data directory and CA, plus mTLS clients holding
  * certificates and connection keys issued the way an operator would.
  */
-import { tlsClient, type TlsClient } from './http.js';
+import { eventually, tlsClient, type TlsClient } from './http.js';
 export { tlsClient, eventually, type TlsClient, type HttpResult, type RequestOptions } from './http.js';
 import type { ConfigInput } from '../../config/config.js';
 import type { AppContext } from '../../gateway/context.js';
@@ -85,6 +85,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       const key = await createKey(ctx, { ...spec, softwareId, unitCode, vendor: spec.vendor } as CreateKeyInput, 'test');
       const client = tlsClient(cert, chain);
       clients.push(client);
+      // A new key reaches the data plane within one refresh interval, as on every instance.
+      if (node.dataPlane) {
+        await eventually(async () => (await client.request(`https://127.0.0.1:${node.dataPlane!.port}/api/v1/whoami`, { headers: { 'x-connection-key': key.connectionKey } })).status === 200, 5000);
+      }
       return { ...client, keyId: key.keyId, connectionKey: key.connectionKey, softwareId, unitCode };
     },
     async adminClient(role) {
