@@ -13,6 +13,7 @@ import { recordIdempotencyKey } from '../gateway/delivery/idempotency.js';
 import { centralClientIdentity } from '../certs/material.js';
 import { listDead, queueStatus } from '../gateway/delivery/status.js';
 import { replayDead, discard } from '../gateway/delivery/operations.js';
+import { registry } from '../gateway/metrics.js';
 
 afterAll(cleanup);
 
@@ -44,6 +45,9 @@ describe.each(STORE_KINDS)('delivery with the simulator (%s)', (kind) => {
       expect(t).toMatchObject({ state: 'delivered', attempts: 1, central: { trangThai: 'DA_TAO' } });
       expect(t!.deliveredAt).toBeGreaterThan(0);
     }
+    const metrics = await registry.metrics();
+    expect(metrics).toMatch(/ndxp_delivery_attempts_total\{operation="upsertProfiles",outcome="delivered"\} [1-9]/);
+    expect(metrics).toMatch(/ndxp_delivery_batch_records_count [1-9]/);
     // The same record again (a legacy client resending): recognised, not written twice.
     const again = await delivery.submitProfiles([submission(records[0])]);
     expect(again[0].state).toBe('delivered');
@@ -227,7 +231,9 @@ describe.each(STORE_KINDS)('delivery with the simulator (%s)', (kind) => {
     expect(await states([item.trackingId])).toEqual(['delivered']);
     await expect(replayDead(env.ctx, { trackingId: item.trackingId }, 'test:operator')).rejects.toMatchObject({ code: 'KHONG_O_HANG_LOI' });
     await expect(discard(env.ctx, item.trackingId, 'thử', 'test:operator')).rejects.toMatchObject({ code: 'KHONG_THE_HUY' });
-  });
+    // Operator actions wait for their audit entry to be durable; on a shared PostgreSQL the audit
+    // trail's advisory lock is contended by every test file (see report), so allow time.
+  }, 120_000);
 
   it('the circuit breaker stops calling a central database that keeps failing, then probes it', async () => {
     const guarded = await env.start({ delivery: { breakerFailureThreshold: 2, breakerOpenMs: 1500 }, nodeName: 'guarded', worker: false });

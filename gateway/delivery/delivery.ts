@@ -27,6 +27,7 @@ import { acceptRows, claimRows, dropOvertaken, dueRowsOfUnit, getRow, recordInva
 import { Sender, type RowOutcome } from './sender.js';
 import { createProducer, workerConnection, QUEUE_NAME, type DeliveryJobData, type Producer } from './queue.js';
 import { startRelay, type Relay } from './relay.js';
+import { setBreakerMetric } from './metrics.js';
 import { saveBreakerSnapshot, deleteBreakerSnapshot } from './status.js';
 
 export interface DeliveryOptions {
@@ -77,6 +78,7 @@ export async function createDelivery(ctx: AppContext, opts: DeliveryOptions = {}
   let lastSnapshotWrite: Promise<void> = Promise.resolve();
   const breaker = new CircuitBreaker(ctx.nodeName, d.breakerFailureThreshold, d.breakerOpenMs, (snap) => {
     log.info('delivery: circuit breaker', { state: snap.state, failures: snap.consecutiveFailures });
+    setBreakerMetric(snap.state);
     lastSnapshotWrite = lastSnapshotWrite.then(() => saveBreakerSnapshot(store, snap)).catch(() => undefined);
   });
   void saveBreakerSnapshot(store, breaker.snapshot()).catch(() => undefined);

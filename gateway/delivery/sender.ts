@@ -15,6 +15,7 @@ import { batchIdempotencyKey } from './idempotency.js';
 import type { CentralClient, Classified, CallHeaders } from './central-client.js';
 import type { CircuitBreaker } from './breaker.js';
 import { finishAttempt, type AttemptResult } from './outbox.js';
+import { deliveryAttempts, deliveryBatchSize, deliveryCallDuration } from './metrics.js';
 import type { TrackingStateName } from './types.js';
 
 export interface RowOutcome {
@@ -85,6 +86,7 @@ export class Sender {
       classified = await this.central.upsertProfile(row.body!, h);
     }
     this.feedBreaker([classified]);
+    deliveryCallDuration.observe({ operation }, (Date.now() - started) / 1000);
     const outcome = await this.record(row, owner, classified, Date.now() - started, operation, 1);
     onOutcome(outcome);
     return [outcome];
@@ -98,6 +100,8 @@ export class Sender {
       this.headers(rows[0], key),
     );
     const latency = Date.now() - started;
+    deliveryCallDuration.observe({ operation: 'upsertProfiles' }, latency / 1000);
+    deliveryBatchSize.observe(rows.length);
     if ('whole' in answer && answer.whole.outcome === 'rejected' && (answer.whole.status === 400 || answer.whole.status === 422)) {
       // The batch as a whole was refused (one bad record can do that): send each record on its
       // own so every record gets its own final answer instead of sharing one refusal.
@@ -144,6 +148,7 @@ export class Sender {
       result = { state: c.outcome, httpStatus: c.status, answer: c.answer, error: `${c.message} (${c.code})` };
     }
     const state = await finishAttempt(db, row.tracking_id, owner, result);
+    deliveryAttempts.inc({ operation, outcome: state === 'dead' ? 'dead' : c.outcome });
     this.ctx.audit.record({
       kind: 'delivery',
       requestId: row.request_id ?? undefined,
