@@ -203,7 +203,19 @@ export async function createKeyValidator(ctx: AppContext, options: KeyValidatorO
     (err) => log.warn('connection key refresh failed; the cached keys stay in force', { err }),
   );
 
+  // A key id the cache does not know may have been created a moment ago on another instance:
+  // look at the store now rather than at the next interval (at most every 250 ms, so a flood of
+  // made-up ids costs one small query per 250 ms), so the installation's retry gets through.
+  let lastMissRefresh = 0;
+  const refreshOnMiss = (): void => {
+    const t = Date.now();
+    if (t - lastMissRefresh < 250) return;
+    lastMissRefresh = t;
+    void watcher.poll();
+  };
+
   const reject = (reason: KeyRejectReason, keyId?: string): never => {
+    if (reason === 'unknown_key') refreshOnMiss();
     try {
       options.onReject?.(reason, { keyId });
     } catch {

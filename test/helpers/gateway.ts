@@ -87,7 +87,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       clients.push(client);
       // A new key reaches the data plane within one refresh interval, as on every instance.
       if (node.dataPlane) {
-        await eventually(async () => (await client.request(`https://127.0.0.1:${node.dataPlane!.port}/api/v1/whoami`, { headers: { 'x-connection-key': key.connectionKey } })).status === 200, 5000);
+        await eventually(async () => (await client.request(`https://127.0.0.1:${node.dataPlane!.port}/api/v1/whoami`, { headers: { 'x-connection-key': key.connectionKey } })).status === 200, 5000, 300);
       }
       return { ...client, keyId: key.keyId, connectionKey: key.connectionKey, softwareId, unitCode };
     },
