@@ -7,7 +7,7 @@
  */
 import express, { Router, type Request, type Response } from 'express';
 import type { AdminModule } from '../gateway/admin/types.js';
-import { adminCaller, problem, requireRole } from '../gateway/admin/types.js';
+import { adminCaller, problem, requireRole, str, jsonBody, route } from '../gateway/admin/types.js';
 import type { AppContext } from '../gateway/context.js';
 import { issueCertificate, signCsr } from './issue.js';
 import { revokeCertificate, currentCrl } from './revocation.js';
@@ -15,21 +15,10 @@ import { addTrustAnchors, certificatesFromBytes, listTrustAnchors, removeTrustAn
 import { getCertificate, listCertificates, type CertState } from './registry.js';
 import { CertError, REVOCATION_REASONS, type IssueRequest } from './types.js';
 
-const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
-function handler(fn: (req: Request, res: Response) => Promise<void>) {
-  return async (req: Request, res: Response): Promise<void> => {
-    try {
-      await fn(req, res);
-    } catch (err) {
-      problem(res, err);
-    }
-  };
-}
+const handler = (fn: (req: Request, res: Response) => Promise<void>) => route(fn);
 
-function body(req: Request): Record<string, unknown> {
-  return req.body && typeof req.body === 'object' && !Array.isArray(req.body) ? (req.body as Record<string, unknown>) : {};
-}
+const body = jsonBody;
 
 function days(v: unknown): number | undefined {
   if (v === undefined || v === null) return undefined;

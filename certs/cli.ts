@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { AppContext } from '../gateway/context.js';
-import { CliFailure, UsageError, cliActor, print, table, withContext, type CommonOptions } from '../gateway/cli/output.js';
+import { CliFailure, UsageError, cliActor, print, table, runVerb, type VerbOptions } from '../gateway/cli/output.js';
 import { initPki } from './pki.js';
 import { issueCertificate, signCsr } from './issue.js';
 import { revokeCertificate, currentCrl } from './revocation.js';
@@ -17,21 +17,14 @@ import { CertError, REVOCATION_REASONS, type IssueRequest, type IssuedCertificat
 import { MasterKeyError } from './secrets.js';
 import { x509 } from './x509.js';
 
-type Opts = CommonOptions & Record<string, unknown>;
+type Opts = VerbOptions;
 
-async function run(cmd: Command, fn: (ctx: AppContext, opts: Opts) => Promise<void>): Promise<void> {
-  const opts = cmd.optsWithGlobals() as Opts;
-  try {
-    await withContext(opts, (ctx) => fn(ctx, opts));
-  } catch (err) {
-    if (err instanceof CertError) {
-      if (err.status === 400) throw new UsageError(`${err.message} (${err.code})`);
-      throw new CliFailure(err.message, err.code);
-    }
-    if (err instanceof MasterKeyError) throw new CliFailure(err.message, err.code);
-    throw err;
-  }
-}
+const run = (cmd: Command, fn: (ctx: AppContext, opts: Opts) => Promise<void>) =>
+  runVerb(cmd, fn, (err) => {
+    if (err instanceof CertError) return err.status === 400 ? new UsageError(`${err.message} (${err.code})`) : new CliFailure(err.message, err.code);
+    if (err instanceof MasterKeyError) return new CliFailure(err.message, err.code);
+    return undefined;
+  });
 
 function intOption(value: unknown, name: string): number | undefined {
   if (value === undefined) return undefined;

@@ -5,27 +5,19 @@
  */
 import express, { Router, type Request, type Response } from 'express';
 import type { AdminModule } from '../../gateway/admin/types.js';
-import { adminCaller, problem, requireRole } from '../../gateway/admin/types.js';
+import { adminCaller, problem, requireRole, str, route } from '../../gateway/admin/types.js';
 import type { AppContext } from '../../gateway/context.js';
 import { vietnamDate } from './validate.js';
 import { buildUnitIndex, listRemapRules, listUnits, loadRemapRules, loadUnitTree, removeRemapRule, resolveUnitCode, UnitDataError, upsertRemapRule } from './remap.js';
 
-const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 const int = (v: unknown): number | undefined => (typeof v === 'string' && /^[0-9]{1,7}$/.test(v) ? Number(v) : undefined);
 
-function handler(fn: (req: Request, res: Response) => Promise<void>) {
-  return async (req: Request, res: Response): Promise<void> => {
-    try {
-      await fn(req, res);
-    } catch (err) {
-      if (err instanceof UnitDataError) {
-        res.status(422).json({ type: `urn:ndxp:loi:${err.code}`, title: err.message, status: 422, code: err.code, errors: err.issues });
-        return;
-      }
-      problem(res, err);
-    }
-  };
-}
+const handler = (fn: (req: Request, res: Response) => Promise<void>) =>
+  route(fn, (err, res) => {
+    if (!(err instanceof UnitDataError)) return false;
+    res.status(422).json({ type: `urn:ndxp:loi:${err.code}`, title: err.message, status: 422, code: err.code, errors: err.issues });
+    return true;
+  });
 
 function router(ctx: AppContext): Router {
   const r = Router();

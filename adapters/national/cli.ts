@@ -13,23 +13,18 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { AppContext } from '../../gateway/context.js';
-import { CliFailure, UsageError, cliActor, print, table, withContext, type CommonOptions } from '../../gateway/cli/output.js';
+import { CliFailure, UsageError, cliActor, print, table, runVerb, type VerbOptions } from '../../gateway/cli/output.js';
 import { vietnamDate } from './validate.js';
 import { buildUnitIndex, listRemapRules, listUnits, loadRemapRules, loadUnitTree, removeRemapRule, resolveUnitCode, UnitDataError, upsertRemapRule } from './remap.js';
 
-type Opts = CommonOptions & Record<string, unknown>;
+type Opts = VerbOptions;
 
-async function run(cmd: Command, fn: (ctx: AppContext, opts: Opts) => Promise<void>): Promise<void> {
-  const opts = cmd.optsWithGlobals() as Opts;
-  try {
-    await withContext(opts, (ctx) => fn(ctx, opts));
-  } catch (err) {
-    if (err instanceof UnitDataError) {
-      throw new CliFailure(`${err.message}\n${err.issues.map((i) => `  ${i.pointer || '/'}: ${i.message} (${i.code})`).join('\n')}`, err.code, err.issues);
-    }
-    throw err;
-  }
-}
+const run = (cmd: Command, fn: (ctx: AppContext, opts: Opts) => Promise<void>) =>
+  runVerb(cmd, fn, (err) =>
+    err instanceof UnitDataError
+      ? new CliFailure(`${err.message}\n${err.issues.map((i) => `  ${i.pointer || '/'}: ${i.message} (${i.code})`).join('\n')}`, err.code, err.issues)
+      : undefined,
+  );
 
 /** Reads and parses a JSON file; a missing or malformed file is bad usage (exit 2). */
 function readJson(file: string): unknown {

@@ -60,3 +60,31 @@ export function problem(res: Response, err: unknown): void {
   }
   res.status(500).json({ type: 'urn:ndxp:loi:LOI_HE_THONG', title: 'Lỗi hệ thống', status: 500, code: 'LOI_HE_THONG' });
 }
+
+/** A non-empty string query or body value, else undefined. */
+export const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+
+/** The request's JSON object body ({} when absent or not an object). */
+export function jsonBody(req: Request): Record<string, unknown> {
+  return req.body && typeof req.body === 'object' && !Array.isArray(req.body) ? (req.body as Record<string, unknown>) : {};
+}
+
+/**
+ * Wraps an async route handler: a thrown error becomes a problem document (or, once streaming
+ * has begun, a cut connection). `answer` lets an area render its own errors first; it returns
+ * true when it answered.
+ */
+export function route(fn: (req: Request, res: Response) => Promise<void>, answer?: (err: unknown, res: Response) => boolean) {
+  return async (req: Request, res: Response): Promise<void> => {
+    try {
+      await fn(req, res);
+    } catch (err) {
+      if (res.headersSent) {
+        res.destroy(err as Error);
+        return;
+      }
+      if (answer?.(err, res)) return;
+      problem(res, err);
+    }
+  };
+}

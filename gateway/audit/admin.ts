@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import express, { Router, type Request, type Response } from 'express';
 import type { AdminModule } from '../admin/types.js';
-import { adminCaller, problem, requireRole } from '../admin/types.js';
+import { adminCaller, problem, requireRole, str, route } from '../admin/types.js';
 import type { AppContext } from '../context.js';
 import { auditSummary, csvHeader, csvRow, getEntry, jsonlRow, searchAll, searchAudit, toView, type AuditFilters } from './search.js';
 import { exportBundle, verifyChain } from './verify.js';
@@ -19,18 +19,8 @@ import { parseTimeArg, TimeArgumentError } from './time.js';
 import { listArchiveFiles } from './archive.js';
 import type { AuditTrail } from './trail.js';
 
-const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
-function handler(fn: (req: Request, res: Response) => Promise<void>) {
-  return async (req: Request, res: Response): Promise<void> => {
-    try {
-      await fn(req, res);
-    } catch (err) {
-      if (!res.headersSent) problem(res, err);
-      else res.destroy(err as Error);
-    }
-  };
-}
+const handler = (fn: (req: Request, res: Response) => Promise<void>) => route(fn);
 
 function intParam(v: unknown, name: string): number | undefined {
   const s = str(v);

@@ -7,6 +7,7 @@ import { loadConfig, type Config } from '../../config/config.js';
 import { closeContext, openContext, type AppContext } from '../context.js';
 import { quietLogger } from '../log.js';
 import os from 'node:os';
+import type { Command } from 'commander';
 
 export interface CommonOptions {
   json?: boolean;
@@ -68,5 +69,24 @@ export async function withContext<T>(options: CommonOptions, fn: (ctx: AppContex
     return await fn(ctx);
   } finally {
     await closeContext(ctx);
+  }
+}
+
+export type VerbOptions = CommonOptions & Record<string, unknown>;
+
+/**
+ * Runs one verb with config + store + audit trail open. `translate` turns an area's own errors
+ * into UsageError (exit 2) or CliFailure (exit 1); anything else propagates to main's mapping.
+ */
+export async function runVerb(
+  cmd: Command,
+  fn: (ctx: AppContext, opts: VerbOptions) => Promise<void>,
+  translate: (err: unknown) => Error | undefined = () => undefined,
+): Promise<void> {
+  const opts = cmd.optsWithGlobals() as VerbOptions;
+  try {
+    await withContext(opts, (ctx) => fn(ctx, opts));
+  } catch (err) {
+    throw translate(err) ?? err;
   }
 }

@@ -6,27 +6,16 @@
  */
 import express, { Router, type Request, type Response } from 'express';
 import type { AdminModule } from '../admin/types.js';
-import { adminCaller, problem, requireRole } from '../admin/types.js';
+import { adminCaller, problem, requireRole, str, jsonBody, route } from '../admin/types.js';
 import type { AppContext } from '../context.js';
 import { activateKey, cancelKey, createKey, importKeys, KeyServiceError, listKeys, rotateKey, showKey, suspendKey, type CreateKeyInput } from './service.js';
 import { BODY_RETENTIONS, ENCODINGS, KEY_STATUSES, LIMIT_FIELDS, OPERATIONS, VENDORS } from './types.js';
 
-const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 const bool = (v: unknown): boolean => v === true || v === 'true' || v === '1';
 
-function handler(fn: (req: Request, res: Response) => Promise<void>) {
-  return async (req: Request, res: Response): Promise<void> => {
-    try {
-      await fn(req, res);
-    } catch (err) {
-      problem(res, err);
-    }
-  };
-}
+const handler = (fn: (req: Request, res: Response) => Promise<void>) => route(fn);
 
-function body(req: Request): Record<string, unknown> {
-  return req.body && typeof req.body === 'object' && !Array.isArray(req.body) ? (req.body as Record<string, unknown>) : {};
-}
+const body = jsonBody;
 
 function router(ctx: AppContext): Router {
   const r = Router();

@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import type { AppContext } from '../context.js';
-import { CliFailure, UsageError, cliActor, print, table, withContext, type CommonOptions } from '../cli/output.js';
+import { CliFailure, UsageError, cliActor, print, table, runVerb, type VerbOptions } from '../cli/output.js';
 import {
   activateKey,
   cancelKey,
@@ -20,21 +20,14 @@ import {
 } from './service.js';
 import { ENCODINGS, VENDORS, type KeyView, type KeyWithSecret } from './types.js';
 
-type Opts = CommonOptions & Record<string, unknown>;
+type Opts = VerbOptions;
 
 /** Runs one verb with the store open; service refusals become exit 2 (bad input) or 1 (failure). */
-async function run(cmd: Command, fn: (ctx: AppContext, opts: Opts) => Promise<void>): Promise<void> {
-  const opts = cmd.optsWithGlobals() as Opts;
-  try {
-    await withContext(opts, (ctx) => fn(ctx, opts));
-  } catch (err) {
-    if (err instanceof KeyServiceError) {
-      if (err.code === 'THAM_SO_KHONG_HOP_LE') throw new UsageError(err.message);
-      throw new CliFailure(err.message, err.code, err.details);
-    }
-    throw err;
-  }
-}
+const run = (cmd: Command, fn: (ctx: AppContext, opts: Opts) => Promise<void>) =>
+  runVerb(cmd, fn, (err) => {
+    if (!(err instanceof KeyServiceError)) return undefined;
+    return err.code === 'THAM_SO_KHONG_HOP_LE' ? new UsageError(err.message) : new CliFailure(err.message, err.code, err.details);
+  });
 
 const dash = (v: unknown) => (v === null || v === undefined || v === '' ? '—' : String(v));
 
