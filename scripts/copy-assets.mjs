@@ -6,7 +6,7 @@ import path from 'node:path';
 
 const root = path.resolve(import.meta.dirname, '..');
 const SOURCE_DIRS = ['adapters', 'certs', 'central-sim', 'config', 'gateway'];
-const SKIP = /\.(ts|tsx|map)$/;
+const SKIP = /\.(ts|tsx|map|md)$/;
 
 function walk(rel) {
   for (const name of readdirSync(path.join(root, rel))) {
