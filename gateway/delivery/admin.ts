@@ -100,6 +100,7 @@ const breakerSchema = {
     probeAt: { type: 'integer', description: 'epoch ms: lần thử tiếp theo' },
     lastError: { type: 'string' },
     updatedAt: { type: 'integer' },
+    stale: { type: 'boolean', description: 'Nút không còn gửi tín hiệu 90 giây: tiến trình đã dừng hoặc bị treo' },
   },
 };
 

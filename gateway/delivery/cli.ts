@@ -9,25 +9,18 @@
  */
 import type { Command } from 'commander';
 import type { AppContext } from '../context.js';
-import { CliFailure, UsageError, cliActor, print, table, withContext, type CommonOptions } from '../cli/output.js';
+import { CliFailure, UsageError, cliActor, print, table, runVerb, type VerbOptions } from '../cli/output.js';
 import { listDead, maskPersonalId, queueStatus } from './status.js';
 import { discard, QueueActionError, replayDead } from './operations.js';
 import { getRow, toTrackingState } from './outbox.js';
 
-type Opts = CommonOptions & Record<string, unknown>;
+type Opts = VerbOptions;
 
-async function run(cmd: Command, fn: (ctx: AppContext, opts: Opts) => Promise<void>): Promise<void> {
-  const opts = cmd.optsWithGlobals() as Opts;
-  try {
-    await withContext(opts, (ctx) => fn(ctx, opts));
-  } catch (err) {
-    if (err instanceof QueueActionError) {
-      if (err.status === 400) throw new UsageError(err.message);
-      throw new CliFailure(err.message, err.code);
-    }
-    throw err;
-  }
-}
+const run = (cmd: Command, fn: (ctx: AppContext, opts: Opts) => Promise<void>) =>
+  runVerb(cmd, fn, (err) => {
+    if (!(err instanceof QueueActionError)) return undefined;
+    return err.status === 400 ? new UsageError(err.message) : new CliFailure(err.message, err.code);
+  });
 
 const STATE_VI: Record<string, string> = {
   pending: 'chờ đưa vào hàng đợi',
@@ -64,7 +57,7 @@ export function register(program: Command): void {
           'Cầu dao (circuit breaker) theo nút:',
           s.breakers.length
             ? table(
-                s.breakers.map((b) => ({ node: b.node, state: BREAKER_VI[b.state] ?? b.state, failures: b.consecutiveFailures, probeAt: iso(b.probeAt), lastError: b.lastError ?? '', updated: iso(b.updatedAt) })),
+                s.breakers.map((b) => ({ node: b.stale ? `${b.node} (không còn tín hiệu)` : b.node, state: BREAKER_VI[b.state] ?? b.state, failures: b.consecutiveFailures, probeAt: iso(b.probeAt), lastError: b.lastError ?? '', updated: iso(b.updatedAt) })),
                 ['node', 'state', 'failures', 'probeAt', 'lastError', 'updated'],
               )
             : '  (không có nút nào đang chạy)',

@@ -28,7 +28,7 @@ import { Sender, type RowOutcome } from './sender.js';
 import { createProducer, workerConnection, QUEUE_NAME, type DeliveryJobData, type Producer } from './queue.js';
 import { startRelay, type Relay } from './relay.js';
 import { setBreakerMetric } from './metrics.js';
-import { saveBreakerSnapshot, deleteBreakerSnapshot } from './status.js';
+import { saveBreakerSnapshot, deleteBreakerSnapshot, BREAKER_HEARTBEAT_MS } from './status.js';
 
 export interface DeliveryOptions {
   /** Client identity for mTLS to the central database; default: `centralClientIdentity(ctx)` from the certs area. */
@@ -82,6 +82,11 @@ export async function createDelivery(ctx: AppContext, opts: DeliveryOptions = {}
     lastSnapshotWrite = lastSnapshotWrite.then(() => saveBreakerSnapshot(store, snap)).catch(() => undefined);
   });
   void saveBreakerSnapshot(store, breaker.snapshot()).catch(() => undefined);
+  // A heartbeat, so `queue status` can tell a live node's breaker from one a dead process left behind.
+  const heartbeat = setInterval(() => {
+    lastSnapshotWrite = lastSnapshotWrite.then(() => saveBreakerSnapshot(store, breaker.snapshot())).catch(() => undefined);
+  }, BREAKER_HEARTBEAT_MS);
+  heartbeat.unref();
   const sender = new Sender(ctx, central, breaker);
   const producer: Producer = createProducer(config, log);
 
@@ -337,6 +342,7 @@ export async function createDelivery(ctx: AppContext, opts: DeliveryOptions = {}
       if (closing) return;
       closing = true;
       relay?.stop();
+      clearInterval(heartbeat);
       const grace = opts.closeGraceMs ?? 10_000;
       // Stop taking jobs and let the active ones finish (bounded); BullMQ hands back what is left.
       const workerClosed = worker ? worker.close().catch(() => undefined) : Promise.resolve();

@@ -11,6 +11,8 @@ import type { BreakerSnapshot } from './breaker.js';
 import { QUEUE_NAME } from './queue.js';
 
 const BREAKER_PREFIX = 'delivery.breaker.';
+/** How often a running node re-writes its breaker snapshot; older than three beats = the node is gone. */
+export const BREAKER_HEARTBEAT_MS = 30_000;
 
 export async function saveBreakerSnapshot(store: Store, snap: BreakerSnapshot): Promise<void> {
   const name = BREAKER_PREFIX + snap.node;
@@ -27,9 +29,12 @@ export async function deleteBreakerSnapshot(store: Store, node: string): Promise
   await store.db.deleteFrom('settings').where('name', '=', BREAKER_PREFIX + node).execute();
 }
 
-export async function breakerSnapshots(store: Store): Promise<BreakerSnapshot[]> {
-  const rows = await store.db.selectFrom('settings').select(['value']).where('name', 'like', `${BREAKER_PREFIX}%`).execute();
-  return rows.map((r) => JSON.parse(r.value) as BreakerSnapshot).sort((a, b) => a.node.localeCompare(b.node));
+export async function breakerSnapshots(store: Store): Promise<(BreakerSnapshot & { stale: boolean })[]> {
+  const rows = await store.db.selectFrom('settings').select(['value', 'updated_at']).where('name', 'like', `${BREAKER_PREFIX}%`).execute();
+  const now = Date.now();
+  return rows
+    .map((r) => ({ ...(JSON.parse(r.value) as BreakerSnapshot), stale: now - Number(r.updated_at) > 3 * BREAKER_HEARTBEAT_MS }))
+    .sort((a, b) => a.node.localeCompare(b.node));
 }
 
 export interface QueueStatus {
@@ -40,7 +45,8 @@ export interface QueueStatus {
   oldestWaiting?: { trackingId: string; createdAt: string; ageSeconds: number };
   /** Records delivered per minute, averaged over the last 1, 5 and 15 minutes. */
   ratePerMinute: { last1: number; last5: number; last15: number };
-  breakers: BreakerSnapshot[];
+  /** Every node's breaker; `stale`: no heartbeat for 90 s (the process is gone or hung). */
+  breakers: (BreakerSnapshot & { stale: boolean })[];
   /** The BullMQ queue as Redis sees it; reachable false when Redis is down (the outbox still holds everything). */
   redis: { reachable: boolean; jobs?: Record<string, number> };
 }
