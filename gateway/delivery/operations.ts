@@ -2,7 +2,8 @@
  * Operator actions on the delivery queue, shared by the CLI (`ndxp queue …`) and the admin API:
  * replay dead letters, discard a record that must not be delivered. Both only change outbox
  * rows; the relay of every running gateway turns a replayed row into a queue job within one
- * relay interval. Every action is recorded in the audit trail with its actor.
+ * relay interval. Every action is recorded in the audit trail with its actor, durably and
+ * before it takes effect (no unrecorded operator action, even if the trail is unavailable).
  */
 import type { AppContext } from '../context.js';
 
@@ -22,34 +23,64 @@ export interface ReplayResult {
   replayed: string[];
 }
 
+const AUDIT_WAIT_MS = 20_000;
+
+/**
+ * Operator actions are recorded durably BEFORE they take effect: if the audit trail cannot
+ * confirm the entry, nothing is changed and the operator is told so.
+ */
+async function auditFirst(ctx: AppContext, event: Parameters<AppContext['audit']['recordDurable']>[0]): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      ctx.audit.recordDurable(event),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error('timeout')), AUDIT_WAIT_MS);
+      }),
+    ]);
+  } catch {
+    throw new QueueActionError(503, 'NHAT_KY_KHONG_SAN_SANG', 'Không ghi được nhật ký kiểm toán nên chưa thực hiện thao tác; vui lòng thử lại sau');
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Puts dead letters back in the queue with a fresh attempt count and age window. */
 export async function replayDead(ctx: AppContext, target: { trackingId: string } | { all: true; unit?: string }, actor: string): Promise<ReplayResult> {
-  const now = Date.now();
   const db = ctx.store.db;
+  let q = db.selectFrom('outbox').select(['tracking_id']).where('state', '=', 'dead');
   if ('trackingId' in target) {
     const row = await db.selectFrom('outbox').select(['state']).where('tracking_id', '=', target.trackingId).executeTakeFirst();
     if (!row) throw new QueueActionError(404, 'MA_THEO_DOI_KHONG_TON_TAI', `Không tìm thấy mã theo dõi ${target.trackingId}`);
     if (row.state !== 'dead') throw new QueueActionError(409, 'KHONG_O_HANG_LOI', `Hồ sơ ${target.trackingId} đang ở trạng thái ${row.state}, chỉ gửi lại được hồ sơ đã chuyển vào hàng lỗi (dead)`);
+    q = q.where('tracking_id', '=', target.trackingId);
+  } else if (target.unit) {
+    q = q.where('unit_code', '=', target.unit);
   }
-  const replayed = await db.transaction().execute(async (trx) => {
-    let q = trx
-      .updateTable('outbox')
-      .set({ state: 'queued', attempts: 0, next_attempt_at: 0, enqueued: 0, window_start: now, reason: null, lease_owner: null, lease_until: 0, updated_at: now })
-      .where('state', '=', 'dead');
-    if ('trackingId' in target) q = q.where('tracking_id', '=', target.trackingId);
-    else if (target.unit) q = q.where('unit_code', '=', target.unit);
-    return (await q.returning('tracking_id').execute()).map((r) => r.tracking_id);
-  });
-  await ctx.audit.recordDurable({
+  const ids = (await q.execute()).map((r) => r.tracking_id);
+  await auditFirst(ctx, {
     kind: 'admin',
     front: 'admin',
     operation: 'queue.replay',
     actor,
     target: 'trackingId' in target ? target.trackingId : target.unit ? `*@${target.unit}` : '*',
-    trackingIds: replayed.slice(0, 1000),
+    trackingIds: ids.slice(0, 1000),
     outcome: 'ok',
-    details: { count: replayed.length },
+    details: { count: ids.length },
   });
+  const now = Date.now();
+  const replayed: string[] = [];
+  for (let i = 0; i < ids.length; i += 200) {
+    const part = ids.slice(i, i + 200);
+    const rows = await db
+      .updateTable('outbox')
+      .set({ state: 'queued', attempts: 0, next_attempt_at: 0, enqueued: 0, window_start: now, reason: null, lease_owner: null, lease_until: 0, updated_at: now })
+      .where('tracking_id', 'in', part)
+      .where('state', '=', 'dead')
+      .returning('tracking_id')
+      .execute();
+    replayed.push(...rows.map((r) => r.tracking_id));
+  }
   return { replayed };
 }
 
@@ -59,18 +90,12 @@ export async function discard(ctx: AppContext, trackingId: string, reason: strin
   const db = ctx.store.db;
   const row = await db.selectFrom('outbox').select(['state']).where('tracking_id', '=', trackingId).executeTakeFirst();
   if (!row) throw new QueueActionError(404, 'MA_THEO_DOI_KHONG_TON_TAI', `Không tìm thấy mã theo dõi ${trackingId}`);
-  const now = Date.now();
-  const updated = await db
-    .updateTable('outbox')
-    .set({ state: 'discarded', reason: `${reason.trim()} (${actor})`, lease_owner: null, lease_until: 0, updated_at: now })
-    .where('tracking_id', '=', trackingId)
-    .where('state', 'in', ['dead', 'pending', 'queued'])
-    .executeTakeFirst();
-  if (Number(updated.numUpdatedRows) === 0) {
-    const detail = row.state === 'delivering' ? 'đang được gửi, thử lại sau ít giây' : `đã ở trạng thái cuối ${row.state}`;
-    throw new QueueActionError(409, 'KHONG_THE_HUY', `Không hủy được hồ sơ ${trackingId}: ${detail}`);
-  }
-  await ctx.audit.recordDurable({
+  const refuse = (state: string) => {
+    const detail = state === 'delivering' ? 'đang được gửi, thử lại sau ít giây' : `đã ở trạng thái cuối ${state}`;
+    return new QueueActionError(409, 'KHONG_THE_HUY', `Không hủy được hồ sơ ${trackingId}: ${detail}`);
+  };
+  if (!['dead', 'pending', 'queued'].includes(row.state)) throw refuse(row.state);
+  await auditFirst(ctx, {
     kind: 'admin',
     front: 'admin',
     operation: 'queue.discard',
@@ -80,5 +105,16 @@ export async function discard(ctx: AppContext, trackingId: string, reason: strin
     outcome: 'ok',
     details: { reason: reason.trim(), previousState: row.state },
   });
+  const updated = await db
+    .updateTable('outbox')
+    .set({ state: 'discarded', reason: `${reason.trim()} (${actor})`, lease_owner: null, lease_until: 0, updated_at: Date.now() })
+    .where('tracking_id', '=', trackingId)
+    .where('state', 'in', ['dead', 'pending', 'queued'])
+    .executeTakeFirst();
+  if (Number(updated.numUpdatedRows) === 0) {
+    // Claimed for sending between the check and now: the audit entry stands as the attempt.
+    const now = await db.selectFrom('outbox').select(['state']).where('tracking_id', '=', trackingId).executeTakeFirst();
+    throw refuse(now?.state ?? row.state);
+  }
   return { trackingId, previousState: row.state };
 }
