@@ -19,8 +19,10 @@ export const ERRORS = {
   CHUNG_THU_KHONG_HOP_LE: { message: 'Chứng thư số của phần mềm không hợp lệ, đã hết hạn hoặc đã bị thu hồi', httpStatus: 403, side: 'client' },
   SAI_PHAN_MEM: { message: 'Mã kết nối này không được cấp cho giao diện kết nối {front}', httpStatus: 403, side: 'client' },
   KHONG_DUOC_PHEP: { message: 'Mã kết nối không được phép thực hiện thao tác {operation}', httpStatus: 403, side: 'client' },
-  VUOT_HAN_MUC: { message: 'Vượt hạn mức gửi dữ liệu; vui lòng thử lại sau {retryAfterSeconds} giây', httpStatus: 429, side: 'client' },
-  QUA_NHIEU_YEU_CAU_DONG_THOI: { message: 'Quá nhiều yêu cầu đồng thời từ cùng một mã kết nối; vui lòng thử lại sau', httpStatus: 429, side: 'client' },
+  // Rate limits are "try again later" conditions: SOAP Receiver/Server faults (vendor B's
+  // contract: a Receiver fault with SyncFault/code VUOT_HAN_MUC and retryAfterSeconds).
+  VUOT_HAN_MUC: { message: 'Vượt hạn mức gửi dữ liệu; vui lòng thử lại sau {retryAfterSeconds} giây', httpStatus: 429, side: 'server' },
+  QUA_NHIEU_YEU_CAU_DONG_THOI: { message: 'Quá nhiều yêu cầu đồng thời từ cùng một mã kết nối; vui lòng thử lại sau', httpStatus: 429, side: 'server' },
   DU_LIEU_QUA_LON: { message: 'Dữ liệu gửi lên vượt quá kích thước cho phép ({limit})', httpStatus: 413, side: 'client' },
   XML_KHONG_HOP_LE: { message: 'Nội dung XML không hợp lệ: {detail}', httpStatus: 400, side: 'client' },
   XML_BI_TU_CHOI: { message: 'Nội dung XML bị từ chối vì lý do an toàn: {detail}', httpStatus: 400, side: 'client' },

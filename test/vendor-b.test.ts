@@ -240,15 +240,15 @@ describe('vendor B: answers and faults', () => {
     ]);
   });
 
-  it('renders SOAP 1.2 faults: 400 for Sender (also for rate limits), 500 for Receiver, SyncFault detail', () => {
+  it('renders SOAP 1.2 faults: 400 for Sender, 500 for Receiver (a rate limit is a Receiver fault), SyncFault detail', () => {
     const limited = vendorB.renderError(new GatewayError('VUOT_HAN_MUC', { retryAfterSeconds: 7 }));
-    expect(limited.status).toBe(400);
+    expect(limited.status).toBe(500);
     expect(limited.headers['retry-after']).toBe('7');
     const s = xmlShape(limited.body as string);
     const fault = s.children[0].children[0];
     expect(fault.name).toBe('Fault');
     expect(fault.children.map((c) => c.name)).toEqual(['Code', 'Reason', 'Detail']);
-    expect(fault.children[0].children[0].text).toBe('soap:Sender');
+    expect(fault.children[0].children[0].text).toBe('soap:Receiver');
     expect(fault.children[1].children[0].attrs['{http://www.w3.org/XML/1998/namespace}lang']).toBe('vi');
     expect(fault.children[1].children[0].text).toBe('Vượt hạn mức gửi dữ liệu; vui lòng thử lại sau 7 giây (VUOT_HAN_MUC)');
     expect(fault.children[2].children[0]).toEqual({

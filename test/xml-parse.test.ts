@@ -141,7 +141,8 @@ describe('soap envelopes and faults', () => {
 
   it('renders SOAP 1.2 faults with 400 for Sender and 500 for Receiver', () => {
     expect(soap12Fault(new GatewayError('XML_KHONG_HOP_LE', { detail: 'x' })).status).toBe(400);
-    expect(soap12Fault(new GatewayError('VUOT_HAN_MUC', { retryAfterSeconds: 3 })).status).toBe(400);
+    // A rate limit is a Receiver fault (try again later), as vendor B's contract asks.
+    expect(soap12Fault(new GatewayError('VUOT_HAN_MUC', { retryAfterSeconds: 3 })).status).toBe(500);
     expect(soap12Fault(new GatewayError('DANG_DUNG_DICH_VU')).status).toBe(500);
   });
 });

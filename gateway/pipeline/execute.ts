@@ -130,7 +130,7 @@ export async function execute(call: IncomingCall, identity: KeyIdentity, origin:
         queued: false,
       };
     }
-    const outcome = await deps.delivery.submitUnit({ trackingId, unit: prepared.unit, origin: fullOrigin });
+    const outcome = await deps.delivery.submitUnit({ trackingId, recordId: parsed.recordId, unit: prepared.unit, origin: fullOrigin });
     const pseudo: PreparedRecord = { parsed: { ...parsed, index: 0, draft: {} }, errors: [], warnings: prepared.warnings };
     return {
       result: { operation: 'upsertUnit', correlation: call.correlation, results: [fromOutcome(pseudo, trackingId, outcome)] },
@@ -164,7 +164,7 @@ export async function execute(call: IncomingCall, identity: KeyIdentity, origin:
     );
   }
   const outcomes = valid.length
-    ? await deps.delivery.submitProfiles(valid.map((i) => ({ trackingId: trackingIds[i], record: prepared[i].record!, origin: fullOrigin })))
+    ? await deps.delivery.submitProfiles(valid.map((i) => ({ trackingId: trackingIds[i], recordId: prepared[i].parsed.recordId, record: prepared[i].record!, origin: fullOrigin })))
     : [];
 
   const results: RecordResult[] = new Array(prepared.length);
