@@ -5,7 +5,7 @@
  * its idempotency record, commits in one transaction, so the counts survive a restart and prove
  * "applied exactly once" even after a crash between commit and answer.
  */
-import Database from 'better-sqlite3';
+import { openSqlite, type SqliteDatabase } from '../gateway/store/sqlite.js';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 
@@ -113,7 +113,7 @@ CREATE TABLE IF NOT EXISTS counters (
 
 export class SimStore {
   readonly file: string;
-  private readonly db: Database.Database;
+  private readonly db: SqliteDatabase;
   private readonly counters = new Map<string, number>();
   private readonly dirty = new Set<string>();
   private readonly flushTimer: NodeJS.Timeout;
@@ -122,7 +122,7 @@ export class SimStore {
   constructor(dataDir: string) {
     mkdirSync(dataDir, { recursive: true });
     this.file = path.join(dataDir, SIM_DB_FILE);
-    this.db = new Database(this.file);
+    this.db = openSqlite(this.file);
     this.db.pragma('journal_mode = WAL');
     // OFF: every commit is handed to the OS before the answer is sent, so a killed simulator
     // process loses nothing (the failure tests and benchmarks inflict); only an OS crash could,

@@ -5,12 +5,12 @@
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import pg from 'pg';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import type { Config } from '../../config/config.js';
 import type { DB } from './schema.js';
 import { migrate } from './migrate.js';
+import { openSqlite } from './sqlite.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -52,7 +52,7 @@ export async function openStore(settings: StoreSettings, options: { migrate?: bo
   } else {
     mkdirSync(settings.dataDir, { recursive: true });
     const file = path.join(settings.dataDir, 'ndxp.sqlite');
-    const sqlite = new Database(file);
+    const sqlite = openSqlite(file);
     // WAL lets the CLI and every worker process read while one writes; busy_timeout waits for
     // the write lock instead of failing at once.
     sqlite.pragma('journal_mode = WAL');
@@ -60,7 +60,7 @@ export async function openStore(settings: StoreSettings, options: { migrate?: bo
     sqlite.pragma('busy_timeout = 10000');
     sqlite.pragma('foreign_keys = ON');
     store = {
-      db: new Kysely<DB>({ dialect: new SqliteDialect({ database: sqlite }) }),
+      db: new Kysely<DB>({ dialect: new SqliteDialect({ database: sqlite as unknown as ConstructorParameters<typeof SqliteDialect>[0]['database'] & object }) }),
       dialect: 'sqlite',
       describe: `sqlite:${file}`,
       close: async () => {
