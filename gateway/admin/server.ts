@@ -16,6 +16,8 @@ import { problem } from './types.js';
 export interface AdminCertLookup {
   isRevoked(serial: string): boolean;
   certificate(serial: string): { kind: string; role?: string | null; status?: string } | undefined;
+  /** Re-reads the registry now (an admin certificate issued a moment ago on another node). */
+  refresh?(): Promise<void>;
 }
 
 export interface ReadinessCheck {
@@ -43,11 +45,21 @@ export interface AdminPlane {
 const ROLES: AdminRole[] = ['network-admin', 'auditor'];
 
 function authenticate(deps: AdminPlaneDeps) {
-  return (req: Request, res: Response, next: NextFunction): void => {
+  // An unknown serial may be a certificate issued since the last refresh: look at the store
+  // now, at most every 250 ms.
+  let lastRefresh = 0;
+  const lookup = async (serial: string) => {
+    const found = deps.certs.certificate(serial);
+    if (found || !deps.certs.refresh || Date.now() - lastRefresh < 250) return found;
+    lastRefresh = Date.now();
+    await deps.certs.refresh();
+    return deps.certs.certificate(serial);
+  };
+  return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     const socket = req.socket as TLSSocket;
     const cert = socket.authorized ? socket.getPeerCertificate() : undefined;
     const serial = cert?.serialNumber?.toUpperCase().replace(/^0+(?=.)/, '');
-    const known = serial ? deps.certs.certificate(serial) : undefined;
+    const known = serial ? await lookup(serial) : undefined;
     if (!cert || !serial || !known || known.kind !== 'admin' || deps.certs.isRevoked(serial) || !ROLES.includes(known.role as AdminRole)) {
       res.status(401).json({
         type: 'urn:ndxp:loi:CHUNG_THU_QUAN_TRI_KHONG_HOP_LE',
