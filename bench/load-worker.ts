@@ -38,6 +38,7 @@ export interface FreshJob {
   concurrency: number;
   durationS: number;
   rate?: number;
+  timeoutS?: number;
 }
 
 export type LoadJob = AutocannonJob | FreshJob;
@@ -164,6 +165,25 @@ async function runFresh(job: FreshJob): Promise<WorkerResult> {
     new Promise<void>((resolve) => {
       const r = next();
       inFlight++;
+      let settled = false;
+      // Exactly one outcome per request, whatever the connection does (a reset mid-answer emits
+      // no 'end'; a server that never answers is cut by the timeout).
+      const finish = (status: number | undefined, err?: Error) => {
+        if (settled) return;
+        settled = true;
+        inFlight--;
+        requests++;
+        if (status !== undefined) {
+          const code = String(status);
+          statusCodes[code] = (statusCodes[code] ?? 0) + 1;
+          if (status >= 200 && status < 300) ok++;
+          samples.push(performance.now() - dueAt);
+        } else {
+          errors++;
+          firstError ??= err?.message ?? 'connection closed before the answer';
+        }
+        resolve();
+      };
       const req = https.request(
         {
           host: url.hostname,
@@ -180,17 +200,12 @@ async function runFresh(job: FreshJob): Promise<WorkerResult> {
         },
         (res) => {
           res.on('data', () => {});
-          res.on('end', () => {
-            const code = String(res.statusCode);
-            statusCodes[code] = (statusCodes[code] ?? 0) + 1;
-            if (res.statusCode! >= 200 && res.statusCode! < 300) ok++;
-            samples.push(performance.now() - dueAt);
-            requests++;
-            inFlight--;
-            resolve();
-          });
+          res.on('end', () => finish(res.statusCode ?? 0));
+          res.on('error', (err) => finish(undefined, err));
+          res.on('close', () => finish(undefined));
         },
       );
+      req.setTimeout(job.timeoutS ? job.timeoutS * 1000 : 30_000, () => req.destroy(new Error('timeout')));
       req.on('socket', (socket) => {
         if (job.resume) socket.on('session', (s: Buffer) => (session = s));
         socket.once('secureConnect', () => {
@@ -198,12 +213,8 @@ async function runFresh(job: FreshJob): Promise<WorkerResult> {
           if ((socket as import('node:tls').TLSSocket).isSessionReused()) reused++;
         });
       });
-      req.on('error', (err) => {
-        errors++;
-        firstError ??= err.message;
-        inFlight--;
-        resolve();
-      });
+      req.on('error', (err) => finish(undefined, err));
+      req.on('close', () => finish(undefined));
       req.end(r.body);
     });
 
@@ -231,7 +242,9 @@ async function runFresh(job: FreshJob): Promise<WorkerResult> {
   const cpu = process.cpuUsage(cpu0);
   return {
     mode: 'fresh',
-    durationS: (performance.now() - t0) / 1000,
+    // Open loop: the arrival window (answers that straggle in afterwards still count, and their
+    // lateness is in the latencies); closed loop: the wall time.
+    durationS: job.rate ? job.durationS : (performance.now() - t0) / 1000,
     requests,
     ok,
     non2xx: requests - ok,

@@ -43,7 +43,9 @@ export interface SenderResult {
   invalid: number;
   other: number;
   /** Records invalid on purpose that the gateway accepted, and valid ones it refused (both should be 0). */
-  surprises: { acceptedInvalid: number; refusedValid: number; samples: string[] };
+  surprises: { acceptedInvalid: number; refusedValid: number; samples: string[]; refusedValidReasons: Record<string, number> };
+  /** Why whole calls were retried: HTTP status (0 = connection error) → count. */
+  retryReasons: Record<string, number>;
   /** One byte per record index (OUTCOME), base64; only this sender's records are set. */
   outcomes: string;
   tcvn3Records: number;
@@ -63,7 +65,7 @@ async function run(job: SenderJob): Promise<SenderResult> {
   );
   const outcomes = new Uint8Array(job.total);
   const url = new URL(job.url);
-  const result: SenderResult = { calls: 0, retries: 0, records: 0, accepted: 0, invalid: 0, other: 0, surprises: { acceptedInvalid: 0, refusedValid: 0, samples: [] }, outcomes: '', tcvn3Records: 0, cpuSeconds: 0 };
+  const result: SenderResult = { calls: 0, retries: 0, records: 0, accepted: 0, invalid: 0, other: 0, surprises: { acceptedInvalid: 0, refusedValid: 0, samples: [], refusedValidReasons: {} }, retryReasons: {}, outcomes: '', tcvn3Records: 0, cpuSeconds: 0 };
   let inFlight = 0;
   let wake: (() => void) | undefined;
   let sentRecords = 0;
@@ -71,14 +73,21 @@ async function run(job: SenderJob): Promise<SenderResult> {
 
   const post = (p: SenderProvince, path: string, headers: Record<string, string>, body: string) =>
     new Promise<{ status: number; text: string; retryAfter?: number }>((resolve, reject) => {
+      let settled = false;
       const req = https.request({ host: url.hostname, port: url.port, path, method: 'POST', agent: agents.get(p.index), headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) } }, (res) => {
         let text = '';
         res.setEncoding('utf8');
         res.on('data', (s: string) => (text += s));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text, retryAfter: Number(res.headers['retry-after']) || undefined }));
+        res.on('end', () => {
+          settled = true;
+          resolve({ status: res.statusCode ?? 0, text, retryAfter: Number(res.headers['retry-after']) || undefined });
+        });
+        res.on('error', (err) => !settled && ((settled = true), reject(err)));
       });
       req.setTimeout(120_000, () => req.destroy(new Error('timeout')));
-      req.on('error', reject);
+      req.on('error', (err) => !settled && ((settled = true), reject(err)));
+      // A connection reset in the middle of the answer emits no 'end'.
+      req.on('close', () => setImmediate(() => !settled && ((settled = true), reject(new Error('connection closed before the answer')))));
       req.end(body);
     });
 
@@ -90,6 +99,10 @@ async function run(job: SenderJob): Promise<SenderResult> {
     if (status === OUTCOME.ACCEPTED && r.invalid) result.surprises.acceptedInvalid++;
     if (status !== OUTCOME.ACCEPTED && !r.invalid) {
       result.surprises.refusedValid++;
+      const reason = (/<MoTa>([^<]*)<\/MoTa>/.exec(message) ?? /<message>([^<]*)<\/message>/.exec(message))?.[1] ?? message.slice(0, 120);
+      const fieldName = (/<Truong>([^<]*)<\/Truong>/.exec(message) ?? /<field>([^<]*)<\/field>/.exec(message))?.[1];
+      const k = `${fieldName ? `${fieldName}: ` : ''}${reason}`.replace(/[0-9]{6,}/g, '…').replace(/\[\d+\]/g, '[i]');
+      result.surprises.refusedValidReasons[k] = (result.surprises.refusedValidReasons[k] ?? 0) + 1;
       if (result.surprises.samples.length < 10) result.surprises.samples.push(`record ${r.i} (${r.province.vendor}): ${message.slice(0, 600)}`);
     }
   };
@@ -128,6 +141,7 @@ async function run(job: SenderJob): Promise<SenderResult> {
         return;
       }
       result.retries++;
+      result.retryReasons[String(res.status)] = (result.retryReasons[String(res.status)] ?? 0) + 1;
       await new Promise((r) => setTimeout(r, Math.min(30, res.retryAfter ?? 1) * 1000));
     }
   };

@@ -94,8 +94,10 @@ interface ScenarioReport {
   fixedRateOwnHalf?: PhaseFigures;
   /** Records the simulator applied during the scenario (writes only). */
   appliedAtSimulator?: number;
-  ratio?: { vs: string; requests: number; cpuPerRequest?: number };
-  ratioVsPassThrough?: { vs: string; requests: number };
+  /** requests: req/s ÷ the baseline's req/s; records (writes): records/s ÷ the baseline's req/s, i.e.
+   *  how many records the gateway takes in while nginx forwards one read. */
+  ratio?: { vs: string; requests: number; records?: number; cpuPerRequest?: number };
+  ratioVsPassThrough?: { vs: string; requests: number; records?: number };
 }
 
 const log = (line: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
@@ -232,6 +234,16 @@ async function main(argv: string[]): Promise<void> {
   };
   const node = process.execPath;
   const ndxp = path.join(REPO_ROOT, 'bin', 'ndxp.js');
+  // Ctrl+C: stop the servers this run started before leaving.
+  const onSignal = () => {
+    log('interrupted: stopping the servers');
+    void stopAll().finally(() => {
+      if (!o.keep) rmSync(dir, { recursive: true, force: true });
+      process.exit(130);
+    });
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
     log('starting the central simulator');
     const sim = await startServer({
@@ -382,13 +394,19 @@ async function main(argv: string[]): Promise<void> {
         report.ratio = {
           vs: base.id,
           requests: +(sat.requestsPerSecond / base.saturation.requestsPerSecond).toFixed(3),
+          ...(sat.recordsPerSecond ? { records: +(sat.recordsPerSecond / base.saturation.requestsPerSecond).toFixed(3) } : {}),
           ...(sat.usage.gateway && base.saturation.usage.nginx
             ? { cpuPerRequest: +((sat.usage.gateway.cpuCores / Math.max(1, sat.requestsPerSecond)) / (base.saturation.usage.nginx.cpuCores / Math.max(1, base.saturation.requestsPerSecond))).toFixed(2) }
             : {}),
         };
       }
       const pass = s.alsoVs ? byId.get(s.alsoVs) : undefined;
-      if (pass) report.ratioVsPassThrough = { vs: pass.id, requests: +(sat.requestsPerSecond / pass.saturation.requestsPerSecond).toFixed(3) };
+      if (pass)
+        report.ratioVsPassThrough = {
+          vs: pass.id,
+          requests: +(sat.requestsPerSecond / pass.saturation.requestsPerSecond).toFixed(3),
+          ...(sat.recordsPerSecond ? { records: +(sat.recordsPerSecond / pass.saturation.requestsPerSecond).toFixed(3) } : {}),
+        };
       reports.push(report);
       byId.set(s.id, report);
     }
@@ -445,7 +463,9 @@ async function main(argv: string[]): Promise<void> {
       fairness,
     };
     const jsonFile = writeJsonReport('', report, startedAt);
-    updateBenchmarksSection('side-by-side', renderMarkdown(report, path.relative(REPO_ROOT, jsonFile)));
+    // A partial or PostgreSQL run gets its own section, so it never replaces the full SQLite figures.
+    const section = `side-by-side${o.databaseUrl ? '-postgresql' : ''}${o.only || o.skip || o.quick ? '-partial' : ''}`;
+    updateBenchmarksSection(section, renderMarkdown(report, path.relative(REPO_ROOT, jsonFile)));
     log(`report: ${jsonFile}; BENCHMARKS.md updated`);
     process.stdout.write(renderMarkdown(report, path.relative(REPO_ROOT, jsonFile)) + '\n');
     await control.close();
@@ -465,7 +485,7 @@ type Report = {
   loadAverage: { start: number[]; end: number[] };
   scenarios: ScenarioReport[];
   fairness?: unknown;
-  setup: { commands: Record<string, string | undefined> };
+  setup: { store: string; commands: Record<string, string | undefined> };
 };
 
 function renderMarkdown(r: Report, jsonFile: string): string {
@@ -478,8 +498,8 @@ function renderMarkdown(r: Report, jsonFile: string): string {
       s.connections,
       fx(s.saturation.requestsPerSecond),
       s.saturation.recordsPerSecond ? fx(s.saturation.recordsPerSecond) : '–',
-      s.ratio ? `${s.ratio.requests.toFixed(2)}× ${s.ratio.vs}` : 'baseline',
-      s.ratioVsPassThrough ? `${s.ratioVsPassThrough.requests.toFixed(2)}× ${s.ratioVsPassThrough.vs}` : '–',
+      s.ratio ? `${s.ratio.requests.toFixed(2)}×${s.ratio.records !== undefined && s.recordsPerRequest > 1 ? ` (records: ${s.ratio.records.toFixed(2)}×)` : ''} ${s.ratio.vs}` : 'baseline',
+      s.ratioVsPassThrough ? `${s.ratioVsPassThrough.requests.toFixed(2)}×${s.ratioVsPassThrough.records !== undefined && s.recordsPerRequest > 1 ? ` (records: ${s.ratioVsPassThrough.records.toFixed(2)}×)` : ''} ${s.ratioVsPassThrough.vs}` : '–',
       lat(s.fixedRate),
       lat(s.fixedRateOwnHalf),
       u ? `${u.cpuCores.toFixed(2)} / ${fx(u.peakRssMiB)} MiB` : '–',
@@ -490,14 +510,20 @@ function renderMarkdown(r: Report, jsonFile: string): string {
   });
   const headline = r.scenarios
     .filter((s) => s.ratio)
-    .map((s) => `- \`${s.id}\`: **${s.ratio!.requests.toFixed(2)}×** nginx (\`${s.ratio!.vs}\`)${s.ratioVsPassThrough ? `, ${s.ratioVsPassThrough.requests.toFixed(2)}× the gateway's own pass-through` : ''}`);
+    .map((s) => {
+      const multi = s.recordsPerRequest > 1;
+      const main = multi ? `**${s.ratio!.records!.toFixed(2)}×** (records/s ÷ nginx req/s; calls: ${s.ratio!.requests.toFixed(3)}×)` : `**${s.ratio!.requests.toFixed(2)}×**`;
+      const own = s.ratioVsPassThrough ? `, ${(multi ? s.ratioVsPassThrough.records! : s.ratioVsPassThrough.requests).toFixed(2)}× the gateway's own pass-through` : '';
+      return `- \`${s.id}\` ${s.title}: ${main} nginx (\`${s.ratio!.vs}\`)${own}; ${s.saturation.requestsPerSecond.toLocaleString('en-US')} req/s${s.saturation.recordsPerSecond ? `, ${s.saturation.recordsPerSecond.toLocaleString('en-US')} records/s` : ''}, ${s.saturation.non2xx + s.saturation.errors} failed`;
+    });
   const parts = [
-    `## Side by side with nginx (last run ${r.startedAt.slice(0, 16).replace('T', ' ')} UTC)`,
+    `## Side by side with nginx${r.setup.store.startsWith('PostgreSQL') ? ', gateway on PostgreSQL' : ''}${/--(only|skip|quick)/.test(r.command) ? ' (partial run)' : ''} (last run ${r.startedAt.slice(0, 16).replace('T', ' ')} UTC)`,
     '',
     `Command: \`${r.command}\` (${r.options.durationS} s per phase, ${r.options.warmupS} s warm-up, ${r.options.workers} gateway workers / nginx worker_processes). Report: \`${jsonFile}\`.`,
     '',
     ...machineLines(r.machine),
     `- Load average at start ${r.loadAverage.start.join(' ')}, at end ${r.loadAverage.end.join(' ')} (the machine is shared; other work competes for the same cores).`,
+    `- Gateway store: ${r.setup.store}. Every request of a write scenario is a new record; \`applied\` is what the simulator stored.`,
     '',
     'Headline ratios (requests/s at saturation, gateway ÷ nginx measured in the same run):',
     '',
