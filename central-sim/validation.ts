@@ -28,9 +28,11 @@ let compiled: { profile: Validators; unit: Validators } | undefined;
 
 function validators(): { profile: Validators; unit: Validators } {
   if (!compiled) {
-    const fast = new Ajv2020({ allErrors: false, strict: false });
+    // multipleOfPrecision: in binary floating point 4.98 is not a multiple of 0.01; a decimal
+    // coefficient with two places must pass, as the national database's own check would let it.
+    const fast = new Ajv2020({ allErrors: false, strict: false, multipleOfPrecision: 6 });
     // allErrors: a sender fixing a record wants every problem at once, not one per round trip.
-    const all = new Ajv2020({ allErrors: true, strict: false });
+    const all = new Ajv2020({ allErrors: true, strict: false, multipleOfPrecision: 6 });
     addFormats(fast);
     addFormats(all);
     compiled = {

@@ -39,16 +39,6 @@ export function createPassThrough(centralUrl: string, identity: CentralIdentity,
     timeout: timeoutMs,
     xfwd: false,
     on: {
-      proxyReq(proxyReq, req) {
-        const h = (req as IncomingMessage & { ndxpHeaders?: ProxyHeaders }).ndxpHeaders!;
-        proxyReq.removeHeader('x-connection-key');
-        proxyReq.removeHeader('authorization');
-        proxyReq.removeHeader('cookie');
-        if (centralToken) proxyReq.setHeader('authorization', `Bearer ${centralToken}`);
-        proxyReq.setHeader('x-ma-don-vi', h.unitCode);
-        proxyReq.setHeader('x-ma-phan-mem', h.softwareId);
-        proxyReq.setHeader('x-request-id', h.requestId);
-      },
       error(_err, _req, res) {
         const target = res as ServerResponse;
         if (typeof target.writeHead !== 'function') return;
@@ -58,7 +48,15 @@ export function createPassThrough(centralUrl: string, identity: CentralIdentity,
   });
   return (req, res, headers) =>
     new Promise<void>((resolve, reject) => {
-      (req as IncomingMessage & { ndxpHeaders?: ProxyHeaders }).ndxpHeaders = headers;
+      // The outgoing headers are set on the incoming request before the proxy copies them: a
+      // 'proxyReq' hook may run after http-proxy already flushed the request and then throw.
+      delete req.headers['x-connection-key'];
+      delete req.headers.cookie;
+      if (centralToken) req.headers.authorization = `Bearer ${centralToken}`;
+      else delete req.headers.authorization;
+      req.headers['x-ma-don-vi'] = headers.unitCode;
+      req.headers['x-ma-phan-mem'] = headers.softwareId;
+      req.headers['x-request-id'] = headers.requestId;
       res.once('finish', () => resolve());
       res.once('close', () => resolve());
       proxy(req, res, (err?: unknown) => (err ? reject(err) : resolve()));

@@ -6,7 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, SqliteDriver, sql, type DatabaseConnection, type Driver } from 'kysely';
 import type { Config } from '../../config/config.js';
 import type { DB } from './schema.js';
 import { migrate } from './migrate.js';
@@ -24,6 +24,28 @@ export interface Store {
 
 // int8 (bigint) columns hold epoch milliseconds and counters that fit a JS number.
 pg.types.setTypeParser(20, (v) => Number(v));
+
+/**
+ * SQLite transactions that read and then write fail at once with SQLITE_BUSY in WAL mode when
+ * another process (a second data-plane worker, the CLI) committed in between: a deferred
+ * transaction cannot upgrade its snapshot, and busy_timeout does not apply. Every transaction
+ * here writes, so each one starts with BEGIN IMMEDIATE: it takes the write lock first (waiting up
+ * to busy_timeout for it) and never has to upgrade.
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+class ImmediateSqliteDialect extends SqliteDialect {
+  constructor(private readonly settings: ConstructorParameters<typeof SqliteDialect>[0]) {
+    super(settings);
+  }
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.settings);
+  }
+}
 
 export type StoreSettings = Pick<Config, 'dataDir' | 'databaseUrl' | 'databaseSchema'>;
 
@@ -60,7 +82,7 @@ export async function openStore(settings: StoreSettings, options: { migrate?: bo
     sqlite.pragma('busy_timeout = 10000');
     sqlite.pragma('foreign_keys = ON');
     store = {
-      db: new Kysely<DB>({ dialect: new SqliteDialect({ database: sqlite as unknown as ConstructorParameters<typeof SqliteDialect>[0]['database'] & object }) }),
+      db: new Kysely<DB>({ dialect: new ImmediateSqliteDialect({ database: sqlite as unknown as ConstructorParameters<typeof SqliteDialect>[0]['database'] & object }) }),
       dialect: 'sqlite',
       describe: `sqlite:${file}`,
       close: async () => {
