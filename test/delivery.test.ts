@@ -187,7 +187,7 @@ describe.each(STORE_KINDS)('delivery with the simulator (%s)', (kind) => {
     const row = await env.ctx.store.db.selectFrom('outbox').select(['next_attempt_at', 'http_status', 'attempts']).where('tracking_id', '=', item.trackingId).executeTakeFirstOrThrow();
     expect(row.http_status).toBe(status);
     expect(Number(row.next_attempt_at)).toBeGreaterThanOrEqual(acceptedAt + 2000);
-    await eventually(async () => (await states([item.trackingId]))[0] === 'delivered');
+    await eventually(async () => (await states([item.trackingId]))[0] === 'delivered', 60_000);
     expect(await states([item.trackingId])).toEqual(['delivered']);
     expect(appliedFor(item.record.soDinhDanh)).toBe(1);
   });
@@ -214,7 +214,8 @@ describe.each(STORE_KINDS)('delivery with the simulator (%s)', (kind) => {
     await env.sim.setFaults({ status: { code: 500, ma: 'LOI_HE_THONG', moTa: 'Lỗi máy chủ' } });
     try {
       await capped.submitProfiles([item], { deadlineMs: 500 });
-      await eventually(async () => (await capped.track([item.trackingId]))[0]?.state === 'dead');
+      // Two attempts with backoff through BullMQ: generous on a loaded machine (no timing is asserted).
+      await eventually(async () => (await capped.track([item.trackingId]))[0]?.state === 'dead', 60_000);
       expect((await capped.track([item.trackingId]))[0]).toMatchObject({ state: 'dead', attempts: 2 });
       const dead = await listDead(env.ctx);
       const entry = dead.find((d) => d.trackingId === item.trackingId)!;
@@ -227,13 +228,13 @@ describe.each(STORE_KINDS)('delivery with the simulator (%s)', (kind) => {
     }
     const { replayed } = await replayDead(env.ctx, { trackingId: item.trackingId }, 'test:operator');
     expect(replayed).toEqual([item.trackingId]);
-    await eventually(async () => (await states([item.trackingId]))[0] === 'delivered');
+    await eventually(async () => (await states([item.trackingId]))[0] === 'delivered', 60_000);
     expect(await states([item.trackingId])).toEqual(['delivered']);
     await expect(replayDead(env.ctx, { trackingId: item.trackingId }, 'test:operator')).rejects.toMatchObject({ code: 'KHONG_O_HANG_LOI' });
     await expect(discard(env.ctx, item.trackingId, 'thử', 'test:operator')).rejects.toMatchObject({ code: 'KHONG_THE_HUY' });
     // Operator actions wait for their audit entry to be durable; on a shared PostgreSQL the audit
     // trail's advisory lock is contended by every test file (see report), so allow time.
-  }, 120_000);
+  }, 200_000);
 
   it('the circuit breaker stops calling a central database that keeps failing, then probes it', async () => {
     const guarded = await env.start({ delivery: { breakerFailureThreshold: 2, breakerOpenMs: 1500 }, nodeName: 'guarded', worker: false });
