@@ -291,17 +291,20 @@ export async function createAuditTrail(deps: AuditTrailDeps): Promise<AuditTrail
   /** One drain at a time; events added meanwhile are picked up by the same loop. */
   function drain(): Promise<void> {
     if (draining) return draining;
-    draining = (async () => {
-      try {
-        while (buffer.length) {
-          const ok = await writeNext();
-          if (!ok) return;
-        }
-      } finally {
-        draining = undefined;
+    const run = (async () => {
+      while (buffer.length) {
+        const ok = await writeNext();
+        if (!ok) return;
       }
     })();
-    return draining;
+    // Cleared when THIS run ends. (Clearing inside the async function would run before the
+    // assignment when the buffer is empty, leaving a settled promise in `draining` for good and
+    // the trail silently never writing again.)
+    draining = run;
+    void run.finally(() => {
+      if (draining === run) draining = undefined;
+    });
+    return run;
   }
 
   async function drainAll(): Promise<void> {
