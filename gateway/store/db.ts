@@ -29,13 +29,54 @@ pg.types.setTypeParser(20, (v) => Number(v));
  * SQLite transactions that read and then write fail at once with SQLITE_BUSY in WAL mode when
  * another process (a second data-plane worker, the CLI) committed in between: a deferred
  * transaction cannot upgrade its snapshot, and busy_timeout does not apply. Every transaction
- * here writes, so each one starts with BEGIN IMMEDIATE: it takes the write lock first (waiting up
- * to busy_timeout for it) and never has to upgrade.
+ * here writes, so each one starts with BEGIN IMMEDIATE: it takes the write lock first (waiting for
+ * it without blocking the event loop, see busyRetrying) and never has to upgrade.
  */
 class ImmediateSqliteDriver extends SqliteDriver {
+  private readonly wrapped = new WeakMap<DatabaseConnection, DatabaseConnection>();
+
+  override async acquireConnection(): Promise<DatabaseConnection> {
+    const connection = await super.acquireConnection();
+    let w = this.wrapped.get(connection);
+    if (!w) this.wrapped.set(connection, (w = busyRetrying(connection)));
+    return w;
+  }
+
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
     await connection.executeQuery(CompiledQuery.raw('begin immediate'));
   }
+}
+
+/** SQLite's own wait for a lock is a synchronous sleep that would freeze this process's event loop. */
+const SQLITE_BUSY_SYNC_WAIT_MS = 20;
+const SQLITE_BUSY_DEADLINE_MS = 15_000;
+
+const isBusy = (err: unknown): boolean => /database is locked|SQLITE_BUSY/i.test(`${(err as { code?: string })?.code ?? ''} ${(err as Error)?.message ?? ''}`);
+
+/**
+ * Waits for another process's write lock asynchronously: SQLite blocks at most
+ * SQLITE_BUSY_SYNC_WAIT_MS (busy_timeout), then the statement is retried after a timer, so the
+ * event loop keeps answering clients while another worker writes. Only BEGIN IMMEDIATE and
+ * autocommit statements can meet a busy lock (a transaction holds the write lock from its first
+ * statement), and both are safe to run again.
+ */
+function busyRetrying(inner: DatabaseConnection): DatabaseConnection {
+  return {
+    async executeQuery(query) {
+      const deadline = Date.now() + SQLITE_BUSY_DEADLINE_MS;
+      let delay = 2;
+      for (;;) {
+        try {
+          return await inner.executeQuery(query);
+        } catch (err) {
+          if (!isBusy(err) || Date.now() > deadline) throw err;
+          await new Promise((r) => setTimeout(r, delay + Math.random() * delay));
+          delay = Math.min(delay * 2, 50);
+        }
+      }
+    },
+    streamQuery: (query, chunkSize) => inner.streamQuery(query, chunkSize),
+  };
 }
 
 class ImmediateSqliteDialect extends SqliteDialect {
@@ -75,11 +116,11 @@ export async function openStore(settings: StoreSettings, options: { migrate?: bo
     mkdirSync(settings.dataDir, { recursive: true });
     const file = path.join(settings.dataDir, 'ndxp.sqlite');
     const sqlite = openSqlite(file);
-    // WAL lets the CLI and every worker process read while one writes; busy_timeout waits for
-    // the write lock instead of failing at once.
+    // WAL lets the CLI and every worker process read while one writes. busy_timeout is short on
+    // purpose: longer waits for the write lock happen asynchronously (see busyRetrying).
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('synchronous = NORMAL');
-    sqlite.pragma('busy_timeout = 10000');
+    sqlite.pragma(`busy_timeout = ${SQLITE_BUSY_SYNC_WAIT_MS}`);
     sqlite.pragma('foreign_keys = ON');
     store = {
       db: new Kysely<DB>({ dialect: new ImmediateSqliteDialect({ database: sqlite as unknown as ConstructorParameters<typeof SqliteDialect>[0]['database'] & object }) }),
