@@ -159,7 +159,6 @@ export async function startGatewayNode(ctx: AppContext, roles: NodeRoles, option
           tokens,
           passThrough,
           currentUnitCode: (code) => preparer.currentUnitCode(code),
-          keyExpiry: () => undefined,
         }),
       };
       const dataPlane = await startDataPlane(ctx, deps);

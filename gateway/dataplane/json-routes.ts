@@ -33,7 +33,6 @@ export interface JsonRouteDeps {
   tokens: TokenService;
   passThrough: PassThrough;
   currentUnitCode(code: string): string;
-  keyExpiry(keyId: string): string | undefined;
 }
 
 export function createJsonRoutes(deps: JsonRouteDeps): JsonRoutes {
@@ -61,7 +60,7 @@ export function createJsonRoutes(deps: JsonRouteDeps): JsonRoutes {
       phanMem: identity.softwareId,
       donVi: identity.unitCode,
       donViHienHanh: deps.currentUnitCode(identity.unitCode),
-      maKetNoi: { keyId: identity.keyId, giaoDien: identity.vendor, maHoa: identity.encoding, thaoTac: identity.operations, hetHan: identity.expiresAt ?? deps.keyExpiry(identity.keyId) ?? null, ganChungThu: identity.certSerial ?? identity.certSubject ?? null },
+      maKetNoi: { keyId: identity.keyId, giaoDien: identity.vendor, maHoa: identity.encoding, thaoTac: identity.operations, hetHan: identity.expiresAt ?? null, ganChungThu: identity.certSerial ?? identity.certSubject ?? null },
       chungThu: { subject: peer.subject, serial: peer.serial, issuer: peer.issuer, hetHan: peer.notAfter, sha256: peer.fingerprint256 },
     });
   }

@@ -5,7 +5,6 @@
  * (adapters/national, certs), delivery (gateway/delivery), audit (gateway/audit).
  */
 import type { Operation, PresentedCredentials, VendorId } from '../../adapters/types.js';
-import type { Peer } from '../dataplane/peer.js';
 
 export type { KeyIdentity } from '../keys/types.js';
 import type { KeyIdentity } from '../keys/types.js';
@@ -46,7 +45,6 @@ export interface AbuseGuard {
   acquireSlot(keyId: string, max?: number): () => void;
 }
 
-export type PeerInfo = Peer;
 
 import type { ParsedRecord, ParsedUnit } from '../../adapters/types.js';
 
