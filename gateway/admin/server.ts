@@ -8,7 +8,7 @@
 import https from 'node:https';
 import type { TLSSocket, SecureContextOptions } from 'node:tls';
 import express, { type Request, type Response, type NextFunction } from 'express';
-import { splitHostPort } from '../../config/config.js';
+import { listenOn } from '../listen.js';
 import type { AppContext } from '../context.js';
 import type { AdminCaller, AdminModule, AdminRole } from './types.js';
 import { problem } from './types.js';
@@ -167,18 +167,10 @@ export async function startAdminPlane(ctx: AppContext, deps: AdminPlaneDeps, lis
       .then((m) => server.setSecureContext(options(m)))
       .catch((err) => ctx.log.error('could not reload admin TLS material', { err }));
   });
-  const { host, port } = splitHostPort(listen);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address();
+  const port = await listenOn(server, listen);
   return {
     server,
-    port: typeof address === 'object' && address ? address.port : port,
+    port,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -21,7 +21,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket, SecureContextOptions } from 'node:tls';
 import type { HttpAnswer, RequestMeta, VendorFront } from '../../adapters/types.js';
-import { splitHostPort } from '../../config/config.js';
+import { listenOn } from '../listen.js';
 import type { AppContext } from '../context.js';
 import { GatewayError } from '../errors.js';
 import { connectionsCut, requestsTotal, tlsFailureReason, tlsHandshakeFailures } from '../metrics.js';
@@ -207,18 +207,10 @@ export async function startDataPlane(ctx: AppContext, deps: DataPlaneDeps, liste
     writeAnswer(res, problemAnswer(new GatewayError('KHONG_TIM_THAY', { path })));
   }
 
-  const { host, port } = splitHostPort(listen);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address();
+  const port = await listenOn(server, listen);
   return {
     server,
-    port: typeof address === 'object' && address ? address.port : port,
+    port,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
