@@ -6,50 +6,13 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { CommanderError } from 'commander';
-import { STORE_KINDS, cleanup, tempDir, testConfig, type StoreKind } from './helpers/env.js';
+import { STORE_KINDS, cleanup, tempDir } from './helpers/env.js';
 import { buildProgram, main } from '../gateway/cli/main.js';
-import { CliFailure, UsageError } from '../gateway/cli/output.js';
+import { CliFailure } from '../gateway/cli/output.js';
+import { configFile, ndxp } from './helpers/cli.js';
 
 afterAll(cleanup);
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-  error?: unknown;
-}
-
-/** Runs `ndxp …args` in this process, capturing stdout/stderr; exit code as main() maps it. */
-async function ndxp(args: string[]): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout += String(chunk);
-    return true;
-  });
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stderr += String(chunk);
-    return true;
-  });
-  try {
-    await buildProgram().parseAsync(['node', 'ndxp', ...args]);
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const code = error instanceof UsageError || error instanceof CommanderError ? 2 : 1;
-    return { code, stdout, stderr, error };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
-
-function configFile(kind: StoreKind): string {
-  const config = testConfig(kind);
-  const file = path.join(tempDir(), 'ndxp.json');
-  writeFileSync(file, JSON.stringify({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, databaseSchema: config.databaseSchema, redisUrl: config.redisUrl }));
-  return file;
-}
 
 describe.each(STORE_KINDS)('ndxp keys on %s', (kind) => {
   it('create / list / show / suspend / activate / rotate / cancel with --json', async () => {

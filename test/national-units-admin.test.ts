@@ -7,15 +7,14 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import express from 'express';
 import request from 'supertest';
-import { afterAll, describe, expect, it, vi } from 'vitest';
-import { CommanderError } from 'commander';
-import { CONTRACTS, STORE_KINDS, cleanup, tempDir, testConfig, testContext, type StoreKind } from './helpers/env.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CONTRACTS, STORE_KINDS, cleanup, tempDir, testContext } from './helpers/env.js';
 import { Command } from 'commander';
 import { register } from '../adapters/national/cli.js';
-import { UsageError } from '../gateway/cli/output.js';
 import type { AdminCaller } from '../gateway/admin/types.js';
 import type { AuditEvent } from '../gateway/audit/types.js';
 import { unitsAdminModule } from '../adapters/national/admin.js';
+import { configFile, ndxp } from './helpers/cli.js';
 
 afterAll(cleanup);
 
@@ -48,42 +47,6 @@ function buildProgram(): Command {
   return program;
 }
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-  error?: unknown;
-}
-
-async function ndxp(args: string[]): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout += String(chunk);
-    return true;
-  });
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stderr += String(chunk);
-    return true;
-  });
-  try {
-    await buildProgram().parseAsync(['node', 'ndxp', ...args]);
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const code = error instanceof UsageError || error instanceof CommanderError ? 2 : 1;
-    return { code, stdout, stderr, error };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
-
-function configFile(kind: StoreKind): string {
-  const config = testConfig(kind);
-  const file = path.join(tempDir(), 'ndxp.json');
-  writeFileSync(file, JSON.stringify({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, databaseSchema: config.databaseSchema, redisUrl: config.redisUrl }));
-  return file;
-}
 
 const CALLERS: Record<string, AdminCaller> = {
   admin: { actor: 'CN=nguyen.van.a,OU=network-admin,O=ndxp-gateway', role: 'network-admin', certSerial: 'A1' },
