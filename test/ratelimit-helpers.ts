@@ -15,7 +15,10 @@ export interface TestCtx extends AppContext {
 }
 
 export function limiterContext(rateLimit: NonNullable<ConfigInput['rateLimit']> = {}, overrides: ConfigInput = {}): TestCtx {
-  const config = testConfig('sqlite', { redisPrefix: uniqueName('ndxp-rl-test'), rateLimit, ...overrides });
+  // A generous Redis command timeout: on a loaded CI machine a 250 ms timeout sends decisions to
+  // the per-node memory fallback (other limits by design) and the counts these tests assert
+  // would then depend on machine load. Tests of the fallback set their own timeout or address.
+  const config = testConfig('sqlite', { redisPrefix: uniqueName('ndxp-rl-test'), rateLimit: { redisCommandTimeoutMs: 3000, ...rateLimit }, ...overrides });
   const events: AuditEvent[] = [];
   const audit: AuditSink = {
     record: (e) => void events.push(e),
