@@ -176,14 +176,27 @@ interface RawLine {
 
 /** Lines of a bundle (gunzipped if needed), plus whether the file ended with a newline. */
 async function* bundleLines(file: string): AsyncGenerator<RawLine> {
-  let stream: Readable = createReadStream(file);
-  if (await isGzip(file)) stream = stream.pipe(createGunzip());
+  const source = createReadStream(file);
+  // A corrupted gzip stream emits 'error' on the gunzip stream, which pipe() does not forward:
+  // catch it here so a damaged bundle is reported as such instead of crashing the verifier.
+  let failure: Error | undefined;
+  let stream: Readable = source;
+  if (await isGzip(file)) stream = source.pipe(createGunzip());
   const rl = createInterface({ input: stream, crlfDelay: Infinity });
+  const fail = (err: Error) => {
+    failure ??= err;
+    rl.close();
+  };
+  source.on('error', fail);
+  if (stream !== source) stream.on('error', fail);
+  rl.on('error', fail); // readline re-emits its input's errors on itself
   let index = 0;
   for await (const text of rl) {
+    if (failure) break;
     index++;
     yield { index, text };
   }
+  if (failure) throw new BundleFormatError(`Tệp gói nhật ký bị hỏng, không đọc được (${(failure as NodeJS.ErrnoException).code ?? failure.message})`, index + 1);
 }
 
 export class BundleFormatError extends Error {
