@@ -134,7 +134,11 @@ describe.each(STORE_KINDS)('delivery with the simulator (%s)', (kind) => {
       await env.sim.setFaults({});
       await eventually(async () => (await states([v2.trackingId]))[0] === 'delivered');
       await eventually(async () => (await states([v1.trackingId]))[0] !== 'queued' && (await states([v1.trackingId]))[0] !== 'delivering');
-      expect(await states([v1.trackingId, v2.trackingId])).toEqual(['superseded', 'delivered']);
+      // v1 is superseded when the coalescing sees v2 first, or stale when v2 was delivered before
+      // v1's next attempt (a race of the relay and the retry): either way it is never sent.
+      const [s1, s2] = await states([v1.trackingId, v2.trackingId]);
+      expect(['superseded', 'stale']).toContain(s1);
+      expect(s2).toBe('delivered');
       const applied = env.sim.journal({ kind: 'profile', id }).filter((j) => j.applied);
       expect(applied.map((j) => Date.parse(j.version!))).toEqual([Date.parse('2025-09-03T09:00:00+07:00')]);
       expect(appliedFor(id)).toBe(1);
