@@ -11,7 +11,9 @@
  * about the key, so a caller holding only a key id learns nothing about its status.
  */
 import type { Operation, VendorId } from '../../adapters/types.js';
+import type { Selectable } from 'kysely';
 import type { AppContext } from '../context.js';
+import type { ConnectionKeyTable } from '../store/migrations/003_keys.js';
 import { GatewayError } from '../errors.js';
 import { watchRevisions } from '../store/revisions.js';
 import { resolveOperations } from './fields.js';
@@ -93,23 +95,27 @@ interface Cache {
   byHash: Map<string, CachedKey>;
 }
 
-function toCached(row: {
-  key_id: string;
-  secret_hash: string;
-  previous_secret_hash: string | null;
-  previous_valid_until: number | null;
-  software_id: string;
-  unit_code: string;
-  vendor: string;
-  encoding: string;
-  operations: string;
-  cert_serial: string | null;
-  cert_subject: string | null;
-  status: string;
-  expires_at: number | null;
-  body_retention: string | null;
-  limits: string | null;
-}): CachedKey {
+/** The columns the validator caches (the same list `reload` selects). */
+const CACHED_COLUMNS = [
+  'key_id',
+  'secret_hash',
+  'previous_secret_hash',
+  'previous_valid_until',
+  'software_id',
+  'unit_code',
+  'vendor',
+  'encoding',
+  'operations',
+  'cert_serial',
+  'cert_subject',
+  'status',
+  'expires_at',
+  'body_retention',
+  'limits',
+] as const;
+type CachedRow = Pick<Selectable<ConnectionKeyTable>, (typeof CACHED_COLUMNS)[number]>;
+
+function toCached(row: CachedRow): CachedKey {
   const operations = resolveOperations(row.operations, row.vendor);
   let limits: KeyLimits | undefined;
   try {
@@ -155,23 +161,7 @@ export async function createKeyValidator(ctx: AppContext, options: KeyValidatorO
   const reload = async (): Promise<void> => {
     const rows = await ctx.store.db
       .selectFrom('connection_keys')
-      .select([
-        'key_id',
-        'secret_hash',
-        'previous_secret_hash',
-        'previous_valid_until',
-        'software_id',
-        'unit_code',
-        'vendor',
-        'encoding',
-        'operations',
-        'cert_serial',
-        'cert_subject',
-        'status',
-        'expires_at',
-        'body_retention',
-        'limits',
-      ])
+      .select(CACHED_COLUMNS)
       .execute();
     const next: Cache = { byId: new Map(), byHash: new Map() };
     for (const row of rows) {
