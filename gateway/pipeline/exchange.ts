@@ -15,6 +15,7 @@ import { newRequestId } from '../ids.js';
 import type { AppContext } from '../context.js';
 import type { Peer } from '../dataplane/peer.js';
 import { readBody, writeAnswer } from '../dataplane/http-io.js';
+import { codingRefusalHeaders } from '../dataplane/content-coding.js';
 import { keyRejections, recordsTotal, requestDuration, requestsTotal } from '../metrics.js';
 import { execute, type ExecuteDeps } from './execute.js';
 import type { KeyCheck, KeyIdentity } from './ports.js';
@@ -110,6 +111,7 @@ export async function handleExchange(
     code = gErr.code;
     outcome = 'refused';
     answer = front.renderError(gErr, call);
+    answer = { ...answer, headers: { ...answer.headers, ...codingRefusalHeaders(gErr) } };
   }
 
   const event = {
