@@ -80,6 +80,8 @@ export interface IncomingCall {
   unit?(repair: TextRepair): ParsedUnit;
   /** status: the tracking ids asked about. */
   trackingIds?: string[];
+  /** status: the caller's own name for the tracking-id field (vendor A `maTheoDoi`, vendor B `trackingId`), named when an id is unknown. */
+  trackingField?: string;
 }
 
 export type RecordStatus = 'SYNCED' | 'QUEUED' | 'INVALID' | 'STALE' | 'ERROR';
@@ -134,6 +136,12 @@ export interface VendorFront {
   id: VendorId;
   /** Data-plane paths this front answers (exact match, without query). */
   paths: string[];
+  /**
+   * Also answer `paths` in any letter case. For services that IIS hosted: it matched paths
+   * case-insensitively, and installations keep the URL case they were set up with
+   * (`/qlcbservice.asmx`). Documents served (WSDL addresses) keep the canonical path.
+   */
+  caseInsensitivePaths?: boolean;
   /** GET documents (the WSDL); undefined when this GET is not one of them. */
   describe?(meta: RequestMeta, publicUrl: string): HttpAnswer | undefined;
   /** Reads the envelope; throws GatewayError (XML_KHONG_HOP_LE, SOAP_KHONG_HOP_LE, …) for bad input. */

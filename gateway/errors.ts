@@ -24,6 +24,8 @@ export const ERRORS = {
   VUOT_HAN_MUC: { message: 'Vượt hạn mức gửi dữ liệu; vui lòng thử lại sau {retryAfterSeconds} giây', httpStatus: 429, side: 'server' },
   QUA_NHIEU_YEU_CAU_DONG_THOI: { message: 'Quá nhiều yêu cầu đồng thời từ cùng một mã kết nối; vui lòng thử lại sau', httpStatus: 429, side: 'server' },
   DU_LIEU_QUA_LON: { message: 'Dữ liệu gửi lên vượt quá kích thước cho phép ({limit})', httpStatus: 413, side: 'client' },
+  MA_HOA_NEN_KHONG_HO_TRO: { message: 'Cổng kết nối không hỗ trợ kiểu nén dữ liệu «{encoding}» (Content-Encoding); hãy gửi dữ liệu không nén hoặc nén {supported}', httpStatus: 415, side: 'client' },
+  DU_LIEU_NEN_HONG: { message: 'Dữ liệu nén ({encoding}) bị hỏng, không giải nén được', httpStatus: 400, side: 'client' },
   XML_KHONG_HOP_LE: { message: 'Nội dung XML không hợp lệ: {detail}', httpStatus: 400, side: 'client' },
   XML_BI_TU_CHOI: { message: 'Nội dung XML bị từ chối vì lý do an toàn: {detail}', httpStatus: 400, side: 'client' },
   JSON_KHONG_HOP_LE: { message: 'Nội dung JSON không hợp lệ: {detail}', httpStatus: 400, side: 'client' },

@@ -1,11 +1,13 @@
 /**
  * Vendor A: .NET ASMX personnel software, SOAP 1.1 (contract/QLCBService.wsdl, contract/README.md).
- * `POST /QLCBService.asmx` with a quoted SOAPAction; `GET /QLCBService.asmx?WSDL`.
- * Every gateway error is a SOAP 1.1 fault (HTTP 500), as its clients expect.
+ * `POST /QLCBService.asmx` with a quoted SOAPAction; `GET /QLCBService.asmx?WSDL` and `?disco`.
+ * The path matches in any case, as IIS did. Every gateway error is a SOAP 1.1 fault (HTTP 500),
+ * as its clients expect.
  */
 import type { VendorFront } from '../types.js';
 import { soap11Fault } from '../xml/soap.js';
-import { readContractFile, wsdlDescriber } from '../xml/wsdl.js';
+import { discoDescriber } from '../xml/disco.js';
+import { describers, readContractFile, wsdlDescriber } from '../xml/wsdl.js';
 import { renderVendorAResult } from './answer.js';
 import { readVendorARequest } from './parse.js';
 
@@ -21,7 +23,8 @@ export function vendorAWsdl(): string {
 export const vendorA: VendorFront = {
   id: 'vendor-a-asmx',
   paths: [VENDOR_A_PATH],
-  describe: wsdlDescriber(vendorAWsdl, VENDOR_A_PATH),
+  caseInsensitivePaths: true,
+  describe: describers(wsdlDescriber(vendorAWsdl, VENDOR_A_PATH), discoDescriber(vendorAWsdl, VENDOR_A_PATH)),
   readRequest: readVendorARequest,
   renderResult: renderVendorAResult,
   renderError: (err) => soap11Fault(err),

@@ -63,7 +63,7 @@ export function readVendorBRequest(body: Buffer, meta: RequestMeta, limits: Requ
       .filter((s) => s.length > 0);
     if (ids.length === 0) throw missing('trackingId', name);
     if (ids.length > limits.maxRecordsPerCall) throw new GatewayError('QUA_NHIEU_BAN_GHI', { limit: limits.maxRecordsPerCall, count: ids.length });
-    return { vendorOperation: name, operation: 'status', credentials: { key, softwareId }, trackingIds: ids };
+    return { vendorOperation: name, operation: 'status', credentials: { key, softwareId }, trackingIds: ids, trackingField: 'trackingId' };
   }
 
   const batchId = textOf(op, 'batchId');

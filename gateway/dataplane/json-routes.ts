@@ -97,7 +97,7 @@ export function createJsonRoutes(deps: JsonRouteDeps): JsonRoutes {
     await deps.guard.consume({ keyId: identity.keyId, unitCode: identity.unitCode, records: 0, overrides: identity.limits });
     const [state] = await deps.delivery.track([id]);
     if (!state) throw new GatewayError('MA_THEO_DOI_KHONG_TON_TAI', { trackingId: id });
-    const r = fromTracking(id, 0, state);
+    const r = fromTracking(id, 0, state, 'maTheoDoi');
     return jsonAnswer(200, {
       maTheoDoi: id,
       trangThai: state.state,

@@ -15,6 +15,7 @@ import { newRequestId } from '../ids.js';
 import type { AppContext } from '../context.js';
 import type { Peer } from '../dataplane/peer.js';
 import { readBody, writeAnswer } from '../dataplane/http-io.js';
+import { codingRefusalHeaders } from '../dataplane/content-coding.js';
 import { keyRejections, recordsTotal, requestDuration, requestsTotal } from '../metrics.js';
 import { execute, type ExecuteDeps } from './execute.js';
 import type { KeyCheck, KeyIdentity } from './ports.js';
@@ -74,7 +75,7 @@ export async function handleExchange(
   try {
     if (req.method === 'GET') {
       const doc = front.describe?.(meta, deps.publicUrl);
-      if (!doc) throw new GatewayError('PHUONG_THUC_KHONG_HO_TRO', { method: 'GET', path: meta.path });
+      if (!doc) throw noDocument(meta);
       writeAnswer(res, doc);
       requestsTotal.inc({ front: front.id, operation: 'describe', outcome: 'ok' });
       return;
@@ -110,6 +111,8 @@ export async function handleExchange(
     code = gErr.code;
     outcome = 'refused';
     answer = front.renderError(gErr, call);
+    answer = { ...answer, headers: { ...answer.headers, ...codingRefusalHeaders(gErr) } };
+    if (req.method !== 'POST') answer = nonPostRefusal(answer, gErr, front);
   }
 
   const event = {
@@ -151,6 +154,25 @@ export async function handleExchange(
   writeAnswer(res, answer, { 'x-request-id': requestId });
   requestsTotal.inc({ front: front.id, operation: call?.vendorOperation ?? 'unknown', outcome });
   requestDuration.observe({ front: front.id }, (performance.now() - started) / 1000);
+}
+
+/** A GET the front has no document for: the bare service URL takes POST only; a query names nothing we serve. */
+function noDocument(meta: RequestMeta): GatewayError {
+  const query = meta.query.toString();
+  if (query === '') return new GatewayError('PHUONG_THUC_KHONG_HO_TRO', { method: 'GET', path: meta.path });
+  return new GatewayError('KHONG_TIM_THAY', { path: `${meta.path}?${query}`.slice(0, 200) }, 'no document for this GET query');
+}
+
+/**
+ * A GET (or any non-POST) is not a SOAP exchange: the rule that a SOAP fault travels with
+ * HTTP 500 (1.1) or 400 (1.2) binds SOAP messages, which only a POST carries. A browser or a
+ * tool asking the service URL for something it does not serve gets the refusal's own status
+ * (404, 405 with Allow), the body still in the front's format.
+ */
+function nonPostRefusal(answer: HttpAnswer, err: GatewayError, front: VendorFront): HttpAnswer {
+  const headers = { ...answer.headers };
+  if (err.httpStatus === 405) headers.allow = front.describe ? 'GET, POST' : 'POST';
+  return { ...answer, status: err.httpStatus, headers };
 }
 
 function summarise(statuses: string[]): string {

@@ -67,12 +67,15 @@ function fromOutcome(p: PreparedRecord, trackingId: string, outcome: DeliveryOut
   }
 }
 
-/** What a status query answers for one tracking id. */
-export function fromTracking(id: string, index: number, state: TrackingState | undefined): RecordResult {
+/**
+ * What a status query answers for one tracking id. `field`: the caller's name for the tracking-id
+ * field (IncomingCall.trackingField), so an unknown id is reported against the caller's own field.
+ */
+export function fromTracking(id: string, index: number, state: TrackingState | undefined, field: string): RecordResult {
   const base = { recordId: state?.recordId ?? id, index, trackingId: id, warnings: [] };
   if (!state) {
     const err = new GatewayError('MA_THEO_DOI_KHONG_TON_TAI', { trackingId: id });
-    return { ...base, status: 'ERROR', errors: [{ field: 'maTheoDoi', code: err.code, message: err.message }], message: err.message };
+    return { ...base, status: 'ERROR', errors: [{ field, code: err.code, message: err.message }], message: err.message };
   }
   switch (state.state) {
     case 'delivered':
@@ -109,7 +112,7 @@ export async function execute(call: IncomingCall, identity: KeyIdentity, origin:
     await deps.guard.consume({ keyId: identity.keyId, unitCode: identity.unitCode, records: 0, overrides: identity.limits });
     const states = await deps.delivery.track(ids);
     return {
-      result: { operation: 'status', correlation: call.correlation, results: ids.map((id, i) => fromTracking(id, i, states[i])) },
+      result: { operation: 'status', correlation: call.correlation, results: ids.map((id, i) => fromTracking(id, i, states[i], call.trackingField ?? '')) },
       personalIds: states.flatMap((s) => (s?.soDinhDanh ? [s.soDinhDanh] : [])),
       trackingIds: ids,
       queued: false,
