@@ -219,6 +219,7 @@ describe('connection-key secrets are never readable', () => {
     const search = (place: string, haystack: Buffer | string) => places.push({ place, hits: found(haystack) });
     search('admin API audit search (JSON)', entries.text);
     let opened = 0;
+    const keptRequests: string[] = [];
     for (const item of entries.items) {
       for (const part of ['request', 'response'] as const) {
         if (!(part === 'request' ? item.hasRequestBody : item.hasResponseBody)) continue;
@@ -226,10 +227,14 @@ describe('connection-key secrets are never readable', () => {
         expect(res.status).toBe(200);
         opened++;
         search(`body ${item.seq}/${part} (${item.front})`, res.body);
+        if (part === 'request') keptRequests.push(res.body.toString('utf8'));
       }
     }
     // Bodies were really kept (full retention), or this test would prove nothing.
     expect(opened).toBeGreaterThanOrEqual(2 * 12);
+    // …and the credentials in them were replaced, not the bodies dropped.
+    expect(keptRequests.filter((t) => t.includes('<MaKetNoi>***</MaKetNoi>')).length).toBeGreaterThanOrEqual(3);
+    expect(keptRequests.filter((t) => t.includes('PasswordText">***</wsse:Password>')).length).toBeGreaterThanOrEqual(4);
     for (const format of ['csv', 'jsonl']) search(`admin API audit search (${format})`, (await auditor.request(`${entriesUrl}&format=${format}`)).body);
 
     // The operator's command line: search in every format, and an exported bundle.
