@@ -101,7 +101,10 @@ describe('bodies for the audit trail', () => {
 
   it('a redactor that fails means no body is kept, never the raw one', () => {
     const broken = { ...vendorA, redactBody: () => { throw new Error('boom'); } };
-    const kept = bodiesForAudit(broken, meta('/QLCBService.asmx'), undefined, Buffer.from(`<MaKetNoi>${KEY}</MaKetNoi>`), 'x', quietLogger());
+    const logged: string[] = [];
+    const log = { ...quietLogger(), error: (msg: string) => void logged.push(msg) };
+    const kept = bodiesForAudit(broken, meta('/QLCBService.asmx'), undefined, Buffer.from(`<MaKetNoi>${KEY}</MaKetNoi>`), 'x', log);
     expect(kept.request).toBeUndefined();
+    expect(logged).toEqual(['request body could not be redacted; it is not kept']);
   });
 });
