@@ -149,4 +149,12 @@ export interface VendorFront {
   renderResult(call: IncomingCall, result: OperationResult): HttpAnswer;
   /** Any gateway error, in this caller's protocol. `call` is absent when the envelope could not be read. */
   renderError(err: GatewayError, call?: IncomingCall): HttpAnswer;
+  /**
+   * The request body with every credential this protocol carries IN THE BODY replaced (vendor A
+   * MaKetNoi, vendor B wsse:Password): what the audit trail keeps, decrypts for auditors and
+   * exports. Must work on any bytes, above all on a body readRequest refused, and never throw.
+   * Absent when the protocol carries no credential in its body (keys in headers); the pipeline
+   * also removes every credential value the caller presented, wherever it appears.
+   */
+  redactBody?(body: Buffer, meta: RequestMeta): Buffer;
 }

@@ -8,6 +8,7 @@ import type { VendorFront } from '../types.js';
 import { soap11Fault } from '../xml/soap.js';
 import { discoDescriber } from '../xml/disco.js';
 import { describers, readContractFile, wsdlDescriber } from '../xml/wsdl.js';
+import { redactXmlElements } from '../xml/redact.js';
 import { renderVendorAResult } from './answer.js';
 import { readVendorARequest } from './parse.js';
 
@@ -28,6 +29,8 @@ export const vendorA: VendorFront = {
   readRequest: readVendorARequest,
   renderResult: renderVendorAResult,
   renderError: (err) => soap11Fault(err),
+  // The connection key travels in the SOAP header XacThuc/MaKetNoi.
+  redactBody: (body) => redactXmlElements(body, ['MaKetNoi']),
 };
 
 export default vendorA;

@@ -20,6 +20,7 @@ import { keyRejections, recordsTotal, requestDuration, requestsTotal } from '../
 import { execute, type ExecuteDeps } from './execute.js';
 import type { KeyCheck, KeyIdentity } from './ports.js';
 import { isGuess } from './ports.js';
+import { bodiesForAudit } from './redact.js';
 
 export interface ExchangeDeps extends ExecuteDeps {
   ctx: AppContext;
@@ -115,6 +116,8 @@ export async function handleExchange(
     if (req.method !== 'POST') answer = nonPostRefusal(answer, gErr, front);
   }
 
+  // The trail keeps bodies without credentials: it digests, encrypts and exports what it is given.
+  const kept = bodiesForAudit(front, meta, call, body, answer.body, ctx.log);
   const event = {
     kind: (outcome === 'refused' ? 'refusal' : 'exchange') as 'refusal' | 'exchange',
     requestId,
@@ -132,8 +135,8 @@ export async function handleExchange(
     latencyMs: Math.round(performance.now() - started),
     requestBytes: body?.length ?? 0,
     responseBytes: typeof answer.body === 'string' ? Buffer.byteLength(answer.body) : answer.body.length,
-    requestBody: body,
-    responseBody: answer.body,
+    requestBody: kept.request,
+    responseBody: kept.response,
     bodyRetention: identity?.bodyRetention ?? undefined,
     remoteAddress: peer.remoteAddress,
   };
