@@ -12,6 +12,7 @@ import { listenOn } from '../listen.js';
 import type { AppContext } from '../context.js';
 import type { AdminCaller, AdminModule, AdminRole } from './types.js';
 import { problem } from './types.js';
+import { GatewayError } from '../errors.js';
 
 export interface AdminCertLookup {
   isRevoked(serial: string): boolean;
@@ -142,6 +143,11 @@ export function buildAdminApp(ctx: AppContext, deps: AdminPlaneDeps): express.Ex
   // Express error handler (4 arguments): malformed JSON bodies and anything a router threw.
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
     const e = err as { type?: string; status?: number };
+    // A path parameter with malformed percent-encoding (Express's decodeURIComponent failed).
+    if (err instanceof URIError) {
+      problem(res, new GatewayError('YEU_CAU_HTTP_KHONG_HOP_LE', {}, 'malformed percent-encoding'));
+      return;
+    }
     if (e?.type === 'entity.parse.failed') {
       res.status(400).json({ type: 'urn:ndxp:loi:JSON_KHONG_HOP_LE', title: 'Nội dung JSON không hợp lệ', status: 400, code: 'JSON_KHONG_HOP_LE' });
       return;
