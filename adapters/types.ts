@@ -119,6 +119,8 @@ export interface RequestLimits {
   xmlMaxAttributeLength: number;
   xmlMaxTextLength: number;
   maxRecordsPerCall: number;
+  /** Tracking ids one status call may ask about. */
+  maxStatusIdsPerCall: number;
   /** vendor B timestamp check. */
   maxFutureSkewSeconds: number;
   now(): Date;

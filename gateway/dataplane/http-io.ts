@@ -86,6 +86,15 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   });
 }
 
+/** decodeURIComponent for caller input: undefined instead of a URIError for malformed percent-encoding. */
+export function decodeComponent(text: string): string | undefined {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return undefined;
+  }
+}
+
 export function writeAnswer(res: ServerResponse, answer: HttpAnswer, extraHeaders?: Record<string, string>): number {
   const body = typeof answer.body === 'string' ? Buffer.from(answer.body, 'utf8') : answer.body;
   if (res.headersSent) {

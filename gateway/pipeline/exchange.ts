@@ -39,6 +39,7 @@ export function requestLimits(ctx: AppContext): RequestLimits {
     xmlMaxAttributeLength: l.xmlMaxAttributeLength,
     xmlMaxTextLength: l.xmlMaxTextLength,
     maxRecordsPerCall: l.maxRecordsPerCall,
+    maxStatusIdsPerCall: l.maxStatusIdsPerCall,
     maxFutureSkewSeconds: ctx.config.vendorB.maxFutureSkewSeconds,
     now: () => new Date(),
   };
@@ -71,6 +72,7 @@ export async function handleExchange(
   let personalIds: string[] = [];
   let trackingIds: string[] = [];
   let queued = false;
+  let details: Record<string, unknown> | undefined;
   const client = { certSerial: peer.serial, remoteAddress: peer.remoteAddress };
 
   try {
@@ -101,6 +103,7 @@ export async function handleExchange(
       personalIds = run.personalIds;
       trackingIds = run.trackingIds;
       queued = run.queued;
+      details = run.auditDetails;
       for (const r of run.result.results) recordsTotal.inc({ front: front.id, status: r.status });
       outcome = summarise(run.result.results.map((r) => r.status));
       answer = front.renderResult(call, run.result);
@@ -139,6 +142,7 @@ export async function handleExchange(
     responseBody: kept.response,
     bodyRetention: identity?.bodyRetention ?? undefined,
     remoteAddress: peer.remoteAddress,
+    details,
   };
   if (queued) {
     // The client is about to hear "accepted, queued": the trail must hold the exchange first.

@@ -7,7 +7,7 @@ import type { FieldIssue, IncomingCall, OperationResult, RecordResult, RecordSta
 import { textRepair } from '../../adapters/text/index.js';
 import { vendorField } from '../../adapters/national/prepare.js';
 import { GatewayError } from '../errors.js';
-import { newTrackingId } from '../ids.js';
+import { echoPreview, isTrackingId, listDigest, MAX_CALLER_ID_LENGTH, newTrackingId } from '../ids.js';
 import type { Delivery, DeliveryOutcome, Origin, TrackingState } from '../delivery/types.js';
 import type { AbuseGuard, KeyIdentity, PreparedRecord, RecordPreparer } from './ports.js';
 
@@ -25,6 +25,8 @@ export interface Execution {
   trackingIds: string[];
   /** True when at least one record was accepted but not yet delivered. */
   queued: boolean;
+  /** Small facts for the trail in place of long caller-supplied lists (status queries). */
+  auditDetails?: Record<string, unknown>;
 }
 
 const MESSAGES: Record<RecordStatus, string> = {
@@ -68,6 +70,17 @@ function fromOutcome(p: PreparedRecord, trackingId: string, outcome: DeliveryOut
 }
 
 /**
+ * A status query for a string that cannot be a tracking id: answered per id, as an error, and
+ * echoed only as a short preview (a caller cannot make the answer grow with made-up ids).
+ * `field`: the caller's name for the tracking-id field (IncomingCall.trackingField).
+ */
+export function malformedTracking(id: string, index: number, field: string): RecordResult {
+  const shown = echoPreview(id);
+  const err = new GatewayError('MA_THEO_DOI_KHONG_HOP_LE', { trackingId: shown });
+  return { recordId: shown, index, trackingId: shown, warnings: [], status: 'ERROR', errors: [{ field, code: err.code, message: err.message }], message: err.message };
+}
+
+/**
  * What a status query answers for one tracking id. `field`: the caller's name for the tracking-id
  * field (IncomingCall.trackingField), so an unknown id is reported against the caller's own field.
  */
@@ -103,6 +116,9 @@ export function fromTracking(id: string, index: number, state: TrackingState | u
 }
 
 export async function execute(call: IncomingCall, identity: KeyIdentity, origin: Omit<Origin, 'unitCode'>, deps: ExecuteDeps): Promise<Execution> {
+  // The stated unit is re-mapped, echoed in per-record errors and stored with every record.
+  const stated = call.credentials.unitCode;
+  if (stated !== undefined && stated.length > MAX_CALLER_ID_LENGTH) throw new GatewayError('GIA_TRI_QUA_DAI', { field: 'mã đơn vị gửi', limit: MAX_CALLER_ID_LENGTH });
   const sender = { softwareId: identity.softwareId, unitCode: call.credentials.unitCode || identity.unitCode, front: origin.front };
   const fullOrigin: Origin = { ...origin, unitCode: deps.preparer.currentUnitCode(sender.unitCode) };
   const repair = textRepair(identity.encoding);
@@ -110,17 +126,25 @@ export async function execute(call: IncomingCall, identity: KeyIdentity, origin:
   if (call.operation === 'status') {
     const ids = call.trackingIds ?? [];
     await deps.guard.consume({ keyId: identity.keyId, unitCode: identity.unitCode, records: 0, overrides: identity.limits });
-    const states = await deps.delivery.track(ids);
+    // Only strings that can be tracking ids are looked up; the rest are answered as malformed.
+    const lookup = [...new Set(ids.filter(isTrackingId))];
+    const found = new Map<string, TrackingState>();
+    (await deps.delivery.track(lookup)).forEach((s, k) => s && found.set(lookup[k], s));
+    const field = call.trackingField ?? '';
+    const results = ids.map((id, i) => (isTrackingId(id) ? fromTracking(id, i, found.get(id), field) : malformedTracking(id, i, field)));
     return {
-      result: { operation: 'status', correlation: call.correlation, results: ids.map((id, i) => fromTracking(id, i, states[i], call.trackingField ?? '')) },
-      personalIds: states.flatMap((s) => (s?.soDinhDanh ? [s.soDinhDanh] : [])),
-      trackingIds: ids,
+      result: { operation: 'status', correlation: call.correlation, results },
+      personalIds: [...found.values()].flatMap((s) => (s.soDinhDanh ? [s.soDinhDanh] : [])),
+      // The trail links the query to records that exist; what was asked is kept as a count and digest.
+      trackingIds: [...found.keys()],
       queued: false,
+      auditDetails: { trackingIdsAsked: listDigest(ids) },
     };
   }
 
   if (call.operation === 'upsertUnit') {
-    const parsed = call.unit!(repair);
+    const read = call.unit!(repair);
+    const parsed = read.recordId.length > MAX_CALLER_ID_LENGTH ? { ...read, recordId: echoPreview(read.recordId, MAX_CALLER_ID_LENGTH) } : read;
     await deps.guard.consume({ keyId: identity.keyId, unitCode: identity.unitCode, records: 1, overrides: identity.limits });
     const prepared = await deps.preparer.prepareUnit(parsed, sender);
     const trackingId = newTrackingId();
@@ -144,7 +168,8 @@ export async function execute(call: IncomingCall, identity: KeyIdentity, origin:
   }
 
   // submitProfiles
-  const parsed = call.records!(repair);
+  // A record id is echoed per record and stored with it: never longer than a caller id may be.
+  const parsed = call.records!(repair).map((p) => (p.recordId.length > MAX_CALLER_ID_LENGTH ? { ...p, recordId: echoPreview(p.recordId, MAX_CALLER_ID_LENGTH) } : p));
   if (parsed.length > deps.maxRecordsPerCall) {
     throw new GatewayError('QUA_NHIEU_BAN_GHI', { limit: deps.maxRecordsPerCall, count: parsed.length });
   }
