@@ -35,6 +35,9 @@ export const ERRORS = {
   KHONG_TIM_THAY: { message: 'Không tìm thấy đường dẫn {path}', httpStatus: 404, side: 'client' },
   PHUONG_THUC_KHONG_HO_TRO: { message: 'Phương thức {method} không được hỗ trợ tại {path}', httpStatus: 405, side: 'client' },
   HET_THOI_GIAN: { message: 'Yêu cầu quá thời gian xử lý cho phép', httpStatus: 408, side: 'client' },
+  // A connection key acts for its own unit (and the units below it) only.
+  DON_VI_GUI_KHONG_KHOP: { message: 'Đơn vị gửi {unit} không phải đơn vị được cấp mã kết nối ({keyUnit}); mã kết nối chỉ dùng để gửi dữ liệu của chính đơn vị đó', httpStatus: 403, side: 'client' },
+  DON_VI_NGOAI_PHAM_VI: { message: 'Hồ sơ thuộc đơn vị {unit}, ngoài phạm vi đơn vị {keyUnit} được cấp mã kết nối; không được gửi dữ liệu thay đơn vị khác', httpStatus: 403, side: 'client' },
   MA_THEO_DOI_KHONG_TON_TAI: { message: 'Không tìm thấy mã theo dõi {trackingId}', httpStatus: 404, side: 'client' },
   CSDL_TRUNG_UONG_KHONG_SAN_SANG: { message: 'Cơ sở dữ liệu quốc gia tạm thời không kết nối được; vui lòng thử lại sau', httpStatus: 503, side: 'server' },
   LOI_HE_THONG: { message: 'Lỗi hệ thống tại cổng kết nối; mã yêu cầu {requestId}', httpStatus: 500, side: 'server' },

@@ -16,7 +16,7 @@ import { GatewayError } from '../errors.js';
 import { newRequestId } from '../ids.js';
 import { keyRejections, requestsTotal } from '../metrics.js';
 import { asGatewayError } from '../pipeline/exchange.js';
-import { fromTracking } from '../pipeline/execute.js';
+import { fromTracking, ownTracking } from '../pipeline/execute.js';
 import type { AbuseGuard, KeyCheck, KeyIdentity } from '../pipeline/ports.js';
 import { isGuess } from '../pipeline/ports.js';
 import { jsonAnswer, problemAnswer, readBody, writeAnswer } from './http-io.js';
@@ -95,8 +95,10 @@ export function createJsonRoutes(deps: JsonRouteDeps): JsonRoutes {
   async function tracking(req: IncomingMessage, peer: Peer, id: string) {
     const identity = await authenticate(req, peer, '*', 'status');
     await deps.guard.consume({ keyId: identity.keyId, unitCode: identity.unitCode, records: 0, overrides: identity.limits });
-    const [state] = await deps.delivery.track([id]);
-    if (!state) throw new GatewayError('MA_THEO_DOI_KHONG_TON_TAI', { trackingId: id });
+    const [found] = await deps.delivery.track([id]);
+    // Another unit's id answers exactly as an unknown one (the trail notes why).
+    const state = ownTracking(found, identity.unitCode, deps.currentUnitCode, 'json');
+    if (!state) throw new GatewayError('MA_THEO_DOI_KHONG_TON_TAI', { trackingId: id }, found ? 'other_unit' : undefined);
     const r = fromTracking(id, 0, state);
     return jsonAnswer(200, {
       maTheoDoi: id,

@@ -16,7 +16,7 @@ import type { AppContext } from '../context.js';
 import type { Peer } from '../dataplane/peer.js';
 import { readBody, writeAnswer } from '../dataplane/http-io.js';
 import { keyRejections, recordsTotal, requestDuration, requestsTotal } from '../metrics.js';
-import { execute, type ExecuteDeps } from './execute.js';
+import { execute, type ExecuteDeps, type OutOfScope } from './execute.js';
 import type { KeyCheck, KeyIdentity } from './ports.js';
 import { isGuess } from './ports.js';
 
@@ -69,6 +69,7 @@ export async function handleExchange(
   let personalIds: string[] = [];
   let trackingIds: string[] = [];
   let queued = false;
+  let outOfScope: OutOfScope | undefined;
   const client = { certSerial: peer.serial, remoteAddress: peer.remoteAddress };
 
   try {
@@ -99,6 +100,7 @@ export async function handleExchange(
       personalIds = run.personalIds;
       trackingIds = run.trackingIds;
       queued = run.queued;
+      outOfScope = run.outOfScope;
       for (const r of run.result.results) recordsTotal.inc({ front: front.id, status: r.status });
       outcome = summarise(run.result.results.map((r) => r.status));
       answer = front.renderResult(call, run.result);
@@ -147,6 +149,27 @@ export async function handleExchange(
     }
   } else {
     ctx.audit.record(event);
+  }
+  if (outOfScope && outOfScope.trackingIds.length > 0) {
+    // Records refused for naming a unit outside the key's are a refusal of their own in the
+    // trail (searchable by code, counted by the summaries), beside the exchange that carried them.
+    ctx.audit.record({
+      kind: 'refusal',
+      requestId,
+      trackingIds: outOfScope.trackingIds,
+      certSubject: peer.subject,
+      certSerial: peer.serial,
+      keyId: identity?.keyId,
+      softwareId: identity?.softwareId,
+      unitCode: identity?.unitCode,
+      front: front.id,
+      operation: call?.vendorOperation,
+      personalIds: outOfScope.personalIds,
+      outcome: 'refused',
+      code: 'DON_VI_NGOAI_PHAM_VI',
+      details: { records: outOfScope.trackingIds.length, units: outOfScope.units },
+      remoteAddress: peer.remoteAddress,
+    });
   }
   writeAnswer(res, answer, { 'x-request-id': requestId });
   requestsTotal.inc({ front: front.id, operation: call?.vendorOperation ?? 'unknown', outcome });
