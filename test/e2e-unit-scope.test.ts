@@ -185,6 +185,26 @@ describe('with the current unit tree loaded', () => {
       const ownId = /<MaTheoDoi>([^<]+)<\/MaTheoDoi>/.exec(own.text)![1];
       expect((await ask(ownId)).text).toContain('<MaKetQua>0</MaKetQua>');
     });
+
+
+    it('CapNhatDonVi: a unit under another province, or taken from it, is refused; a new unit under the own unit is accepted', async () => {
+      const unit = (code: string, parent: string) =>
+        `<CapNhatDonVi xmlns="http://qlcb.vendor-a.vn/"><donVi><MaDonVi>${code}</MaDonVi><TenDonVi>Phòng mới</TenDonVi><MaDonViCha>${parent}</MaDonViCha><Cap>2</Cap><NgayHieuLuc>01/07/2025</NgayHieuLuc></donVi></CapNhatDonVi>`;
+      const send = (code: string, parent: string) => a.request(`${h.url}/QLCBService.asmx`, { headers: actionA('CapNhatDonVi'), body: envelopeA(a.connectionKey, undefined, unit(code, parent)) });
+      const created = h.sim.stats().units.created;
+      for (const [code, parent] of [
+        ['000.09.31.H12', '000.00.00.H12'], // a new unit in another province
+        ['000.05.31.H12', '000.00.00.H03'], // another province's unit moved under the own unit
+      ]) {
+        const res = await send(code, parent);
+        expect(res.text).toContain('<MaKetQua>2</MaKetQua>');
+        expect(res.text).toContain('DON_VI_NGOAI_PHAM_VI');
+      }
+      expect(h.sim.stats().units.created).toBe(created);
+      const own = await send('000.09.31.H06', '000.00.00.H03');
+      expect(own.text).toContain('<MaKetQua>0</MaKetQua>');
+      expect(h.sim.stats().units.created).toBe(created + 1);
+    });
   });
 
   describe('vendor B (SOAP 1.2, WS-Security)', () => {
