@@ -40,6 +40,9 @@ export const ERRORS = {
   MA_THEO_DOI_KHONG_HOP_LE: { message: 'Mã theo dõi {trackingId} không đúng định dạng: mã do cổng kết nối cấp gồm TD và 25 chữ số hoặc chữ cái in hoa', httpStatus: 400, side: 'client' },
   QUA_NHIEU_MA_THEO_DOI: { message: 'Mỗi lần tra cứu tối đa {limit} mã theo dõi (nhận được {count})', httpStatus: 400, side: 'client' },
   GIA_TRI_QUA_DAI: { message: 'Giá trị {field} dài quá {limit} ký tự cho phép', httpStatus: 400, side: 'client' },
+  // A connection key acts for its own unit (and the units below it) only.
+  DON_VI_GUI_KHONG_KHOP: { message: 'Đơn vị gửi {unit} không phải đơn vị được cấp mã kết nối ({keyUnit}); mã kết nối chỉ dùng để gửi dữ liệu của chính đơn vị đó', httpStatus: 403, side: 'client' },
+  DON_VI_NGOAI_PHAM_VI: { message: 'Hồ sơ thuộc đơn vị {unit}, ngoài phạm vi đơn vị {keyUnit} được cấp mã kết nối; không được gửi dữ liệu thay đơn vị khác', httpStatus: 403, side: 'client' },
   MA_THEO_DOI_KHONG_TON_TAI: { message: 'Không tìm thấy mã theo dõi {trackingId}', httpStatus: 404, side: 'client' },
   CSDL_TRUNG_UONG_KHONG_SAN_SANG: { message: 'Cơ sở dữ liệu quốc gia tạm thời không kết nối được; vui lòng thử lại sau', httpStatus: 503, side: 'server' },
   LOI_HE_THONG: { message: 'Lỗi hệ thống tại cổng kết nối; mã yêu cầu {requestId}', httpStatus: 500, side: 'server' },

@@ -16,7 +16,7 @@ import { GatewayError } from '../errors.js';
 import { echoPreview, isTrackingId, newRequestId } from '../ids.js';
 import { keyRejections, requestsTotal } from '../metrics.js';
 import { asGatewayError } from '../pipeline/exchange.js';
-import { fromTracking } from '../pipeline/execute.js';
+import { fromTracking, ownTracking } from '../pipeline/execute.js';
 import type { AbuseGuard, KeyCheck, KeyIdentity } from '../pipeline/ports.js';
 import { isGuess } from '../pipeline/ports.js';
 import { decodeComponent, jsonAnswer, problemAnswer, readBody, writeAnswer } from './http-io.js';
@@ -99,8 +99,10 @@ export function createJsonRoutes(deps: JsonRouteDeps): JsonRoutes {
     // Only what can be a tracking id is looked up, and a made-up one is never echoed in full.
     const id = decodeComponent(segment);
     if (id === undefined || !isTrackingId(id)) throw new GatewayError('MA_THEO_DOI_KHONG_HOP_LE', { trackingId: echoPreview(id ?? segment) });
-    const [state] = await deps.delivery.track([id]);
-    if (!state) throw new GatewayError('MA_THEO_DOI_KHONG_TON_TAI', { trackingId: id });
+    const [found] = await deps.delivery.track([id]);
+    // Another unit's id answers exactly as an unknown one (the trail notes why).
+    const state = ownTracking(found, identity.unitCode, deps.currentUnitCode, 'json');
+    if (!state) throw new GatewayError('MA_THEO_DOI_KHONG_TON_TAI', { trackingId: id }, found ? 'other_unit' : undefined);
     const r = fromTracking(id, 0, state, 'maTheoDoi');
     return jsonAnswer(200, {
       maTheoDoi: id,

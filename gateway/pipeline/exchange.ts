@@ -17,7 +17,7 @@ import type { Peer } from '../dataplane/peer.js';
 import { readBody, writeAnswer } from '../dataplane/http-io.js';
 import { codingRefusalHeaders } from '../dataplane/content-coding.js';
 import { keyRejections, recordsTotal, requestDuration, requestsTotal } from '../metrics.js';
-import { execute, type ExecuteDeps } from './execute.js';
+import { execute, type ExecuteDeps, type OutOfScope } from './execute.js';
 import type { KeyCheck, KeyIdentity } from './ports.js';
 import { isGuess } from './ports.js';
 import { bodiesForAudit } from './redact.js';
@@ -73,6 +73,7 @@ export async function handleExchange(
   let trackingIds: string[] = [];
   let queued = false;
   let details: Record<string, unknown> | undefined;
+  let outOfScope: OutOfScope | undefined;
   const client = { certSerial: peer.serial, remoteAddress: peer.remoteAddress };
 
   try {
@@ -104,6 +105,7 @@ export async function handleExchange(
       trackingIds = run.trackingIds;
       queued = run.queued;
       details = run.auditDetails;
+      outOfScope = run.outOfScope;
       for (const r of run.result.results) recordsTotal.inc({ front: front.id, status: r.status });
       outcome = summarise(run.result.results.map((r) => r.status));
       answer = front.renderResult(call, run.result);
@@ -157,6 +159,27 @@ export async function handleExchange(
     }
   } else {
     ctx.audit.record(event);
+  }
+  if (outOfScope && outOfScope.trackingIds.length > 0) {
+    // Records refused for naming a unit outside the key's are a refusal of their own in the
+    // trail (searchable by code, counted by the summaries), beside the exchange that carried them.
+    ctx.audit.record({
+      kind: 'refusal',
+      requestId,
+      trackingIds: outOfScope.trackingIds,
+      certSubject: peer.subject,
+      certSerial: peer.serial,
+      keyId: identity?.keyId,
+      softwareId: identity?.softwareId,
+      unitCode: identity?.unitCode,
+      front: front.id,
+      operation: call?.vendorOperation,
+      personalIds: outOfScope.personalIds,
+      outcome: 'refused',
+      code: 'DON_VI_NGOAI_PHAM_VI',
+      details: { records: outOfScope.trackingIds.length, units: outOfScope.units },
+      remoteAddress: peer.remoteAddress,
+    });
   }
   writeAnswer(res, answer, { 'x-request-id': requestId });
   requestsTotal.inc({ front: front.id, operation: call?.vendorOperation ?? 'unknown', outcome });

@@ -1,11 +1,13 @@
 /**
- * Binds the shared record preparation (adapters/national/prepare.ts: re-map, validate, sign) to
- * this process's unit directory and the units' signing certificates. Signing identities are
- * loaded from the store once and kept until certificates change (a new `issue-signing`, a
- * revocation), so signing costs one RSA operation per record, not a key decryption.
+ * Binds the shared record preparation (adapters/national/prepare.ts: re-map, keep to the key's
+ * unit and the units below it (scope.ts), validate, sign) to this process's unit directory and
+ * the units' signing certificates. Signing identities are loaded from the store once and kept
+ * until certificates change (a new `issue-signing`, a revocation), so signing costs one RSA
+ * operation per record, not a key decryption.
  */
 import { prepareRecords, prepareUnit } from '../../adapters/national/prepare.js';
 import type { UnitDirectory } from '../../adapters/national/remap.js';
+import { unitScope } from '../../adapters/national/scope.js';
 import { signingIdentity, type SigningIdentity } from '../../certs/material.js';
 import type { AppContext } from '../context.js';
 import type { RecordPreparer } from './ports.js';
@@ -26,8 +28,9 @@ export function createPreparer(ctx: AppContext, directory: UnitDirectory, certs:
     return p;
   };
   return {
-    prepareRecords: (parsed, sender) => prepareRecords(parsed, { directory, signer, softwareId: sender.softwareId, sendingUnit: sender.unitCode, front: sender.front }),
-    prepareUnit: (parsed) => prepareUnit(parsed, { directory }),
+    prepareRecords: (parsed, sender) =>
+      prepareRecords(parsed, { directory, signer, softwareId: sender.softwareId, sendingUnit: sender.unitCode, front: sender.front, scope: unitScope(directory, sender.keyUnitCode) }),
+    prepareUnit: (parsed, sender) => prepareUnit(parsed, { directory, scope: unitScope(directory, sender.keyUnitCode) }),
     currentUnitCode(code) {
       const r = directory.remap(code);
       return 'error' in r ? code : r.code;
