@@ -14,6 +14,10 @@ import { SAMPLE_TREE, sample, startHarness, type Harness, type LegacyClient } fr
 import { callOptions, vendorBClient } from './vendor-soap-clients.js';
 import { searchAudit } from '../gateway/audit/search.js';
 import { registry } from '../gateway/metrics.js';
+import { newTrackingId } from '../gateway/ids.js';
+
+/** A well-formed tracking id that no record has: what an unknown id looks like. */
+const UNKNOWN_ID = newTrackingId();
 
 /** The sample tree plus another province (H12) with a department, so H12 codes are valid units. */
 const TREE = [
@@ -175,9 +179,9 @@ describe('with the current unit tree loaded', () => {
     it('TraCuuTrangThai answers another unit’s tracking id exactly as an unknown id, and its own ids as before', async () => {
       const ask = (id: string) => a.request(`${h.url}/QLCBService.asmx`, { headers: actionA('TraCuuTrangThai'), body: envelopeA(a.connectionKey, undefined, traCuu(id)) });
       const other = await ask(otherTrackingId);
-      const unknown = await ask('TD0000000000UNKNOWN');
+      const unknown = await ask(UNKNOWN_ID);
       expect(other.status).toBe(unknown.status);
-      expect(normalise(other.text, otherTrackingId)).toBe(normalise(unknown.text, 'TD0000000000UNKNOWN'));
+      expect(normalise(other.text, otherTrackingId)).toBe(normalise(unknown.text, UNKNOWN_ID));
       expect(other.text).toContain('<MaKetQua>9</MaKetQua>');
 
       const own = await a.request(`${h.url}/QLCBService.asmx`, { headers: actionA('DongBoHoSo'), body: envelopeA(a.connectionKey, undefined, dongBoHoSo('024085000301', '000.05.31.H03')) });
@@ -250,9 +254,9 @@ describe('with the current unit tree loaded', () => {
     it('getStatus answers another unit’s tracking id exactly as an unknown id', async () => {
       const ask = (id: string) => b.request(`${h.url}/hrm/sync/v2`, { headers: SOAP12, body: envelopeB(b, `<v2:getStatus><trackingId>${id}</trackingId></v2:getStatus>`) });
       const other = await ask(otherTrackingId);
-      const unknown = await ask('TD0000000000UNKNOWN');
+      const unknown = await ask(UNKNOWN_ID);
       expect(other.status).toBe(200);
-      expect(normalise(other.text, otherTrackingId)).toBe(normalise(unknown.text, 'TD0000000000UNKNOWN'));
+      expect(normalise(other.text, otherTrackingId)).toBe(normalise(unknown.text, UNKNOWN_ID));
       expect(other.text).toContain('<status>ERROR</status>');
     });
   });
@@ -297,10 +301,10 @@ describe('with the current unit tree loaded', () => {
 
     it('GET /api/v1/tracking/{id} of another unit answers exactly as an unknown id; own ids answer', async () => {
       const other = await j.request(`${h.url}/api/v1/tracking/${otherTrackingId}`, { headers: { 'x-connection-key': j.connectionKey } });
-      const unknown = await j.request(`${h.url}/api/v1/tracking/TD0000000000UNKNOWN`, { headers: { 'x-connection-key': j.connectionKey } });
+      const unknown = await j.request(`${h.url}/api/v1/tracking/${UNKNOWN_ID}`, { headers: { 'x-connection-key': j.connectionKey } });
       expect(other.status).toBe(404);
       expect(unknown.status).toBe(404);
-      expect(normalise(other.text, otherTrackingId)).toBe(normalise(unknown.text, 'TD0000000000UNKNOWN'));
+      expect(normalise(other.text, otherTrackingId)).toBe(normalise(unknown.text, UNKNOWN_ID));
       const mine = await j12.request(`${h.url}/api/v1/tracking/${otherTrackingId}`, { headers: { 'x-connection-key': j12.connectionKey } });
       expect(mine.status).toBe(200);
       expect(mine.json()).toMatchObject({ maTheoDoi: otherTrackingId, ketQua: 'SYNCED' });
