@@ -8,7 +8,7 @@
  * Any GatewayError on the way is rendered by front.renderError, in the caller's protocol.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import type { GatewayError } from '../gateway/errors.js';
+import type { GatewayError } from '../core/errors.js';
 import type { DonVi, HoSoChuaKy } from './national/profile.js';
 
 export type VendorId = string;

@@ -5,7 +5,7 @@
  * its idempotency record, commits in one transaction, so the counts survive a restart and prove
  * "applied exactly once" even after a crash between commit and answer.
  */
-import { openSqlite, type SqliteDatabase } from '../gateway/store/sqlite.js';
+import { openSqlite, type SqliteDatabase } from '../core/store/sqlite.js';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 

@@ -4,8 +4,8 @@
  * keys are decrypted here, in memory only.
  */
 import type { KeyObject } from 'node:crypto';
-import type { AppContext } from '../gateway/context.js';
-import { GatewayError } from '../gateway/errors.js';
+import type { AppContext } from '../core/context.js';
+import { GatewayError } from '../core/errors.js';
 import { loadCa } from './ca.js';
 import { openIdentity, readIdentity, type IdentityName, type StoredIdentity } from './identities.js';
 import { ensureOwnIdentity, ensurePki, ensureServerIdentity, type ServerWhich } from './pki.js';

@@ -4,18 +4,11 @@
  */
 import os from 'node:os';
 import type { Config } from '../config/config.js';
-import { openStore, type Store } from './store/db.js';
-import { createLogger, type Logger } from './log.js';
-import type { AuditSink } from './audit/types.js';
+import { openStore } from '../core/store/db.js';
+import { createLogger, type Logger } from '../core/log.js';
+import type { AppContext } from '../core/context.js';
 import { createAuditTrail } from './audit/trail.js';
 
-export interface AppContext {
-  config: Config;
-  store: Store;
-  log: Logger;
-  audit: AuditSink;
-  nodeName: string;
-}
 
 export async function openContext(config: Config, options: { log?: Logger } = {}): Promise<AppContext> {
   const nodeName = config.nodeName ?? `${os.hostname()}:${process.pid}`;

@@ -28,8 +28,8 @@ import { createDelivery, type DeliveryService } from './delivery/delivery.js';
 import { auditAdminModule } from './audit/admin.js';
 import { rateLimitAdminModule } from './ratelimit/admin.js';
 import { createRateLimiter, type RateLimiter } from './ratelimit/index.js';
-import type { AppContext } from './context.js';
-import { pingStore } from './store/db.js';
+import type { AppContext } from '../core/context.js';
+import { pingStore } from '../core/store/db.js';
 import { checkRedis } from './redis-check.js';
 import { publicUrl } from '../config/config.js';
 import { startDataPlane, type DataPlane } from './dataplane/server.js';
@@ -41,7 +41,7 @@ import { requestLimits } from './pipeline/exchange.js';
 import { createKeyCheck } from './pipeline/key-check.js';
 import { createPreparer } from './pipeline/preparer.js';
 import type { AbuseGuard } from './pipeline/ports.js';
-import { rateLimited, registry } from './metrics.js';
+import { rateLimited, registry } from '../core/metrics.js';
 
 export interface NodeRoles {
   dataPlane: boolean;

@@ -9,7 +9,7 @@ import { makeAuditPki } from './audit-helpers.js';
 import { tamper, trailFixture, writeEntries } from './audit-fixtures.js';
 import { Command } from 'commander';
 import { register } from '../gateway/audit/cli.js';
-import { CliFailure } from '../gateway/cli/output.js';
+import { CliFailure } from '../core/cli-output.js';
 
 afterAll(cleanup);
 

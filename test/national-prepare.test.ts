@@ -11,7 +11,7 @@ import { prepareRecords, prepareUnit, vendorField, type PrepareEnv } from '../ad
 import { verifyRecord, type RecordSigningIdentity } from '../adapters/national/sign.js';
 import type { ParsedRecord, ParsedUnit } from '../adapters/types.js';
 import type { HoSoChuaKy } from '../adapters/national/profile.js';
-import { GatewayError } from '../gateway/errors.js';
+import { GatewayError } from '../core/errors.js';
 import { ensurePki } from '../certs/pki.js';
 import { issueCertificate } from '../certs/issue.js';
 import { signingIdentity } from '../certs/material.js';

@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { createRegistry } from '../adapters/registry.js';
 import { textRepair } from '../adapters/text/index.js';
 import type { HttpAnswer, IncomingCall, OperationResult, RequestLimits, RequestMeta, VendorFront } from '../adapters/types.js';
-import { GatewayError } from '../gateway/errors.js';
+import { GatewayError } from '../core/errors.js';
 import { limits } from './vendor-helpers.js';
 
 export interface Captured {

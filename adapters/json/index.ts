@@ -9,9 +9,9 @@
  */
 import type { HoSoChuaKy } from '../national/profile.js';
 import type { FieldIssue, HttpAnswer, IncomingCall, OperationResult, ParsedRecord, RecordResult, RecordStatus, RequestLimits, RequestMeta, TextRepair, VendorFront } from '../types.js';
-import { GatewayError } from '../../gateway/errors.js';
+import { GatewayError } from '../../core/errors.js';
 import { jsonCredentials } from './credentials.js';
-import { problemAnswer, jsonAnswer } from '../../gateway/dataplane/http-io.js';
+import { problemAnswer, jsonAnswer } from '../../core/http.js';
 
 const SINGLE = '/api/v1/profiles';
 const BATCH = '/api/v1/profiles:batch';

@@ -12,8 +12,9 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import type { AppContext } from '../../gateway/context.js';
-import { CliFailure, UsageError, cliActor, print, table, runVerb, type VerbOptions } from '../../gateway/cli/output.js';
+import type { AppContext } from '../../core/context.js';
+import { CliFailure, UsageError, cliActor, print, table, type VerbOptions } from '../../core/cli-output.js';
+import { runVerb } from '../../gateway/cli/verbs.js';
 import { vietnamDate } from './validate.js';
 import { buildUnitIndex, listRemapRules, listUnits, loadRemapRules, loadUnitTree, removeRemapRule, resolveUnitCode, UnitDataError, upsertRemapRule } from './remap.js';
 

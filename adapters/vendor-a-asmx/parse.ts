@@ -3,7 +3,7 @@
  * read eagerly (it carries the key); the records are mapped only when the pipeline asks, after
  * the key is known (its encoding setting decides the text repair).
  */
-import { GatewayError } from '../../gateway/errors.js';
+import { GatewayError } from '../../core/errors.js';
 import type { DonVi } from '../national/profile.js';
 import type { IncomingCall, Operation, ParsedUnit, RequestLimits, RequestMeta, TextRepair } from '../types.js';
 import { IssueCollector } from '../xml/issues.js';

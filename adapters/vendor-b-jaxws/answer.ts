@@ -3,7 +3,7 @@
  * elementFormDefault unqualified: only the wrapper element is in the service namespace), and its
  * SOAP 1.2 faults with the WSDL's `SyncFault` detail.
  */
-import type { GatewayError } from '../../gateway/errors.js';
+import type { GatewayError } from '../../core/errors.js';
 import type { HttpAnswer, IncomingCall, OperationResult, RecordResult } from '../types.js';
 import { SOAP12_CONTENT_TYPE, soap12Envelope, soap12Fault } from '../xml/soap.js';
 import { XmlWriter } from '../xml/write.js';

@@ -4,7 +4,7 @@
  * the same hostile-input rules and limits as the envelope, so a refused payload is a whole-call
  * fault and the record count is known before anything else runs.
  */
-import { GatewayError } from '../../gateway/errors.js';
+import { GatewayError } from '../../core/errors.js';
 import type { IncomingCall, Operation, RequestLimits, RequestMeta, TextRepair } from '../types.js';
 import { contentTypeCharset } from '../xml/decode.js';
 import { parseXmlBytes, parseXmlString, type XmlElement } from '../xml/parse.js';

@@ -9,7 +9,7 @@
  * wait travels in the fault detail and in a Retry-After header instead.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import { GatewayError } from '../../gateway/errors.js';
+import { GatewayError } from '../../core/errors.js';
 import type { HttpAnswer } from '../types.js';
 import type { XmlElement } from './parse.js';
 import { attr, hasText } from './tree.js';

@@ -8,10 +8,10 @@
 import https from 'node:https';
 import type { TLSSocket, SecureContextOptions } from 'node:tls';
 import express, { type Request, type Response, type NextFunction } from 'express';
-import { listenOn } from '../listen.js';
-import type { AppContext } from '../context.js';
-import type { AdminCaller, AdminModule, AdminRole } from './types.js';
-import { problem } from './types.js';
+import { listenOn } from '../../core/listen.js';
+import type { AppContext } from '../../core/context.js';
+import type { AdminCaller, AdminModule, AdminRole } from '../../core/admin-module.js';
+import { problem } from '../../core/admin-module.js';
 
 export interface AdminCertLookup {
   isRevoked(serial: string): boolean;

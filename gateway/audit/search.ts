@@ -9,9 +9,9 @@
  */
 import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
 import type { Config } from '../../config/config.js';
-import type { Store } from '../store/db.js';
-import type { DB } from '../store/schema.js';
-import type { AuditEntryRow } from '../store/migrations/004_audit.js';
+import type { Store } from '../../core/store/db.js';
+import type { DB } from '../../core/store/schema.js';
+import type { AuditEntryRow } from '../../core/store/migrations/004_audit.js';
 import { personalIdDigester } from './protect.js';
 
 export interface AuditFilters {

@@ -5,9 +5,10 @@
  */
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../../config/config.js';
-import { GatewayError } from '../errors.js';
-import { CliFailure, UsageError } from './output.js';
+import { GatewayError } from '../../core/errors.js';
+import { CliFailure, UsageError } from '../../core/cli-output.js';
 import { registerStart } from './start.js';
+import { runVerb } from './verbs.js';
 import { register as registerCerts } from '../../certs/cli.js';
 import { register as registerKeys } from '../keys/cli.js';
 import { register as registerUnits } from '../../adapters/national/cli.js';
@@ -23,7 +24,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerStart(program);
-  registerCerts(program);
+  registerCerts(program, runVerb);
   registerKeys(program);
   registerUnits(program);
   registerQueue(program);

@@ -21,15 +21,15 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket, SecureContextOptions } from 'node:tls';
 import type { HttpAnswer, RequestMeta, VendorFront } from '../../adapters/types.js';
-import { listenOn } from '../listen.js';
-import type { AppContext } from '../context.js';
-import { GatewayError } from '../errors.js';
-import { connectionsCut, requestsTotal, tlsFailureReason, tlsHandshakeFailures } from '../metrics.js';
-import { newRequestId } from '../ids.js';
+import { listenOn } from '../../core/listen.js';
+import type { AppContext } from '../../core/context.js';
+import { GatewayError } from '../../core/errors.js';
+import { connectionsCut, requestsTotal, tlsFailureReason, tlsHandshakeFailures } from '../../core/metrics.js';
+import { newRequestId } from '../../core/ids.js';
 import { handleExchange, type ExchangeDeps } from '../pipeline/exchange.js';
 import { peerOf, type Peer } from './peer.js';
 import { applyHttpLimits, httpServerOptions } from '../ratelimit/http-limits.js';
-import { problemAnswer, writeAnswer } from './http-io.js';
+import { problemAnswer, writeAnswer } from '../../core/http.js';
 
 /** AEAD suites only for TLS 1.2 (TLS 1.3 suites are all AEAD and configured separately by OpenSSL). */
 export const TLS12_CIPHERS = [

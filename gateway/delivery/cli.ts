@@ -8,8 +8,9 @@
  *   show ID                     what became of one record
  */
 import type { Command } from 'commander';
-import type { AppContext } from '../context.js';
-import { CliFailure, UsageError, cliActor, print, table, runVerb, type VerbOptions } from '../cli/output.js';
+import type { AppContext } from '../../core/context.js';
+import { CliFailure, UsageError, cliActor, print, table, type VerbOptions } from '../../core/cli-output.js';
+import { runVerb } from '../cli/verbs.js';
 import { listDead, maskPersonalId, queueStatus } from './status.js';
 import { discard, QueueActionError, replayDead } from './operations.js';
 import { getRow, toTrackingState } from './outbox.js';

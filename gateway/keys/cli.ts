@@ -4,8 +4,9 @@
  * nothing else ever shows it.
  */
 import type { Command } from 'commander';
-import type { AppContext } from '../context.js';
-import { CliFailure, UsageError, cliActor, print, table, runVerb, type VerbOptions } from '../cli/output.js';
+import type { AppContext } from '../../core/context.js';
+import { CliFailure, UsageError, cliActor, print, table, type VerbOptions } from '../../core/cli-output.js';
+import { runVerb } from '../cli/verbs.js';
 import {
   activateKey,
   cancelKey,

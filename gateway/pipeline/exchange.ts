@@ -10,12 +10,12 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HttpAnswer, IncomingCall, RequestLimits, RequestMeta, VendorFront } from '../../adapters/types.js';
-import { GatewayError } from '../errors.js';
-import { newRequestId } from '../ids.js';
-import type { AppContext } from '../context.js';
+import { GatewayError } from '../../core/errors.js';
+import { newRequestId } from '../../core/ids.js';
+import type { AppContext } from '../../core/context.js';
 import type { Peer } from '../dataplane/peer.js';
-import { readBody, writeAnswer } from '../dataplane/http-io.js';
-import { keyRejections, recordsTotal, requestDuration, requestsTotal } from '../metrics.js';
+import { readBody, writeAnswer } from '../../core/http.js';
+import { keyRejections, recordsTotal, requestDuration, requestsTotal } from '../../core/metrics.js';
 import { execute, type ExecuteDeps } from './execute.js';
 import type { KeyCheck, KeyIdentity } from './ports.js';
 import { isGuess } from './ports.js';

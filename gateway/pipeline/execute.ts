@@ -6,8 +6,8 @@
 import type { FieldIssue, IncomingCall, OperationResult, RecordResult, RecordStatus } from '../../adapters/types.js';
 import { textRepair } from '../../adapters/text/index.js';
 import { vendorField } from '../../adapters/national/prepare.js';
-import { GatewayError } from '../errors.js';
-import { newTrackingId } from '../ids.js';
+import { GatewayError } from '../../core/errors.js';
+import { newTrackingId } from '../../core/ids.js';
 import type { Delivery, DeliveryOutcome, Origin, TrackingState } from '../delivery/types.js';
 import type { AbuseGuard, KeyIdentity, PreparedRecord, RecordPreparer } from './ports.js';
 

@@ -7,7 +7,7 @@
 import { prepareRecords, prepareUnit } from '../../adapters/national/prepare.js';
 import type { UnitDirectory } from '../../adapters/national/remap.js';
 import { signingIdentity, type SigningIdentity } from '../../certs/material.js';
-import type { AppContext } from '../context.js';
+import type { AppContext } from '../../core/context.js';
 import type { RecordPreparer } from './ports.js';
 
 export function createPreparer(ctx: AppContext, directory: UnitDirectory, certs: { onChange(cb: () => void): void }): RecordPreparer {

@@ -7,8 +7,9 @@
  * says its key is refused; the keys area calls registerLockoutCommands on its `keys` command.
  */
 import type { Command } from 'commander';
-import { CliFailure, UsageError, print, table, withContext, cliActor, type CommonOptions } from '../cli/output.js';
-import type { AppContext } from '../context.js';
+import { CliFailure, UsageError, print, table, cliActor, type CommonOptions } from '../../core/cli-output.js';
+import { withContext } from '../cli/verbs.js';
+import type { AppContext } from '../../core/context.js';
 import { createRateLimiter, LockoutStoreUnavailable, type Lockout, type RateLimiter } from './index.js';
 
 const REDIS_WAIT_MS = 3000;

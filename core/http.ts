@@ -3,8 +3,8 @@
  * this is the data plane's hot path.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { GatewayError } from '../errors.js';
-import type { HttpAnswer } from '../../adapters/types.js';
+import { GatewayError } from './errors.js';
+import type { HttpAnswer } from '../adapters/types.js';
 
 function formatBytes(n: number): string {
   return n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(0)} MB` : `${Math.round(n / 1024)} kB`;
