@@ -14,7 +14,7 @@ import { revokeCertificate, currentCrl } from './revocation.js';
 import { addTrustAnchors, listTrustAnchors, readCertificatesFromFile, removeTrustAnchor } from './trust.js';
 import { getCertificate, listCertificates, type CertState } from './registry.js';
 import { CertError, REVOCATION_REASONS, type IssueRequest, type IssuedCertificate } from './types.js';
-import { MasterKeyError } from './secrets.js';
+import { MasterKeyError } from '../core/secrets.js';
 import { x509 } from './x509.js';
 
 type Opts = VerbOptions;

@@ -19,7 +19,7 @@ import { newSerial } from '../core/serial.js';
 import { CA_BITS, LEAF_BITS, RSA_SIGN, certToPem, dn, generateRsaKey, generateEcKey, isIpAddress, oneLineSubject, parseNodeCert, sha256Fingerprint, toPublicCryptoKey, toSigningKey, x509 } from './x509.js';
 import path from 'node:path';
 import { bumpRevision } from '../core/store/revisions.js';
-import { masterKeyFile } from './secrets.js';
+import { masterKeyFile } from '../core/secrets.js';
 
 export type ServerWhich = 'dataplane' | 'admin' | 'central-sim';
 

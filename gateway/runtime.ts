@@ -9,7 +9,6 @@
  *   → keys/validator.ts → ratelimit/ → pipeline/execute.ts → adapters/national/prepare.ts
  *   → delivery/delivery.ts → central database; answer via adapters/<vendor>/ (renderResult).
  */
-import { hkdfSync } from 'node:crypto';
 import { AggregatorRegistry } from 'prom-client';
 import cluster from 'node:cluster';
 import { frontForPath } from '../adapters/registry.js';
@@ -18,7 +17,7 @@ import { ensurePki } from '../certs/pki.js';
 import { serverTlsMaterial, centralClientIdentity, auditSigningIdentity } from '../certs/material.js';
 import { scheduleRetention } from './audit/archive.js';
 import { createCertWatcher } from '../certs/watch.js';
-import { masterKey } from '../certs/secrets.js';
+import { deriveSecret } from '../core/secrets.js';
 import { keysAdminModule } from './keys/admin.js';
 import { createKeyValidator } from './keys/validator.js';
 import { unitsAdminModule } from '../adapters/national/admin.js';
@@ -76,11 +75,6 @@ function abuseGuard(limiter: RateLimiter): AbuseGuard {
   };
 }
 
-/** A secret for one purpose, derived from the deployment's master key (same on every node). */
-export function derivedSecret(ctx: AppContext, purpose: string): Buffer {
-  return Buffer.from(hkdfSync('sha256', masterKey(ctx.config), Buffer.alloc(0), `ndxp:${purpose}`, 32));
-}
-
 const aggregator = new AggregatorRegistry();
 
 export async function metricsExposition(clustered: boolean): Promise<{ contentType: string; body: string }> {
@@ -113,7 +107,7 @@ export async function startGatewayNode(ctx: AppContext, roles: NodeRoles, option
     // The central database wants `Authorization: Bearer <gateway token>` issued by its operator.
     // Without one configured, every node derives the same stand-in from the master key so a dev
     // setup (and the simulator, which accepts any token) works; production sets NDXP_CENTRAL_TOKEN.
-    config.centralToken = derivedSecret(ctx, 'central-token').toString('base64url');
+    config.centralToken = deriveSecret(config, 'central-token').toString('base64url');
     if (roles.dataPlane || roles.delivery) ctx.log.warn('NDXP_CENTRAL_TOKEN is not set: using a token derived from the master key; set the token issued by the central database operator', { code: 'THIEU_MA_TRUY_CAP_TRUNG_UONG' });
   }
 
@@ -133,7 +127,7 @@ export async function startGatewayNode(ctx: AppContext, roles: NodeRoles, option
       closers.push(() => limiter!.close());
       const directory = await createUnitDirectory(ctx);
       closers.push(() => directory.stop());
-      const tokens = createTokenService(derivedSecret(ctx, 'access-token'));
+      const tokens = createTokenService(deriveSecret(config, 'access-token'));
       const keys = createKeyCheck(validator, tokens);
       const preparer = createPreparer(ctx, directory, certs);
       const guard = abuseGuard(limiter);

@@ -21,7 +21,7 @@ import { signingIdentity, auditSigningIdentity, serverTlsMaterial } from '../cer
 import { addTrustAnchors, listTrustAnchors } from '../certs/trust.js';
 import { newSerial, normalizeSerial } from '../core/serial.js';
 import { loadCa } from '../certs/ca.js';
-import { MasterKeyError, masterKeyFile } from '../certs/secrets.js';
+import { MasterKeyError, masterKeyFile } from '../core/secrets.js';
 import { x509 } from '../certs/x509.js';
 import type { Config } from '../config/config.js';
 
