@@ -6,7 +6,6 @@
  * are useless without it.
  */
 import { createPrivateKey, type KeyObject } from 'node:crypto';
-
 import { deriveSecret, MasterKeyError, type MasterKeySettings } from '../core/secrets.js';
 
 const passphraseCache = new Map<string, string>();

@@ -9,10 +9,10 @@ import pg from 'pg';
 import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, SqliteDriver, sql, type DatabaseConnection, type Driver } from 'kysely';
 import type { Config } from '../../config/config.js';
 import type { DB } from './schema.js';
-import { migrate } from './migrate.js';
+import { migrate, type Dialect } from './migrate.js';
 import { openSqlite } from './sqlite.js';
 
-export type Dialect = 'sqlite' | 'postgres';
+export type { Dialect };
 
 export interface Store {
   db: Kysely<DB>;
@@ -131,7 +131,7 @@ export async function openStore(settings: StoreSettings, options: { migrate?: bo
       },
     };
   }
-  if (options.migrate !== false) await migrate(store);
+  if (options.migrate !== false) await migrate(store.db, store.dialect);
   return store;
 }
 

@@ -11,7 +11,7 @@ import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
 import type { Config } from '../../config/config.js';
 import type { Store } from '../../core/store/db.js';
 import type { DB } from '../../core/store/schema.js';
-import type { AuditEntryRow } from '../../core/store/migrations/004_audit.js';
+import type { AuditEntryRow } from '../../core/store/tables/audit.js';
 import { personalIdDigester } from './protect.js';
 
 export interface AuditFilters {

@@ -25,7 +25,7 @@ import { ConfigError, type Config } from '../../config/config.js';
 import type { Store } from '../../core/store/db.js';
 import { withWriteLock } from '../../core/store/db.js';
 import type { Logger } from '../../core/log.js';
-import type { AuditEntryRow } from '../../core/store/migrations/004_audit.js';
+import type { AuditEntryRow } from '../../core/store/tables/audit.js';
 import type { AuditEvent, AuditSink } from '../../core/audit-sink.js';
 import { entryHash, sha256Hex, signCheckpoint, type AuditSigningIdentity, type CheckpointRecord } from './chain.js';
 import { bodyAad, encryptBody, maskPersonalId, parseBodyKeys, personalIdDigester, type BodyKey, type PersonalIdDigester } from './protect.js';

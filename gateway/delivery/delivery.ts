@@ -17,7 +17,7 @@ import { DelayedError, Worker, type Job } from 'bullmq';
 import type { AppContext } from '../../core/context.js';
 import { centralClientIdentity } from '../../certs/material.js';
 import { GatewayError } from '../../core/errors.js';
-import type { OutboxRow } from '../../core/store/migrations/005_delivery.js';
+import type { OutboxRow } from '../../core/store/tables/delivery.js';
 import type { DonVi, HoSo } from '../../adapters/national/profile.js';
 import type { Delivery, DeliveryOutcome, Origin, ProfileSubmission, TrackingState, UnitSubmission } from './types.js';
 import { createCentralClient, type CentralClient, type CentralIdentity } from './central-client.js';

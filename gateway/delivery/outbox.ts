@@ -7,7 +7,7 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../../core/store/schema.js';
 import type { Store } from '../../core/store/db.js';
-import type { OutboxRow } from '../../core/store/migrations/005_delivery.js';
+import type { OutboxRow } from '../../core/store/tables/delivery.js';
 import type { TrackingState, TrackingStateName } from './types.js';
 import type { FieldIssue } from '../../adapters/types.js';
 import type { KetQua } from '../../adapters/national/profile.js';

@@ -5,7 +5,7 @@
  */
 import type { Operation } from '../../adapters/types.js';
 import { BUILT_IN_FRONTS } from '../../adapters/registry.js';
-import type { ConnectionKeyTable } from '../../core/store/migrations/003_keys.js';
+import type { ConnectionKeyTable } from '../../core/store/tables/keys.js';
 import { normalizeSerial, normalizeSubject, parseExpiry } from './parse.js';
 import {
   BODY_RETENTIONS,

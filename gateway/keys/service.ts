@@ -15,7 +15,7 @@ import type { AppContext } from '../../core/context.js';
 import { withWriteLock } from '../../core/store/db.js';
 import type { DB } from '../../core/store/schema.js';
 import { bumpRevision } from '../../core/store/revisions.js';
-import type { ConnectionKeyTable } from '../../core/store/migrations/003_keys.js';
+import type { ConnectionKeyTable } from '../../core/store/tables/keys.js';
 import { ALL_OPERATIONS, defaultOperations, normalizeKeyFields, resolveOperations, problemsText, type KeyColumns, type KeyFieldsInput } from './fields.js';
 import { detectFormat, importStatus, ImportFileError, parseImportContent, type ImportRow } from './import-file.js';
 import { parseDuration } from './parse.js';

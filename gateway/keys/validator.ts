@@ -13,7 +13,7 @@
 import type { Operation, VendorId } from '../../adapters/types.js';
 import type { Selectable } from 'kysely';
 import type { AppContext } from '../../core/context.js';
-import type { ConnectionKeyTable } from '../../core/store/migrations/003_keys.js';
+import type { ConnectionKeyTable } from '../../core/store/tables/keys.js';
 import { GatewayError } from '../../core/errors.js';
 import { watchRevisions } from '../../core/store/revisions.js';
 import { resolveOperations } from './fields.js';
