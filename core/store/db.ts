@@ -12,7 +12,6 @@ import type { DB } from './schema.js';
 import { migrate, type Dialect } from './migrate.js';
 import { openSqlite } from './sqlite.js';
 
-export type { Dialect };
 
 export interface Store {
   db: Kysely<DB>;
