@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { AppContext } from '../core/context.js';
-import { CliFailure, UsageError, cliActor, print, table, type VerbOptions, type VerbRunner } from '../core/cli-output.js';
+import { CliFailure, UsageError, cliActor, print, table, type VerbOptions, type CliHost } from '../core/cli-output.js';
 import { initPki } from './pki.js';
 import { issueCertificate, signCsr } from './issue.js';
 import { revokeCertificate, currentCrl } from './revocation.js';
@@ -21,13 +21,12 @@ type Opts = VerbOptions;
 
 type Run = (cmd: Command, fn: (ctx: AppContext, opts: Opts) => Promise<void>) => Promise<void>;
 
-/** Runs a verb with the context the CLI opens (given at registration) and certs' own error mapping. */
-const runWith = (runVerb: VerbRunner): Run => (cmd, fn) =>
-  runVerb(cmd, fn, (err) => {
-    if (err instanceof CertError) return err.status === 400 ? new UsageError(`${err.message} (${err.code})`) : new CliFailure(err.message, err.code);
-    if (err instanceof MasterKeyError) return new CliFailure(err.message, err.code);
-    return undefined;
-  });
+/** This area's errors as bad usage (exit 2) or failures (exit 1); anything else goes to main's mapping. */
+const translate = (err: unknown) => {
+  if (err instanceof CertError) return err.status === 400 ? new UsageError(`${err.message} (${err.code})`) : new CliFailure(err.message, err.code);
+  if (err instanceof MasterKeyError) return new CliFailure(err.message, err.code);
+  return undefined;
+};
 
 function intOption(value: unknown, name: string): number | undefined {
   if (value === undefined) return undefined;
@@ -97,8 +96,8 @@ function addP12Options(cmd: Command): Command {
     .option('--p12-cipher <c>', '3des (mặc định, mọi phiên bản Windows/.NET/Java) | aes256 (chỉ hệ thống mới)');
 }
 
-export function register(program: Command, runVerb: VerbRunner): void {
-  const run = runWith(runVerb);
+export function register(program: Command, cli: CliHost): void {
+  const run: Run = (cmd, fn) => cli.runVerb(cmd, fn, translate);
   const certs = program.command('certs').description('CA riêng của cổng: chứng thư số cho phần mềm, quản trị viên, ký số; thu hồi; CRL; neo tin cậy');
 
   certs

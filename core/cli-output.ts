@@ -73,3 +73,14 @@ export type VerbRunner = (
   fn: (ctx: AppContext, opts: VerbOptions) => Promise<void>,
   translate?: (err: unknown) => Error | undefined,
 ) => Promise<void>;
+
+/**
+ * What the CLI gives each area when it registers its verbs: opening the gateway's context
+ * needs the audit trail's implementation (gateway/), so areas receive it instead of importing
+ * it, and no area imports the CLI that imports it.
+ */
+export interface CliHost {
+  runVerb: VerbRunner;
+  /** Opens config + store + audit trail for one verb, and always closes them. */
+  withContext<T>(options: CommonOptions, fn: (ctx: AppContext) => Promise<T>): Promise<T>;
+}

@@ -13,7 +13,7 @@ import tls from 'node:tls';
 import { Command, CommanderError } from 'commander';
 import { STORE_KINDS, cleanup, tempDir, testConfig } from './helpers/env.js';
 import { register } from '../certs/cli.js';
-import { runVerb } from '../gateway/cli/verbs.js';
+import { cliHost } from '../gateway/cli/verbs.js';
 import { UsageError } from '../core/cli-output.js';
 import { x509 } from '../certs/x509.js';
 
@@ -21,7 +21,7 @@ afterAll(cleanup);
 
 function buildProgram(): Command {
   const program = new Command('ndxp').option('--config <file>').exitOverride().configureOutput({ writeErr: () => undefined });
-  register(program, runVerb);
+  register(program, cliHost);
   const addCommon = (cmd: Command) => {
     for (const sub of cmd.commands) {
       if (sub.commands.length === 0) {

@@ -8,7 +8,8 @@
  * one result per record. Errors: RFC 9457 problem documents.
  */
 import type { HoSoChuaKy } from '../national/profile.js';
-import type { FieldIssue, HttpAnswer, IncomingCall, OperationResult, ParsedRecord, RecordResult, RecordStatus, RequestLimits, RequestMeta, TextRepair, VendorFront } from '../types.js';
+import type { FieldIssue, IncomingCall, OperationResult, ParsedRecord, RecordResult, RecordStatus, RequestLimits, TextRepair, VendorFront } from '../types.js';
+import type { HttpAnswer, RequestMeta } from '../../core/http.js';
 import { GatewayError } from '../../core/errors.js';
 import { jsonCredentials } from './credentials.js';
 import { problemAnswer, jsonAnswer } from '../../core/http.js';

@@ -5,7 +5,8 @@
  */
 import { GatewayError } from '../../core/errors.js';
 import type { DonVi } from '../national/profile.js';
-import type { IncomingCall, Operation, ParsedUnit, RequestLimits, RequestMeta, TextRepair } from '../types.js';
+import type { IncomingCall, Operation, ParsedUnit, RequestLimits, TextRepair } from '../types.js';
+import type { RequestMeta } from '../../core/http.js';
 import { IssueCollector } from '../xml/issues.js';
 import { contentTypeCharset } from '../xml/decode.js';
 import { parseXmlBytes, type XmlElement } from '../xml/parse.js';

@@ -5,7 +5,8 @@
  * fault and the record count is known before anything else runs.
  */
 import { GatewayError } from '../../core/errors.js';
-import type { IncomingCall, Operation, RequestLimits, RequestMeta, TextRepair } from '../types.js';
+import type { IncomingCall, Operation, RequestLimits, TextRepair } from '../types.js';
+import type { RequestMeta } from '../../core/http.js';
 import { contentTypeCharset } from '../xml/decode.js';
 import { parseXmlBytes, parseXmlString, type XmlElement } from '../xml/parse.js';
 import { readSoapEnvelope, soap12Action } from '../xml/soap.js';

@@ -5,7 +5,8 @@
  * when rate-limited, the wait stated in ThongBao; every other refusal Ma 9 with its HTTP status.
  */
 import type { GatewayError } from '../../core/errors.js';
-import type { HttpAnswer, IncomingCall, OperationResult } from '../types.js';
+import type { IncomingCall, OperationResult } from '../types.js';
+import type { HttpAnswer } from '../../core/http.js';
 import { RESULT_CODES, listedIssues, resultMessage } from '../vendor-a-asmx/answer.js';
 import { withRetryAfter } from '../xml/soap.js';
 import { XmlWriter } from '../xml/write.js';

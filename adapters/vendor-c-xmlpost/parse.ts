@@ -4,7 +4,8 @@
  * The record uses vendor A's HoSo element names and forms, so vendor A's mapping reads it.
  */
 import { GatewayError } from '../../core/errors.js';
-import type { IncomingCall, RequestLimits, RequestMeta, TextRepair } from '../types.js';
+import type { IncomingCall, RequestLimits, TextRepair } from '../types.js';
+import type { RequestMeta } from '../../core/http.js';
 import { mapHoSo } from '../vendor-a-asmx/hoso.js';
 import { contentTypeCharset } from '../xml/decode.js';
 import { parseXmlBytes } from '../xml/parse.js';

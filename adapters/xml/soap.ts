@@ -10,7 +10,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { GatewayError } from '../../core/errors.js';
-import type { HttpAnswer } from '../types.js';
+import type { HttpAnswer } from '../../core/http.js';
 import type { XmlElement } from './parse.js';
 import { attr, hasText } from './tree.js';
 import { XmlWriter, escapeText } from './write.js';

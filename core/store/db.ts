@@ -9,7 +9,8 @@ import pg from 'pg';
 import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, SqliteDriver, sql, type DatabaseConnection, type Driver } from 'kysely';
 import type { Config } from '../../config/config.js';
 import type { DB } from './schema.js';
-import { migrate, type Dialect } from './migrate.js';
+import { migrate } from './migrate.js';
+import type { Dialect } from './migration.js';
 import { openSqlite } from './sqlite.js';
 
 

@@ -5,14 +5,7 @@
  */
 import { sql, type Kysely } from 'kysely';
 import { migrations } from './migrations/index.js';
-
-/** The SQL engines the store runs on. */
-export type Dialect = 'sqlite' | 'postgres';
-
-export interface Migration {
-  name: string;
-  up(db: Kysely<any>, dialect: Dialect): Promise<void>;
-}
+import type { Dialect } from './migration.js';
 
 export async function migrate(db: Kysely<any>, dialect: Dialect): Promise<string[]> {
   await db.schema

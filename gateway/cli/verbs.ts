@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { closeContext, openContext } from '../context.js';
 import type { AppContext } from '../../core/context.js';
 import { quietLogger } from '../../core/log.js';
-import { cliConfig, type CommonOptions, type VerbOptions, type VerbRunner } from '../../core/cli-output.js';
+import { cliConfig, type CliHost, type CommonOptions, type VerbOptions, type VerbRunner } from '../../core/cli-output.js';
 
 /** Opens config + store + audit trail for one CLI verb, and always closes them. */
 export async function withContext<T>(options: CommonOptions, fn: (ctx: AppContext) => Promise<T>): Promise<T> {
@@ -35,3 +35,6 @@ export const runVerb: VerbRunner = async (
     throw translate(err) ?? err;
   }
 };
+
+/** What every area's `register(program, cli)` receives. */
+export const cliHost: CliHost = { runVerb, withContext };

@@ -8,7 +8,8 @@
  * Credentials: `X-Connection-Key` or `Authorization: Bearer <token>`. Errors are JSON problems.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Operation, RequestMeta, VendorId } from '../../adapters/types.js';
+import type { Operation, VendorId } from '../../adapters/types.js';
+import type { RequestMeta } from '../../core/http.js';
 import { jsonCredentials } from '../../adapters/json/credentials.js';
 import type { AppContext } from '../../core/context.js';
 import type { Delivery } from '../delivery/types.js';

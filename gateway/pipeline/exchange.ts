@@ -9,7 +9,8 @@
  * front; unexpected exceptions become LOI_HE_THONG with the request id, never a stack trace.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { HttpAnswer, IncomingCall, RequestLimits, RequestMeta, VendorFront } from '../../adapters/types.js';
+import type { IncomingCall, RequestLimits, VendorFront } from '../../adapters/types.js';
+import type { HttpAnswer, RequestMeta } from '../../core/http.js';
 import { GatewayError } from '../../core/errors.js';
 import { newRequestId } from '../../core/ids.js';
 import type { AppContext } from '../../core/context.js';

@@ -1,5 +1,5 @@
 import { sql, type RawBuilder } from 'kysely';
-import type { Migration } from '../migrate.js';
+import type { Migration } from '../migration.js';
 
 export const migration: Migration = {
   name: '003_keys',

@@ -23,7 +23,7 @@
  * signed checkpoints are for; the triggers stop mistakes and casual edits, not a DBA.
  */
 import { sql, type Kysely } from 'kysely';
-import type { Migration } from '../migrate.js';
+import type { Migration } from '../migration.js';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
