@@ -12,6 +12,7 @@ import { listenOn } from '../../core/listen.js';
 import type { AppContext } from '../../core/context.js';
 import type { AdminCaller, AdminModule, AdminRole } from '../../core/admin-module.js';
 import { problem } from '../../core/admin-module.js';
+import { normalizeSerial } from '../../core/serial.js';
 
 export interface AdminCertLookup {
   isRevoked(serial: string): boolean;
@@ -58,7 +59,7 @@ function authenticate(deps: AdminPlaneDeps) {
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     const socket = req.socket as TLSSocket;
     const cert = socket.authorized ? socket.getPeerCertificate() : undefined;
-    const serial = cert?.serialNumber?.toUpperCase().replace(/^0+(?=.)/, '');
+    const serial = cert?.serialNumber ? normalizeSerial(cert.serialNumber) : undefined;
     const known = serial ? await lookup(serial) : undefined;
     if (!cert || !serial || !known || known.kind !== 'admin' || deps.certs.isRevoked(serial) || !ROLES.includes(known.role as AdminRole)) {
       res.status(401).json({

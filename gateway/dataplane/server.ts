@@ -31,6 +31,7 @@ import { handleExchange, type ExchangeDeps } from '../pipeline/exchange.js';
 import { peerOf, type Peer } from './peer.js';
 import { applyHttpLimits, httpServerOptions } from '../ratelimit/http-limits.js';
 import { problemAnswer, writeAnswer } from '../../core/http.js';
+import { normalizeSerial } from '../../core/serial.js';
 
 /** AEAD suites only for TLS 1.2 (TLS 1.3 suites are all AEAD and configured separately by OpenSSL). */
 export const TLS12_CIPHERS = [
@@ -129,7 +130,7 @@ export async function startDataPlane(ctx: AppContext, deps: DataPlaneDeps, liste
       const reason = authorizationReason(socket);
       tlsHandshakeFailures.inc({ reason });
       const cert = socket.getPeerCertificate();
-      ctx.audit.record({ kind: 'refusal', front: 'tls', outcome: 'refused', code: 'CHUNG_THU_KHONG_HOP_LE', certSerial: cert?.serialNumber, certSubject: cert?.subject ? Object.entries(cert.subject).map(([k, v]) => `${k}=${v}`).join(',') : undefined, remoteAddress: socket.remoteAddress, details: { reason } });
+      ctx.audit.record({ kind: 'refusal', front: 'tls', outcome: 'refused', code: 'CHUNG_THU_KHONG_HOP_LE', certSerial: cert?.serialNumber ? normalizeSerial(cert.serialNumber) : undefined, certSubject: cert?.subject ? Object.entries(cert.subject).map(([k, v]) => `${k}=${v}`).join(',') : undefined, remoteAddress: socket.remoteAddress, details: { reason } });
       socket.destroy();
       return;
     }
