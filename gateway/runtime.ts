@@ -17,6 +17,7 @@ import { ensurePki } from '../certs/pki.js';
 import { serverTlsMaterial, centralClientIdentity, auditSigningIdentity } from '../certs/material.js';
 import { scheduleRetention } from './audit/archive.js';
 import { createCertWatcher } from '../certs/watch.js';
+import { createUnitSigner } from '../certs/signer.js';
 import { deriveSecret } from '../core/secrets.js';
 import { keysAdminModule } from './keys/admin.js';
 import { createKeyValidator } from './keys/validator.js';
@@ -129,7 +130,7 @@ export async function startGatewayNode(ctx: AppContext, roles: NodeRoles, option
       closers.push(() => directory.stop());
       const tokens = createTokenService(deriveSecret(config, 'access-token'));
       const keys = createKeyCheck(validator, tokens);
-      const preparer = createPreparer(ctx, directory, certs);
+      const preparer = createPreparer(directory, createUnitSigner(ctx, certs));
       const guard = abuseGuard(limiter);
       const url = publicUrl(ctx.config);
       const passThrough = createPassThrough(config.centralUrl, await centralClientIdentity(ctx), config.centralToken, config.delivery.requestTimeoutMs);
