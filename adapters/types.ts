@@ -80,6 +80,8 @@ export interface IncomingCall {
   unit?(repair: TextRepair): ParsedUnit;
   /** status: the tracking ids asked about. */
   trackingIds?: string[];
+  /** status: the caller's own name for the tracking-id field (vendor A `maTheoDoi`, vendor B `trackingId`), named when an id is unknown. */
+  trackingField?: string;
 }
 
 export type RecordStatus = 'SYNCED' | 'QUEUED' | 'INVALID' | 'STALE' | 'ERROR';
@@ -111,6 +113,8 @@ export interface RequestLimits {
   xmlMaxAttributeLength: number;
   xmlMaxTextLength: number;
   maxRecordsPerCall: number;
+  /** Tracking ids one status call may ask about. */
+  maxStatusIdsPerCall: number;
   /** vendor B timestamp check. */
   maxFutureSkewSeconds: number;
   now(): Date;
@@ -121,6 +125,12 @@ export interface VendorFront {
   id: VendorId;
   /** Data-plane paths this front answers (exact match, without query). */
   paths: string[];
+  /**
+   * Also answer `paths` in any letter case. For services that IIS hosted: it matched paths
+   * case-insensitively, and installations keep the URL case they were set up with
+   * (`/qlcbservice.asmx`). Documents served (WSDL addresses) keep the canonical path.
+   */
+  caseInsensitivePaths?: boolean;
   /** GET documents (the WSDL); undefined when this GET is not one of them. */
   describe?(meta: RequestMeta, publicUrl: string): HttpAnswer | undefined;
   /** Reads the envelope; throws GatewayError (XML_KHONG_HOP_LE, SOAP_KHONG_HOP_LE, …) for bad input. */
@@ -128,4 +138,12 @@ export interface VendorFront {
   renderResult(call: IncomingCall, result: OperationResult): HttpAnswer;
   /** Any gateway error, in this caller's protocol. `call` is absent when the envelope could not be read. */
   renderError(err: GatewayError, call?: IncomingCall): HttpAnswer;
+  /**
+   * The request body with every credential this protocol carries IN THE BODY replaced (vendor A
+   * MaKetNoi, vendor B wsse:Password): what the audit trail keeps, decrypts for auditors and
+   * exports. Must work on any bytes, above all on a body readRequest refused, and never throw.
+   * Absent when the protocol carries no credential in its body (keys in headers); the pipeline
+   * also removes every credential value the caller presented, wherever it appears.
+   */
+  redactBody?(body: Buffer, meta: RequestMeta): Buffer;
 }

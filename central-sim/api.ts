@@ -10,11 +10,20 @@
 import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { loi, type ChiTietLoi, type LoiBody } from './messages.js';
+import { listMatchingResults, listUnitProfiles } from './reconciliation.js';
 import { canonicalJson, type SignatureVerifier } from './signature.js';
-import type { SimStore } from './store.js';
+import { recordBam, type SimStore } from './store.js';
 import { profileSchemaErrors, unitSchemaErrors } from './validation.js';
 
-export type Operation = 'upsertProfile' | 'upsertProfiles' | 'getProfile' | 'upsertUnit' | 'getUnitTree';
+export type Operation =
+  | 'upsertProfile'
+  | 'upsertProfiles'
+  | 'getProfile'
+  | 'upsertUnit'
+  | 'getUnitTree'
+  // contract 1.1
+  | 'listUnitProfiles'
+  | 'listMatchingResults';
 
 export interface ApiRequest {
   method: string;
@@ -96,6 +105,8 @@ function route(method: string, path: string): { op: Operation; id?: string } | {
   if (rest.length === 2 && rest[0] === 'profiles' && rest[1]) return want('GET', { op: 'getProfile', id: rest[1] });
   if (rest.length === 2 && rest[0] === 'units' && rest[1]) return want('PUT', { op: 'upsertUnit', id: rest[1] });
   if (rest.length === 3 && rest[0] === 'units' && rest[1] && rest[2] === 'tree') return want('GET', { op: 'getUnitTree', id: rest[1] });
+  if (rest.length === 3 && rest[0] === 'units' && rest[1] && rest[2] === 'profiles') return want('GET', { op: 'listUnitProfiles', id: rest[1] });
+  if (rest.length === 1 && rest[0] === 'doi-soat') return want('GET', { op: 'listMatchingResults' });
   return { status: 404 };
 }
 
@@ -169,18 +180,27 @@ export function createCentralApi(store: SimStore, verifier: SignatureVerifier, o
   }
 
   /** Applies one checked record; must run inside store.transaction(). */
-  function applyProfile(record: Record<string, unknown>, bodyText: string, version: string, meta: WriteMeta, now: number): KetQua {
+  function applyProfile(
+    record: Record<string, unknown>,
+    bodyText: string,
+    version: string,
+    canonical: RecordCanonical | undefined,
+    meta: WriteMeta,
+    now: number,
+  ): KetQua {
     const soDinhDanh = record.soDinhDanh as string;
     const ngayCapNhat = record.ngayCapNhat as string;
     const maDonVi = (record.donVi as { maDinhDanh: string }).maDinhDanh;
     const stored = store.getProfile(soDinhDanh);
     let trangThai: KetQua['trangThai'];
     let phienBan = ngayCapNhat;
+    // The inventory's `bam` is over what the signature covers, which the checks already canonicalised.
+    const bam = () => recordBam((canonical ?? recordCanonical(record)).unsigned);
     if (!stored) {
-      store.insertProfile({ soDinhDanh, ngayCapNhat, versionKey: version, maDonVi, body: bodyText }, now);
+      store.insertProfile({ soDinhDanh, ngayCapNhat, versionKey: version, maDonVi, body: bodyText, bam: bam() }, now);
       trangThai = 'DA_TAO';
     } else if (version > stored.versionKey) {
-      store.updateProfile({ soDinhDanh, ngayCapNhat, versionKey: version, maDonVi, body: bodyText }, now);
+      store.updateProfile({ soDinhDanh, ngayCapNhat, versionKey: version, maDonVi, body: bodyText, bam: bam() }, now);
       trangThai = 'DA_CAP_NHAT';
     } else {
       trangThai = version === stored.versionKey ? 'KHONG_DOI' : 'PHIEN_BAN_CU';
@@ -216,7 +236,7 @@ export function createCentralApi(store: SimStore, verifier: SignatureVerifier, o
     }
     const record = parsed as Record<string, unknown>;
     return store.transaction(() => {
-      const result = applyProfile(record, bodyText, check.version!, meta, now);
+      const result = applyProfile(record, bodyText, check.version!, canonical.records?.[0], meta, now);
       const res =
         result.trangThai === 'PHIEN_BAN_CU'
           ? json(
@@ -263,7 +283,7 @@ export function createCentralApi(store: SimStore, verifier: SignatureVerifier, o
           const id = (item as { soDinhDanh?: unknown } | null)?.soDinhDanh;
           return { trangThai: 'KHONG_HOP_LE', ...(typeof id === 'string' ? { soDinhDanh: id } : {}), loi: check.errors };
         }
-        return applyProfile(item as Record<string, unknown>, JSON.stringify(item), check.version!, meta, now);
+        return applyProfile(item as Record<string, unknown>, JSON.stringify(item), check.version!, canonical.records?.[i], meta, now);
       });
       const res = json(200, { ketQua });
       store.putIdempotency(meta.idempotencyKey, { requestHash, status: res.status, answer: res.body }, now);
@@ -401,6 +421,10 @@ export function createCentralApi(store: SimStore, verifier: SignatureVerifier, o
     const maDonVi = header(req.headers, 'x-ma-don-vi')?.trim();
     if (!maDonVi) return error(400, loi('THIEU_MA_DON_VI'));
     if (op === 'getProfile') return getProfile(id);
+    if (op === 'listUnitProfiles' || op === 'listMatchingResults') {
+      const answer = op === 'listUnitProfiles' ? listUnitProfiles(store, id, req.query) : listMatchingResults(store, req.query);
+      return json(answer.status, answer.body);
+    }
 
     // Writes.
     const idempotencyKey = header(req.headers, 'idempotency-key');

@@ -9,6 +9,8 @@ import { loadConfig } from '../config/config.js';
 import { CliFailure, UsageError, print, type CommonOptions } from '../core/cli-output.js';
 import { createLogger } from '../core/log.js';
 import { FaultError, parseFaults, type FaultSet } from './faults.js';
+import { checkMatchingOptions } from './matching.js';
+import { checkPopulationOptions } from './population.js';
 import { startCentralSim, type CentralSim } from './server.js';
 import { gatewayClientCommonName } from './tls.js';
 
@@ -20,6 +22,9 @@ interface CentralSimCliOptions extends CommonOptions {
   control?: boolean;
   requireKnownUnits?: boolean;
   onlyGateway?: boolean;
+  populationSeed?: string;
+  populationMismatch?: string;
+  matchingAt?: string;
 }
 
 export function register(program: Command): void {
@@ -33,6 +38,9 @@ export function register(program: Command): void {
     .option('--no-control', 'không mở cổng điều khiển HTTP riêng (vẫn có /__sim/* trên cổng mTLS)')
     .option('--require-known-units', 'từ chối hồ sơ/đơn vị tham chiếu mã đơn vị chưa có trong cây (MA_KHONG_TON_TAI)')
     .option('--only-gateway', 'chỉ nhận chứng thư central-client của cổng kết nối (chứng thư khác: 403 KHONG_DUOC_PHEP)')
+    .option('--population-seed <n>', 'hạt giống của CSDL dân cư giả lập (mặc định 1)')
+    .option('--population-mismatch <share>', 'tỉ lệ số định danh có thông tin dân cư chênh lệch với hồ sơ, 0..1 (mặc định 0.1)')
+    .option('--matching-at <HH:MM|off>', 'giờ đối soát hằng ngày theo giờ Việt Nam (mặc định 01:00; off: không tự chạy)')
     .action(async (opts: CentralSimCliOptions, cmd: Command) => {
       const options = { ...cmd.optsWithGlobals(), ...opts } as CentralSimCliOptions;
       await runCentralSim(options);
@@ -49,6 +57,17 @@ export async function runCentralSim(options: CentralSimCliOptions, signal?: Abor
       throw new UsageError(`--faults: ${err instanceof FaultError ? err.message : 'không phải JSON hợp lệ'}`);
     }
   }
+  const population = {
+    ...(options.populationSeed !== undefined ? { seed: Number(options.populationSeed) } : {}),
+    ...(options.populationMismatch !== undefined ? { mismatchShare: Number(options.populationMismatch) } : {}),
+  };
+  const matching = options.matchingAt === undefined ? {} : { dailyAt: options.matchingAt === 'off' ? (false as const) : options.matchingAt };
+  try {
+    checkPopulationOptions(population);
+    checkMatchingOptions(matching);
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message : String(err));
+  }
   const config = loadConfig({
     file: options.config,
     overrides: {
@@ -63,6 +82,8 @@ export async function runCentralSim(options: CentralSimCliOptions, signal?: Abor
       faults,
       controlListen: options.control === false ? false : (options.controlListen ?? '127.0.0.1:0'),
       requireKnownUnits: options.requireKnownUnits,
+      population,
+      matching,
       allowedClients: options.onlyGateway ? { commonNames: [await gatewayClientCommonName(config)] } : undefined,
       log: createLogger({ component: 'central-sim' }, options.json ? 'warn' : 'info'),
     });
@@ -78,7 +99,9 @@ export async function runCentralSim(options: CentralSimCliOptions, signal?: Abor
     { url: sim.url, port: sim.port, controlUrl: sim.controlUrl, dataDir: sim.dataDir, dataFile: sim.stats({ summary: true }).dataFile },
     [
       `CSDL quốc gia giả lập đang chạy tại ${sim.url}`,
-      sim.controlUrl ? `Cổng điều khiển: ${sim.controlUrl}/__sim/stats, /__sim/faults, /__sim/reset` : 'Điều khiển: /__sim/* trên cổng mTLS',
+      sim.controlUrl
+        ? `Cổng điều khiển: ${sim.controlUrl}/__sim/stats, /__sim/faults, /__sim/reset, /__sim/dan-cu, /__sim/doi-soat/run`
+        : 'Điều khiển: /__sim/* trên cổng mTLS',
       `Dữ liệu: ${sim.dataDir}`,
       'Nhấn Ctrl+C để dừng.',
     ],

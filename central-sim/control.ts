@@ -5,6 +5,8 @@
  */
 import { Agent, request } from 'undici';
 import type { FaultSet } from './faults.js';
+import type { MatchingRunCounts, PopulationEntry } from './matching.js';
+import type { Citizen } from './population.js';
 import type { CentralSimStats } from './server.js';
 import type { JournalEntry } from './store.js';
 
@@ -22,6 +24,12 @@ export interface SimControl {
   /** Clears every fault; with `data: true` also forgets every record, key, journal entry and counter. */
   reset(options?: { data?: boolean }): Promise<void>;
   journal(query?: { soDinhDanh?: string; maDinhDanh?: string; after?: number; limit?: number }): Promise<JournalEntry[]>;
+  /** `POST /__sim/dan-cu`: sets or replaces population entries, or makes ids unknown. */
+  setPopulation(change: { congDan?: Citizen[]; xoa?: string[] }): Promise<{ daDat: number; daXoa: number }>;
+  /** `GET /__sim/dan-cu?soDinhDanh=…`: the register's entry for an id. */
+  population(soDinhDanh: string): Promise<PopulationEntry>;
+  /** `POST /__sim/doi-soat/run`: a matching run now (for `ngay`, default today in Vietnam). */
+  runMatching(input?: { ngay?: string }): Promise<MatchingRunCounts>;
   close(): Promise<void>;
 }
 
@@ -72,6 +80,9 @@ export function simControl(url: string, tls?: SimControlTls): SimControl {
       const qs = params.toString();
       return (await call<{ entries: JournalEntry[] }>('GET', `/__sim/journal${qs ? `?${qs}` : ''}`)).entries;
     },
+    setPopulation: (change) => call('POST', '/__sim/dan-cu', change),
+    population: (soDinhDanh) => call('GET', `/__sim/dan-cu?soDinhDanh=${encodeURIComponent(soDinhDanh)}`),
+    runMatching: (input = {}) => call('POST', '/__sim/doi-soat/run', input),
     close: () => dispatcher.close(),
   };
 }

@@ -20,13 +20,17 @@ import { splitHostPort } from '../config/config.js';
 import { createLogger, type Logger } from '../core/log.js';
 import { createCentralApi, type Operation } from './api.js';
 import { FaultError, FaultState, parseFaults, type FaultSet, type PreDecision } from './faults.js';
+import { checkMatchingOptions, createMatching, MatchingInputError, type MatchingOptions, type MatchingRunCounts, type PopulationEntry } from './matching.js';
 import { loi, type LoiBody } from './messages.js';
+import { checkPopulationOptions, parsePopulationChange, PopulationInputError, type PopulationOptions } from './population.js';
 import { createSignatureVerifier } from './signature.js';
 import { SimStore, type JournalEntry } from './store.js';
 import { loadSimTlsMaterial, type SimTlsMaterial } from './tls.js';
 
 export type { FaultSet } from './faults.js';
 export type { SimTlsMaterial } from './tls.js';
+export type { MatchingOptions, MatchingRunCounts, PopulationEntry } from './matching.js';
+export type { Citizen, MismatchKind, PopulationOptions } from './population.js';
 
 export interface CentralSimOptions {
   config: Config;
@@ -51,6 +55,10 @@ export interface CentralSimOptions {
   allowedClients?: { serials?: string[]; commonNames?: string[] };
   /** Largest request body accepted (default 64 MiB: 500 large records fit). */
   maxBodyBytes?: number;
+  /** The simulated National Population Database (contract 1.1): seed, share and kinds of mismatches. */
+  population?: PopulationOptions;
+  /** When the daily matching runs (default 01:00 Vietnam time). */
+  matching?: MatchingOptions;
   log?: Logger;
 }
 
@@ -79,6 +87,8 @@ export interface CentralSimStats {
   idempotency: { keys: number; replays: number; conflicts: number };
   /** How often each fault fired, by name (status503, status429, hang, latency, failAfterCommit, random503…). */
   faultsInjected: Record<string, number>;
+  /** Contract 1.1: matching runs, results published (by outcome), population register entries. */
+  doiSoat: { runs: number; results: number; byKetQua: Record<string, number>; danCu: number };
   /** (record, version) pairs applied more than once. Always 0 unless the simulator is broken. */
   duplicatesApplied: number;
   /** Applied writes per soDinhDanh (omitted with `summary`). */
@@ -110,6 +120,12 @@ export interface CentralSim {
   /** Forgets every stored record, unit, idempotency key, journal entry and counter. */
   wipe(): void;
   journal(query?: JournalQuery): JournalEntry[];
+  /** Runs a matching now (for `ngay`, default today in Vietnam) and answers its counts. */
+  runMatching(input?: { ngay?: string }): Promise<MatchingRunCounts>;
+  /** Sets or replaces population register entries (`congDan`), or makes ids unknown (`xoa`). */
+  setPopulation(input: unknown): { daDat: number; daXoa: number };
+  /** The register's entry for an id (derived from the stored record the first time). */
+  population(soDinhDanh: string): PopulationEntry;
   close(): Promise<void>;
 }
 
@@ -130,7 +146,10 @@ export async function startCentralSim(options: CentralSimOptions): Promise<Centr
 
   // Validate the fault document before opening anything, so a bad one leaks nothing.
   const initialFaults = parseFaults(typeof options.faults === 'string' ? JSON.parse(options.faults) : options.faults);
+  checkPopulationOptions(options.population);
+  checkMatchingOptions(options.matching);
   const store = new SimStore(dataDir);
+  const matching = createMatching(store, { population: options.population, matching: options.matching, log });
   const caList = Array.isArray(tls.ca) ? tls.ca : [tls.ca];
   const verifier = createSignatureVerifier({ trustedCaPems: options.trustedSignerCas ?? caList });
   const api = createCentralApi(store, verifier, { requireKnownUnits: options.requireKnownUnits });
@@ -394,6 +413,17 @@ export async function startCentralSim(options: CentralSimOptions): Promise<Centr
           }),
         });
       }
+      if (method === 'GET' && pathname === '/__sim/dan-cu') {
+        const id = query.get('soDinhDanh') ?? '';
+        if (!/^[0-9]{12}$/.test(id)) throw new PopulationInputError('soDinhDanh phải là số định danh 12 chữ số');
+        return ok(matching.population(id));
+      }
+      if (method === 'POST' && pathname === '/__sim/dan-cu') return ok(matching.setPopulation(parsePopulationChange(parseBody())));
+      if (method === 'POST' && pathname === '/__sim/doi-soat/run') {
+        const input = parseBody() as { ngay?: unknown } | null;
+        if (input?.ngay !== undefined && typeof input.ngay !== 'string') throw new MatchingInputError('ngay phải là ngày dạng YYYY-MM-DD');
+        return ok(await matching.run({ ngay: input?.ngay }));
+      }
       if (method === 'POST' && (pathname === '/__sim/faults' || pathname === '/__sim/reset')) {
         const input = parseBody() as Record<string, unknown>;
         let next: FaultSet;
@@ -416,7 +446,8 @@ export async function startCentralSim(options: CentralSimOptions): Promise<Centr
       }
       return sendLoi(res, 404, loi('KHONG_TIM_THAY_DUONG_DAN'));
     } catch (err) {
-      const message = err instanceof FaultError ? err.message : err instanceof SyntaxError ? 'Nội dung không phải JSON hợp lệ' : String(err);
+      const known = err instanceof FaultError || err instanceof PopulationInputError || err instanceof MatchingInputError;
+      const message = known ? err.message : err instanceof SyntaxError ? 'Nội dung không phải JSON hợp lệ' : String(err);
       return send(res, 400, JSON.stringify({ ma: 'LOI_GIA_LAP_KHONG_HOP_LE', moTa: message }));
     }
   }
@@ -430,6 +461,7 @@ export async function startCentralSim(options: CentralSimOptions): Promise<Centr
     };
     const n = (name: string) => c[name] ?? 0;
     const sizes = store.sizes();
+    const reconciliation = store.reconciliationSizes();
     const result: CentralSimStats = {
       startedAt,
       dataFile: store.file,
@@ -454,6 +486,12 @@ export async function startCentralSim(options: CentralSimOptions): Promise<Centr
       applied: n('applied.profiles') + n('applied.units'),
       idempotency: { keys: sizes.keys, replays: n('idempotency.replays'), conflicts: n('idempotency.conflicts') },
       faultsInjected: pick('faults.'),
+      doiSoat: {
+        runs: n('doiSoat.runs'),
+        results: reconciliation.results,
+        byKetQua: { KHOP: n('doiSoat.KHOP'), KHONG_KHOP: n('doiSoat.KHONG_KHOP'), KHONG_TIM_THAY: n('doiSoat.KHONG_TIM_THAY') },
+        danCu: reconciliation.population,
+      },
       duplicatesApplied: store.duplicatesApplied(),
     };
     if (!opts.summary) {
@@ -482,11 +520,13 @@ export async function startCentralSim(options: CentralSimOptions): Promise<Centr
       controlUrl = `http://${urlHost(c.host)}:${controlPort}`;
     }
   } catch (err) {
+    await matching.stop();
     store.close();
     server.close();
     control?.close();
     throw err;
   }
+  matching.start();
   const url = `https://${urlHost(host)}:${boundPort}`;
   log.info('central-sim listening', { url, controlUrl, dataFile: store.file });
 
@@ -501,6 +541,9 @@ export async function startCentralSim(options: CentralSimOptions): Promise<Centr
     resetFaults: () => setFaults({}),
     wipe: () => store.wipe(),
     journal: (query = {}) => store.journalEntries(query),
+    runMatching: (input = {}) => matching.run(input),
+    setPopulation: (input) => matching.setPopulation(parsePopulationChange(input)),
+    population: (soDinhDanh) => matching.population(soDinhDanh),
     async close() {
       if (closing) return;
       closing = true;
@@ -513,6 +556,7 @@ export async function startCentralSim(options: CentralSimOptions): Promise<Centr
           control!.closeAllConnections();
         });
       }
+      await matching.stop();
       store.close();
     },
   };

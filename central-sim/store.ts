@@ -4,10 +4,16 @@
  * every per-record outcome, and counters. Everything a write changes, including its counters and
  * its idempotency record, commits in one transaction, so the counts survive a restart and prove
  * "applied exactly once" even after a crash between commit and answer.
+ *
+ * Contract 1.1 adds, in the same file: each record's `bam` (for the inventory), the population
+ * register (`dan_cu`) and the published matching results (`doi_soat`), which survive a restart
+ * like everything else the "central database" holds.
  */
+import { createHash } from 'node:crypto';
 import { openSqlite, type SqliteDatabase } from '../core/store/sqlite.js';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { canonicalJson } from './signature.js';
 
 export const SIM_DB_FILE = 'central-sim.sqlite';
 
@@ -60,6 +66,55 @@ export interface JournalInput {
   maDonVi?: string;
 }
 
+/** One line of a unit's inventory (contract 1.1, listUnitProfiles). */
+export interface InventoryLine {
+  soDinhDanh: string;
+  phienBan: string;
+  bam: string;
+  maDonVi: string;
+  /** Outcome of the latest matching of the stored version, if it was matched. */
+  ketQuaDoiSoat: string | null;
+}
+
+/** What the population register holds for one personal id. */
+export interface PopulationRow {
+  soDinhDanh: string;
+  /** derived: made from the record the first time it was needed; set: given by the control API;
+   *  deleted: made unknown by the control API. */
+  nguon: 'derived' | 'set' | 'deleted';
+  /** The citizen as JSON, or null when the register has no one with this id. */
+  congDan: string | null;
+  /** For derived entries, the kind of mismatch the derivation introduced. */
+  kieuLech: string | null;
+}
+
+/** One published matching result (contract 1.1, KetQuaDoiSoat). */
+export interface MatchingRow {
+  seq: number;
+  soDinhDanh: string;
+  maDonVi: string;
+  ngayDoiSoat: string;
+  phienBan: string;
+  versionKey: string;
+  ketQua: string;
+  /** JSON array of differences, or null. */
+  chenhLech: string | null;
+}
+
+/** A stored record as the matching run reads it. */
+export interface MatchableProfile {
+  soDinhDanh: string;
+  ngayCapNhat: string;
+  versionKey: string;
+  maDonVi: string;
+  body: string;
+}
+
+/** SHA-256 (hex) of the record's RFC 8785 canonical JSON without `chuKySo`: the inventory's `bam`. */
+export function recordBam(unsignedCanonical: string): string {
+  return createHash('sha256').update(unsignedCanonical, 'utf8').digest('hex');
+}
+
 // Small rows keyed by text are WITHOUT ROWID (one b-tree instead of table + index); the journal's
 // seq is a plain rowid (no AUTOINCREMENT bookkeeping on every insert).
 const SCHEMA = `
@@ -71,7 +126,8 @@ CREATE TABLE IF NOT EXISTS profiles (
   body TEXT NOT NULL,
   applied_count INTEGER NOT NULL,
   created_at INTEGER NOT NULL,
-  updated_at INTEGER NOT NULL
+  updated_at INTEGER NOT NULL,
+  bam TEXT
 );
 CREATE TABLE IF NOT EXISTS units (
   ma_dinh_danh TEXT PRIMARY KEY,
@@ -105,6 +161,26 @@ CREATE TABLE IF NOT EXISTS journal (
   ma_don_vi TEXT
 );
 CREATE INDEX IF NOT EXISTS journal_record ON journal (kind, id);
+CREATE TABLE IF NOT EXISTS dan_cu (
+  so_dinh_danh TEXT PRIMARY KEY,
+  nguon TEXT NOT NULL,
+  cong_dan TEXT,
+  kieu_lech TEXT,
+  updated_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS doi_soat (
+  seq INTEGER PRIMARY KEY,
+  so_dinh_danh TEXT NOT NULL,
+  ma_don_vi TEXT NOT NULL,
+  ngay_doi_soat TEXT NOT NULL,
+  phien_ban TEXT NOT NULL,
+  version_key TEXT NOT NULL,
+  ket_qua TEXT NOT NULL,
+  chenh_lech TEXT,
+  published_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS doi_soat_unit ON doi_soat (ma_don_vi, seq);
+CREATE INDEX IF NOT EXISTS doi_soat_record ON doi_soat (so_dinh_danh, seq);
 CREATE TABLE IF NOT EXISTS counters (
   name TEXT PRIMARY KEY,
   value INTEGER NOT NULL
@@ -133,16 +209,17 @@ export class SimStore {
     this.db.pragma('cache_size = -65536');
     this.db.pragma('temp_store = MEMORY');
     this.db.exec(SCHEMA);
+    this.migrate();
     const db = this.db;
     this.stmt = {
       getProfile: db.prepare<[string], { so_dinh_danh: string; ngay_cap_nhat: string; version_key: string; body: string; applied_count: number }>(
         'SELECT so_dinh_danh, ngay_cap_nhat, version_key, body, applied_count FROM profiles WHERE so_dinh_danh = ?',
       ),
       insertProfile: db.prepare(
-        'INSERT INTO profiles (so_dinh_danh, ngay_cap_nhat, version_key, ma_don_vi, body, applied_count, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 1, ?, ?)',
+        'INSERT INTO profiles (so_dinh_danh, ngay_cap_nhat, version_key, ma_don_vi, body, applied_count, created_at, updated_at, bam) VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?)',
       ),
       updateProfile: db.prepare(
-        'UPDATE profiles SET ngay_cap_nhat = ?, version_key = ?, ma_don_vi = ?, body = ?, applied_count = applied_count + 1, updated_at = ? WHERE so_dinh_danh = ?',
+        'UPDATE profiles SET ngay_cap_nhat = ?, version_key = ?, ma_don_vi = ?, body = ?, applied_count = applied_count + 1, updated_at = ?, bam = ? WHERE so_dinh_danh = ?',
       ),
       getUnit: db.prepare<[string], UnitRow>('SELECT * FROM units WHERE ma_dinh_danh = ?'),
       childUnits: db.prepare<[string], UnitRow>('SELECT * FROM units WHERE ma_don_vi_cha = ? ORDER BY ma_dinh_danh'),
@@ -172,6 +249,40 @@ export class SimStore {
         'SELECT * FROM journal WHERE kind = ? AND id = ? AND seq > ? ORDER BY seq LIMIT ?',
       ),
       journalAll: db.prepare<[number, number], JournalRow>('SELECT * FROM journal WHERE seq > ? ORDER BY seq LIMIT ?'),
+      childCodes: db.prepare<[string], { code: string }>('SELECT ma_dinh_danh AS code FROM units WHERE ma_don_vi_cha = ?'),
+      profileSnapshot: db.prepare<[], { s: number }>('SELECT coalesce(max(rowid), 0) AS s FROM profiles'),
+      // The unit set travels as one JSON array parameter (json_each), however large the subtree.
+      inventory: db.prepare<[string, string, number, number], InventoryRow>(
+        `SELECT p.so_dinh_danh, p.ngay_cap_nhat, p.bam, p.ma_don_vi,
+                (SELECT d.ket_qua FROM doi_soat d WHERE d.so_dinh_danh = p.so_dinh_danh AND d.version_key = p.version_key ORDER BY d.seq DESC LIMIT 1) AS ket_qua
+           FROM profiles p
+          WHERE p.ma_don_vi IN (SELECT value FROM json_each(?)) AND p.so_dinh_danh > ? AND p.rowid <= ?
+          ORDER BY p.so_dinh_danh LIMIT ?`,
+      ),
+      inventoryCount: db.prepare<[string, number], { n: number }>(
+        'SELECT count(*) AS n FROM profiles WHERE ma_don_vi IN (SELECT value FROM json_each(?)) AND rowid <= ?',
+      ),
+      profilesAfter: db.prepare<[string, number], { so_dinh_danh: string; ngay_cap_nhat: string; version_key: string; ma_don_vi: string; body: string }>(
+        'SELECT so_dinh_danh, ngay_cap_nhat, version_key, ma_don_vi, body FROM profiles WHERE so_dinh_danh > ? ORDER BY so_dinh_danh LIMIT ?',
+      ),
+      lastMatching: db.prepare<[string], { ngay_doi_soat: string }>('SELECT ngay_doi_soat FROM doi_soat WHERE so_dinh_danh = ? ORDER BY seq DESC LIMIT 1'),
+      latestMatchingDay: db.prepare<[], { d: string | null }>('SELECT max(ngay_doi_soat) AS d FROM doi_soat'),
+      insertMatching: db.prepare(
+        'INSERT INTO doi_soat (so_dinh_danh, ma_don_vi, ngay_doi_soat, phien_ban, version_key, ket_qua, chenh_lech, published_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      matchingResults: db.prepare<[number, string, string | null, string | null, number], MatchingDbRow>(
+        `SELECT * FROM doi_soat WHERE seq > ? AND ma_don_vi IN (SELECT value FROM json_each(?)) AND (? IS NULL OR ket_qua = ?)
+          ORDER BY seq LIMIT ?`,
+      ),
+      getPopulation: db.prepare<[string], { so_dinh_danh: string; nguon: string; cong_dan: string | null; kieu_lech: string | null }>(
+        'SELECT so_dinh_danh, nguon, cong_dan, kieu_lech FROM dan_cu WHERE so_dinh_danh = ?',
+      ),
+      putPopulation: db.prepare(
+        `INSERT INTO dan_cu (so_dinh_danh, nguon, cong_dan, kieu_lech, updated_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (so_dinh_danh) DO UPDATE SET nguon = excluded.nguon, cong_dan = excluded.cong_dan, kieu_lech = excluded.kieu_lech, updated_at = excluded.updated_at`,
+      ),
+      populationCount: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM dan_cu'),
+      matchingCount: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM doi_soat'),
     };
     for (const row of db.prepare<[], { name: string; value: number }>('SELECT name, value FROM counters').all()) {
       this.counters.set(row.name, row.value);
@@ -180,6 +291,26 @@ export class SimStore {
     // timer; counters of writes commit with the write itself (see transaction()).
     this.flushTimer = setInterval(() => this.flush(), 1000);
     this.flushTimer.unref();
+  }
+
+  /**
+   * Brings a data file written before contract 1.1 up to date: the `bam` column (computed for the
+   * records already stored) and the index the inventory reads by unit.
+   */
+  private migrate(): void {
+    const columns = this.db.pragma('table_info(profiles)') as { name: string }[];
+    if (!columns.some((c) => c.name === 'bam')) this.db.exec('ALTER TABLE profiles ADD COLUMN bam TEXT');
+    const missing = this.db.prepare<[], { so_dinh_danh: string; body: string }>('SELECT so_dinh_danh, body FROM profiles WHERE bam IS NULL').all();
+    if (missing.length > 0) {
+      const set = this.db.prepare('UPDATE profiles SET bam = ? WHERE so_dinh_danh = ?');
+      this.db.transaction(() => {
+        for (const row of missing) {
+          const { chuKySo: _signature, ...unsigned } = JSON.parse(row.body) as Record<string, unknown>;
+          set.run(recordBam(canonicalJson(unsigned)), row.so_dinh_danh);
+        }
+      })();
+    }
+    this.db.exec('CREATE INDEX IF NOT EXISTS profiles_unit ON profiles (ma_don_vi, so_dinh_danh)');
   }
 
   bump(name: string, by = 1): void {
@@ -232,12 +363,101 @@ export class SimStore {
     return r && { soDinhDanh: r.so_dinh_danh, ngayCapNhat: r.ngay_cap_nhat, versionKey: r.version_key, body: r.body, appliedCount: r.applied_count };
   }
 
-  insertProfile(p: { soDinhDanh: string; ngayCapNhat: string; versionKey: string; maDonVi: string; body: string }, now: number): void {
-    this.stmt.insertProfile.run(p.soDinhDanh, p.ngayCapNhat, p.versionKey, p.maDonVi, p.body, now, now);
+  insertProfile(p: ProfileWrite, now: number): void {
+    this.stmt.insertProfile.run(p.soDinhDanh, p.ngayCapNhat, p.versionKey, p.maDonVi, p.body, now, now, p.bam);
   }
 
-  updateProfile(p: { soDinhDanh: string; ngayCapNhat: string; versionKey: string; maDonVi: string; body: string }, now: number): void {
-    this.stmt.updateProfile.run(p.ngayCapNhat, p.versionKey, p.maDonVi, p.body, now, p.soDinhDanh);
+  updateProfile(p: ProfileWrite, now: number): void {
+    this.stmt.updateProfile.run(p.ngayCapNhat, p.versionKey, p.maDonVi, p.body, now, p.bam, p.soDinhDanh);
+  }
+
+  // ---- contract 1.1: inventory, population register, matching results ----------------------
+
+  /** The unit and every unit below it in the stored tree (the unit itself even if not stored). */
+  subtreeCodes(root: string): string[] {
+    const codes = [root];
+    const seen = new Set(codes);
+    for (let i = 0; i < codes.length; i++) {
+      for (const { code } of this.stmt.childCodes.all(codes[i])) {
+        if (seen.has(code)) continue;
+        seen.add(code);
+        codes.push(code);
+      }
+    }
+    return codes;
+  }
+
+  /** The newest record row so far: an inventory paged across writes lists only rows up to it. */
+  profileSnapshot(): number {
+    return this.stmt.profileSnapshot.get()!.s;
+  }
+
+  inventory(units: string[], afterSoDinhDanh: string, snapshot: number, limit: number): InventoryLine[] {
+    return this.stmt.inventory.all(JSON.stringify(units), afterSoDinhDanh, snapshot, limit).map((r) => ({
+      soDinhDanh: r.so_dinh_danh,
+      phienBan: r.ngay_cap_nhat,
+      bam: r.bam,
+      maDonVi: r.ma_don_vi,
+      ketQuaDoiSoat: r.ket_qua,
+    }));
+  }
+
+  inventoryCount(units: string[], snapshot: number): number {
+    return this.stmt.inventoryCount.get(JSON.stringify(units), snapshot)!.n;
+  }
+
+  /** Stored records in soDinhDanh order, after the given one (a matching run reads them in chunks). */
+  profilesAfter(afterSoDinhDanh: string, limit: number): MatchableProfile[] {
+    return this.stmt.profilesAfter.all(afterSoDinhDanh, limit).map((r) => ({
+      soDinhDanh: r.so_dinh_danh,
+      ngayCapNhat: r.ngay_cap_nhat,
+      versionKey: r.version_key,
+      maDonVi: r.ma_don_vi,
+      body: r.body,
+    }));
+  }
+
+  /** The day of the latest result published for a record, if any. */
+  lastMatchingDay(soDinhDanh: string): string | undefined {
+    return this.stmt.lastMatching.get(soDinhDanh)?.ngay_doi_soat;
+  }
+
+  /** The day of the latest result published at all. */
+  latestMatchingDay(): string | undefined {
+    return this.stmt.latestMatchingDay.get()?.d ?? undefined;
+  }
+
+  /** Publishes one result; returns its sequence number (the order of publication). */
+  insertMatching(r: Omit<MatchingRow, 'seq'>, now: number): number {
+    const res = this.stmt.insertMatching.run(r.soDinhDanh, r.maDonVi, r.ngayDoiSoat, r.phienBan, r.versionKey, r.ketQua, r.chenhLech, now);
+    return Number(res.lastInsertRowid);
+  }
+
+  matchingResults(units: string[], afterSeq: number, ketQua: string | null, limit: number): MatchingRow[] {
+    return this.stmt.matchingResults.all(afterSeq, JSON.stringify(units), ketQua, ketQua, limit).map((r) => ({
+      seq: r.seq,
+      soDinhDanh: r.so_dinh_danh,
+      maDonVi: r.ma_don_vi,
+      ngayDoiSoat: r.ngay_doi_soat,
+      phienBan: r.phien_ban,
+      versionKey: r.version_key,
+      ketQua: r.ket_qua,
+      chenhLech: r.chenh_lech,
+    }));
+  }
+
+  getPopulation(soDinhDanh: string): PopulationRow | undefined {
+    const r = this.stmt.getPopulation.get(soDinhDanh);
+    return r && { soDinhDanh: r.so_dinh_danh, nguon: r.nguon as PopulationRow['nguon'], congDan: r.cong_dan, kieuLech: r.kieu_lech };
+  }
+
+  putPopulation(p: PopulationRow, now: number): void {
+    this.stmt.putPopulation.run(p.soDinhDanh, p.nguon, p.congDan, p.kieuLech, now);
+  }
+
+  /** Sizes of the 1.1 tables, for the stats. */
+  reconciliationSizes(): { population: number; results: number } {
+    return { population: this.stmt.populationCount.get()!.n, results: this.stmt.matchingCount.get()!.n };
   }
 
   getUnit(maDinhDanh: string): StoredUnit | undefined {
@@ -305,9 +525,12 @@ export class SimStore {
     return out;
   }
 
-  /** Forgets everything: records, units, idempotency keys, journal and counters. */
+  /** Forgets everything: records, units, idempotency keys, journal, population register, matching
+   *  results and counters. */
   wipe(): void {
-    this.db.exec('DELETE FROM profiles; DELETE FROM units; DELETE FROM idempotency; DELETE FROM journal; DELETE FROM counters;');
+    this.db.exec(
+      'DELETE FROM profiles; DELETE FROM units; DELETE FROM idempotency; DELETE FROM journal; DELETE FROM dan_cu; DELETE FROM doi_soat; DELETE FROM counters;',
+    );
     this.counters.clear();
     this.dirty.clear();
   }
@@ -317,6 +540,34 @@ export class SimStore {
     this.flush();
     this.db.close();
   }
+}
+
+interface ProfileWrite {
+  soDinhDanh: string;
+  ngayCapNhat: string;
+  versionKey: string;
+  maDonVi: string;
+  body: string;
+  bam: string;
+}
+
+interface InventoryRow {
+  so_dinh_danh: string;
+  ngay_cap_nhat: string;
+  bam: string;
+  ma_don_vi: string;
+  ket_qua: string | null;
+}
+
+interface MatchingDbRow {
+  seq: number;
+  so_dinh_danh: string;
+  ma_don_vi: string;
+  ngay_doi_soat: string;
+  phien_ban: string;
+  version_key: string;
+  ket_qua: string;
+  chenh_lech: string | null;
 }
 
 interface UnitRow {

@@ -243,6 +243,7 @@ function validateRequest(req: IssueRequest): { cn: string; unit?: string; role?:
     role = req.role;
   }
   if (req.p12Password !== undefined && req.p12Password.length < 4) throw new CertError('MAT_KHAU_P12_QUA_NGAN', 'Mật khẩu PKCS#12 cần ít nhất 4 ký tự');
+  if (req.keyPassword !== undefined && req.keyPassword.length < 4) throw new CertError('MAT_KHAU_KHOA_QUA_NGAN', 'Mật khẩu bảo vệ khóa bí mật cần ít nhất 4 ký tự');
   return { cn, unit, role };
 }
 
@@ -290,7 +291,10 @@ export async function issueCertificate(ctx: AppContext, req: IssueRequest, actor
         cipher: req.p12Cipher,
       });
     }
-    if (req.outDir) Object.assign(result, writeBundle(req.outDir, cn, result));
+    if (req.outDir) {
+      const keyFilePem = req.keyPassword === undefined ? keyPem : encryptedKeyPem(privateKey, req.keyPassword);
+      Object.assign(result, writeBundle(req.outDir, cn, result, keyFilePem));
+    }
     ctx.audit.record({
       kind: 'admin',
       actor,
@@ -316,15 +320,20 @@ export async function issueCertificate(ctx: AppContext, req: IssueRequest, actor
   }
 }
 
-/** Writes the operator's bundle: cert, unencrypted key (0600: the operator asked for it), CA chain, optional .p12. */
-function writeBundle(outDir: string, cn: string, issued: IssuedCertificate): Pick<IssuedCertificate, 'certFile' | 'keyFile' | 'caFile' | 'p12File'> {
+/** Encrypted PKCS#8 PEM ("BEGIN ENCRYPTED PRIVATE KEY") under an operator's password: what curl --pass, OpenSSL and Node open. */
+function encryptedKeyPem(key: KeyObject, password: string): string {
+  return key.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: password }) as string;
+}
+
+/** Writes the operator's bundle: cert, key (0600; in clear unless keyPassword was given: the operator asked for it), CA chain, optional .p12. */
+function writeBundle(outDir: string, cn: string, issued: IssuedCertificate, keyFilePem: string): Pick<IssuedCertificate, 'certFile' | 'keyFile' | 'caFile' | 'p12File'> {
   mkdirSync(outDir, { recursive: true });
   const base = safeFileBase(cn);
   const certFile = path.resolve(outDir, `${base}.cert.pem`);
   const keyFile = path.resolve(outDir, `${base}.key.pem`);
   const caFile = path.resolve(outDir, 'ca-chain.pem');
   writeFileSync(certFile, issued.certPem, { mode: 0o644 });
-  writeFileSync(keyFile, issued.keyPem, { mode: 0o600 });
+  writeFileSync(keyFile, keyFilePem, { mode: 0o600 });
   writeFileSync(caFile, issued.chainPem, { mode: 0o644 });
   const files: Pick<IssuedCertificate, 'certFile' | 'keyFile' | 'caFile' | 'p12File'> = { certFile, keyFile, caFile };
   if (issued.p12) {

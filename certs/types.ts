@@ -23,6 +23,8 @@ export interface IssueRequest {
   p12Password?: string;
   /** PKCS#12 encryption: '3des' (default; every Windows/.NET/Java version imports it) or 'aes256' (modern only). */
   p12Cipher?: '3des' | 'aes256';
+  /** Write the key file encrypted (PKCS#8, AES-256-CBC) under this password instead of in clear. */
+  keyPassword?: string;
   /** Explicit validity window; for back-dated or post-dated certificates (migration, tests). */
   notBefore?: Date;
   notAfter?: Date;

@@ -70,6 +70,8 @@ export const configSchema = z.object({
       keepAliveTimeoutMs: duration.default(30_000),
       /** Records per vendor B submitRecords call (the contract says up to 1,000). */
       maxRecordsPerCall: z.number().int().positive().default(1000),
+      /** Tracking ids per status call (vendor B getStatus): enough for a whole 1,000-record batch. */
+      maxStatusIdsPerCall: z.number().int().positive().default(1000),
     })
     .prefault({}),
 
@@ -179,6 +181,7 @@ export const ENVIRONMENT: Record<string, { path: string[]; type: 'string' | 'num
   NDXP_AUDIT_BODIES: { path: ['audit', 'bodies'], type: 'string' },
   NDXP_AUDIT_ENCRYPTION_KEYS: { path: ['audit', 'encryptionKeys'], type: 'list' },
   NDXP_MAX_BODY_BYTES: { path: ['limits', 'maxBodyBytes'], type: 'number' },
+  NDXP_MAX_STATUS_IDS: { path: ['limits', 'maxStatusIdsPerCall'], type: 'number' },
   NDXP_RATE_RPS: { path: ['rateLimit', 'requestsPerSecond'], type: 'number' },
   NDXP_RATE_RECORDS_PS: { path: ['rateLimit', 'recordsPerSecond'], type: 'number' },
   NDXP_RATE_EXPECTED_NODES: { path: ['rateLimit', 'expectedNodes'], type: 'number' },

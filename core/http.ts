@@ -4,7 +4,9 @@
  * Kept free of framework code: this is the data plane's hot path.
  */
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { Transform } from 'node:stream';
 import { GatewayError } from './errors.js';
+import { corruptBody, decoderFor, requestCoding, type Coding } from './content-coding.js';
 
 /** An answer to send: status, headers and a body, whatever the protocol. */
 export interface HttpAnswer {
@@ -25,8 +27,20 @@ function formatBytes(n: number): string {
   return n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(0)} MB` : `${Math.round(n / 1024)} kB`;
 }
 
-/** Reads the whole body; refuses with DU_LIEU_QUA_LON as soon as it exceeds `limit` bytes. */
+/**
+ * Reads the whole body; refuses with DU_LIEU_QUA_LON as soon as it exceeds `limit` bytes. A body
+ * sent with a Content-Encoding (gzip, deflate, br) is decompressed while it streams in, and the
+ * limit applies to the decompressed bytes too, so a compressed bomb is cut off early.
+ * MA_HOA_NEN_KHONG_HO_TRO for a coding we do not undo, DU_LIEU_NEN_HONG for a corrupt one.
+ */
 export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  let coding: Coding | undefined;
+  try {
+    coding = requestCoding(req.headers['content-encoding']);
+  } catch (err) {
+    req.resume();
+    return Promise.reject(err);
+  }
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) {
     req.resume();
@@ -35,34 +49,65 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    let received = 0;
     let failed = false;
-    req.on('data', (chunk: Buffer) => {
+    let decoder: Transform | undefined;
+    const fail = (err: Error) => {
+      if (failed) return;
+      failed = true;
+      decoder?.destroy();
+      // Drain the rest so the refusal can still be written on this connection.
+      req.resume();
+      reject(err);
+    };
+    const tooLarge = (what: string) => fail(new GatewayError('DU_LIEU_QUA_LON', { limit: formatBytes(limit) }, what));
+    const finish = () => {
+      if (!failed) resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
+    };
+    const take = (chunk: Buffer) => {
       if (failed) return;
       size += chunk.length;
-      if (size > limit) {
-        failed = true;
-        req.resume();
-        reject(new GatewayError('DU_LIEU_QUA_LON', { limit: formatBytes(limit) }, `body over ${limit} bytes`));
-        return;
-      }
+      if (size > limit) return tooLarge(coding ? `${coding} body decompresses past ${limit} bytes` : `body over ${limit} bytes`);
       chunks.push(chunk);
+    };
+    const startDecoder = (c: Coding, head: Buffer): Transform => {
+      const d = decoderFor(c, head);
+      d.on('data', take);
+      d.on('end', finish);
+      d.on('error', (err) => fail(corruptBody(c, err)));
+      return d;
+    };
+    req.on('data', (chunk: Buffer) => {
+      if (failed) return;
+      received += chunk.length;
+      if (received > limit) return tooLarge(`body over ${limit} bytes`);
+      if (!coding) return take(chunk);
+      decoder ??= startDecoder(coding, chunk);
+      // Backpressure: the socket waits while zlib catches up, so memory stays bounded.
+      if (!decoder.write(chunk)) {
+        req.pause();
+        decoder.once('drain', () => {
+          if (!failed) req.resume();
+        });
+      }
     });
     req.on('end', () => {
-      if (!failed) resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
+      if (failed) return;
+      if (decoder) decoder.end();
+      else finish();
     });
-    req.on('error', (err) => {
-      if (!failed) {
-        failed = true;
-        reject(err);
-      }
-    });
-    req.on('aborted', () => {
-      if (!failed) {
-        failed = true;
-        reject(new GatewayError('HET_THOI_GIAN', {}, 'client aborted'));
-      }
-    });
+    req.on('error', (err) => fail(err));
+    req.on('aborted', () => fail(new GatewayError('HET_THOI_GIAN', {}, 'client aborted')));
   });
+}
+
+/** decodeURIComponent for caller input: undefined instead of a URIError for malformed percent-encoding. */
+export function decodeComponent(text: string): string | undefined {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return undefined;
+  }
 }
 
 export function writeAnswer(res: ServerResponse, answer: HttpAnswer, extraHeaders?: Record<string, string>): number {

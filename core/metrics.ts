@@ -43,6 +43,13 @@ export const keyRejections = new client.Counter({
   registers: [registry],
 });
 
+export const unitScopeRefusals = new client.Counter({
+  name: 'ndxp_unit_scope_refusals_total',
+  help: "Refusals because a caller acted outside its connection key's unit: level call (a named sending unit), record (a record's unit), tracking (another unit's tracking id, answered as unknown)",
+  labelNames: ['front', 'level'] as const,
+  registers: [registry],
+});
+
 export const rateLimited = new client.Counter({
   name: 'ndxp_rate_limited_total',
   help: 'Requests refused by abuse protection by reason',

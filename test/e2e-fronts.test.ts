@@ -113,8 +113,11 @@ describe('vendor A (SOAP 1.1) through the gateway', () => {
   });
 
   it('a unit without a signing certificate is a gateway error (MaKetQua 9) telling the operator what to do, not a data error', async () => {
-    const body = vendorARequest('DongBoHoSo.request.xml', a.connectionKey, [['<MaDonVi>000.00.00.H03</MaDonVi>', '<MaDonVi>000.05.31.H06</MaDonVi>']]);
-    const res = await a.request(`${h.url}/QLCBService.asmx`, { headers: action('DongBoHoSo'), body });
+    // The department's own installation (a key may only send for its own unit): its records are
+    // signed in its name, and it has no signing certificate.
+    const dept = await h.legacyClient({ vendor: 'vendor-a-asmx', softwareId: 'QLCB-A-SNV', unitCode: '000.05.31.H06' });
+    const body = vendorARequest('DongBoHoSo.request.xml', dept.connectionKey, [['<MaDonVi>000.00.00.H03</MaDonVi>', '<MaDonVi>000.05.31.H06</MaDonVi>']]);
+    const res = await dept.request(`${h.url}/QLCBService.asmx`, { headers: action('DongBoHoSo'), body });
     expect(res.text).toContain('<MaKetQua>9</MaKetQua>');
     expect(res.text).toContain('ndxp certs issue-signing --unit 000.05.31.H06');
   });

@@ -180,12 +180,16 @@ describe('vendor B: envelope and WS-Security', () => {
     expect(gwError(() => read(extra)).code).toBe('SOAP_KHONG_HOP_LE');
   });
 
-  it('refuses a SOAP 1.1 envelope with SAI_PHIEN_BAN_SOAP', () => {
+  it('refuses a SOAP 1.1 envelope with SAI_PHIEN_BAN_SOAP, as a VersionMismatch its SOAP 1.1 sender can read', () => {
     const v11 = sampleRequest().replace('http://www.w3.org/2003/05/soap-envelope', 'http://schemas.xmlsoap.org/soap/envelope/');
     const err = gwError(() => read(v11, { 'content-type': 'text/xml; charset=utf-8' }));
     expect(err.code).toBe('SAI_PHIEN_BAN_SOAP');
+    // SOAP 1.2 part 1 appendix A: a SOAP 1.1 fault over the SOAP 1.1 HTTP binding, with env:Upgrade.
     const fault = vendorB.renderError(err);
-    expect(fault.status).toBe(400);
+    expect(fault.status).toBe(500);
+    expect(fault.headers['content-type']).toMatch(/^text\/xml/);
+    expect(fault.body).toContain('<faultcode>soap:VersionMismatch</faultcode>');
+    expect(fault.body).toContain('<upg:SupportedEnvelope qname="ns1:Envelope" xmlns:ns1="http://www.w3.org/2003/05/soap-envelope"/>');
     expect(fault.body).toContain('SOAP 1.2');
   });
 

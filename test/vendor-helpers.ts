@@ -22,6 +22,7 @@ export function limits(overrides: Partial<RequestLimits> = {}): RequestLimits {
     xmlMaxAttributeLength: 64 * 1024,
     xmlMaxTextLength: 8 * 1024 * 1024,
     maxRecordsPerCall: 1000,
+    maxStatusIdsPerCall: 1000,
     maxFutureSkewSeconds: 300,
     now: () => new Date(),
     ...overrides,

@@ -148,7 +148,21 @@ const CASES: Case[] = [
   { name: 'wrong root element', fronts: ['C'], body: () => '<?xml version="1.0"?><CanBo><HoTen>x</HoTen></CanBo>', code: 'XML_KHONG_HOP_LE' },
 ];
 
+/**
+ * Either SOAP service answers an envelope of the other SOAP version with a SOAP 1.1
+ * VersionMismatch fault (SOAP 1.1 §4.4.1; SOAP 1.2 part 1 appendix A), the form its sender reads.
+ */
+function expectVersionMismatch(res: { status: number; headers: Headers; text: string }, code: string): void {
+  expect(res.status).toBe(500);
+  expect(res.headers.get('content-type')).toMatch(/^text\/xml/);
+  const fault = xmlShape(res.text).children.at(-1)!.children[0];
+  expect(fault.name).toBe('Fault');
+  expect(fault.children[0]).toMatchObject({ name: 'faultcode', text: 'soap:VersionMismatch' });
+  expect(fault.children[2].children[0]).toMatchObject({ name: 'MaLoi', uri: 'urn:ndxp-gateway:loi', text: code });
+}
+
 function expectProtocolFault(f: Front, res: { status: number; headers: Headers; text: string }, code: string): void {
+  if (code === 'SAI_PHIEN_BAN_SOAP') return expectVersionMismatch(res, code);
   const tree = xmlShape(res.text);
   if (f.id === 'A') {
     expect(res.status).toBe(500);

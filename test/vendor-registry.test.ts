@@ -48,4 +48,15 @@ describe('front registry', () => {
     expect(() => createRegistry([...BUILT_IN_FRONTS, { ...vendorD, paths: ['/hrm/sync/v2'] }])).toThrow(/claimed by both/);
     expect(() => createRegistry([...BUILT_IN_FRONTS, { ...vendorD, id: 'vendor-a-asmx' }])).toThrow(/registered twice/);
   });
+
+  it('matches the paths of a front that declares them case-insensitive in any case, and only those', () => {
+    expect(frontForPath('/qlcbservice.asmx')?.id).toBe('vendor-a-asmx');
+    expect(frontForPath('/QLCBSERVICE.ASMX?wsdl')?.id).toBe('vendor-a-asmx');
+    expect(frontForPath('/HRM/sync/v2')).toBeUndefined();
+    const registry = createRegistry([...BUILT_IN_FRONTS, { ...vendorD, caseInsensitivePaths: true }]);
+    expect(registry.frontForPath('/VENDOR-D/DonVi')).toBe(registry.frontById(vendorD.id));
+    // A path that differs only in case from a case-insensitive front's path is a collision.
+    expect(() => createRegistry([...BUILT_IN_FRONTS, { ...vendorD, paths: ['/qlcbservice.asmx'] }])).toThrow(/case-insensitive/);
+    expect(() => createRegistry([{ ...vendorD, paths: ['/qlcbservice.asmx'] }, ...BUILT_IN_FRONTS])).toThrow(/case-insensitive/);
+  });
 });

@@ -19,6 +19,24 @@ const BATCH = '/api/v1/profiles:batch';
 
 const STATUS_HTTP: Record<RecordStatus, number> = { SYNCED: 200, QUEUED: 202, STALE: 409, INVALID: 422, ERROR: 502 };
 
+/**
+ * Deepest nesting of objects and arrays accepted in a body. A national record nests a few levels
+ * (a batch adds two); everything after parsing walks records recursively, so a body nested
+ * thousands deep is refused here, as the XML fronts refuse deep documents while parsing.
+ */
+const MAX_JSON_DEPTH = 32;
+
+/** Whether `value` nests objects/arrays deeper than `max` (iterative: the check itself cannot overflow the stack). */
+function nestsDeeperThan(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (depth > max) return true;
+    for (const c of Array.isArray(v) ? v : Object.values(v as object)) if (c !== null && typeof c === 'object') stack.push([c, depth + 1]);
+  }
+  return false;
+}
+
 /** NFC (and TCVN3 repair, when the key says so) on every string of a JSON value. */
 function repairDeep(value: unknown, repair: TextRepair): unknown {
   if (typeof value === 'string') return repair(value);
@@ -66,6 +84,9 @@ export const jsonFront: VendorFront = {
       parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body));
     } catch (err) {
       throw new GatewayError('JSON_KHONG_HOP_LE', { detail: (err as Error).message.slice(0, 200) });
+    }
+    if (parsed !== null && typeof parsed === 'object' && nestsDeeperThan(parsed, MAX_JSON_DEPTH)) {
+      throw new GatewayError('JSON_KHONG_HOP_LE', { detail: `cấu trúc lồng nhau quá ${MAX_JSON_DEPTH} tầng` });
     }
     let items: unknown[];
     if (meta.path === BATCH) {

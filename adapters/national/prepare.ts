@@ -8,6 +8,7 @@
 import type { FieldIssue, ParsedRecord, ParsedUnit } from '../types.js';
 import type { DonVi, HoSo, HoSoChuaKy } from './profile.js';
 import type { RemapResult } from './remap.js';
+import type { UnitScope } from './scope.js';
 import { signRecordAsync, type RecordSigningIdentity } from './sign.js';
 import { validateProfile, validateUnit, vietnamDate, type Issue } from './validate.js';
 
@@ -26,6 +27,11 @@ export interface PrepareEnv {
   sendingUnit: string;
   /** The front's id (vendor-a-asmx …) → nguon.dinhDangGoc. */
   front: string;
+  /**
+   * The connection key's scope (scope.ts unitScope): a record whose unit lies outside it is
+   * refused (DON_VI_NGOAI_PHAM_VI) and never signed. Absent: no scope check (tools, tests).
+   */
+  scope?: Pick<UnitScope, 'check' | 'checkUnit'>;
   /** Vietnam date for "not in the future" checks (yyyy-MM-dd or an instant). Default: now. */
   today?: string | Date;
   /** Signing time. Default: now. */
@@ -93,6 +99,12 @@ function overlaps(a: string, b: string): boolean {
   return a === b || a.startsWith(`${b}/`) || b.startsWith(`${a}/`);
 }
 
+/** A code's current form, or the code itself when it cannot be re-homed (validation reports it). */
+function currentCode(directory: PrepareEnv['directory'], code: string): string {
+  const r = directory.remap(code);
+  return 'error' in r ? code : r.code;
+}
+
 /** Re-homes the unit code at obj[key] in place; collects the issue the directory may return. */
 function remapInPlace(
   directory: PrepareEnv['directory'],
@@ -110,6 +122,11 @@ function remapInPlace(
   }
   obj[key] = result.code;
   if (result.warning) warnings.push(result.warning);
+}
+
+function addCheck(check: { error?: Issue; warning?: Issue }, errors: Issue[], warnings: Issue[]): void {
+  if (check.error) errors.push(check.error);
+  if (check.warning) warnings.push(check.warning);
 }
 
 function errorIssue(err: unknown, pointer: string, fallbackCode: string, fallbackMessage: string): Issue {
@@ -166,7 +183,13 @@ async function prepareOne(parsed: ParsedRecord, env: PrepareEnv, batch: BatchSta
     const errors: Issue[] = [...batch.senderErrors];
     const warnings: Issue[] = [...batch.senderWarnings];
 
-    remapInPlace(env.directory, record.donVi as Record<string, unknown> | undefined, 'maDinhDanh', '/donVi/maDinhDanh', errors, warnings);
+    const donVi = record.donVi as Record<string, unknown> | undefined;
+    const remapErrors = errors.length;
+    remapInPlace(env.directory, donVi, 'maDinhDanh', '/donVi/maDinhDanh', errors, warnings);
+    // The record's unit (once re-homed) must be the key's unit or lie below it.
+    if (env.scope && errors.length === remapErrors && typeof donVi?.maDinhDanh === 'string') {
+      addCheck(env.scope.check(donVi.maDinhDanh, '/donVi/maDinhDanh'), errors, warnings);
+    }
     if (Array.isArray(record.quaTrinhCongTac)) {
       record.quaTrinhCongTac.forEach((entry, i) => {
         if (entry && typeof entry === 'object') remapInPlace(env.directory, entry as Record<string, unknown>, 'maDinhDanhDonVi', `/quaTrinhCongTac/${i}/maDinhDanhDonVi`, errors, warnings);
@@ -214,7 +237,7 @@ async function prepareOne(parsed: ParsedRecord, env: PrepareEnv, batch: BatchSta
  * kept (a new unit is not in the tree yet) but refused when a rule says it was replaced; then
  * unit.schema.json and consistency checks. Units carry no signature.
  */
-export async function prepareUnit(parsed: ParsedUnit, env: Pick<PrepareEnv, 'directory' | 'today' | 'now'>): Promise<PreparedUnit> {
+export async function prepareUnit(parsed: ParsedUnit, env: Pick<PrepareEnv, 'directory' | 'scope' | 'today' | 'now'>): Promise<PreparedUnit> {
   const fields = parsed.fields ?? {};
   try {
     const unit = cleanCopy(parsed.draft ?? {}) as Record<string, unknown>;
@@ -231,7 +254,13 @@ export async function prepareUnit(parsed: ParsedUnit, env: Pick<PrepareEnv, 'dir
         });
       }
     }
+    const remapErrors = errors.length;
     remapInPlace(env.directory, unit, 'maDonViCha', '/maDonViCha', errors, warnings);
+    if (env.scope && errors.length === remapErrors) {
+      const code = typeof unit.maDinhDanh === 'string' ? currentCode(env.directory, unit.maDinhDanh) : undefined;
+      const parent = typeof unit.maDonViCha === 'string' ? unit.maDonViCha : undefined;
+      addCheck(env.scope.checkUnit(code, parent, { code: '/maDinhDanh', parent: '/maDonViCha' }), errors, warnings);
+    }
     const validation = validateUnit(unit, { today: env.today ?? env.now ?? new Date() });
     const reported = [...(parsed.errors ?? []), ...errors].map((e) => e.pointer).filter((p): p is string => p !== undefined);
     for (const e of validation.errors) if (!reported.some((p) => overlaps(p, e.pointer))) errors.push(e);

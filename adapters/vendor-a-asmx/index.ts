@@ -1,11 +1,14 @@
 /**
  * Vendor A: .NET ASMX personnel software, SOAP 1.1 (contract/QLCBService.wsdl, contract/README.md).
- * `POST /QLCBService.asmx` with a quoted SOAPAction; `GET /QLCBService.asmx?WSDL`.
- * Every gateway error is a SOAP 1.1 fault (HTTP 500), as its clients expect.
+ * `POST /QLCBService.asmx` with a quoted SOAPAction; `GET /QLCBService.asmx?WSDL` and `?disco`.
+ * The path matches in any case, as IIS did. Every gateway error is a SOAP 1.1 fault (HTTP 500),
+ * as its clients expect.
  */
 import type { VendorFront } from '../types.js';
 import { soap11Fault } from '../xml/soap.js';
-import { readContractFile, wsdlDescriber } from '../xml/wsdl.js';
+import { discoDescriber } from '../xml/disco.js';
+import { describers, readContractFile, wsdlDescriber } from '../xml/wsdl.js';
+import { redactXmlElements } from '../xml/redact.js';
 import { renderVendorAResult } from './answer.js';
 import { readVendorARequest } from './parse.js';
 
@@ -21,10 +24,13 @@ export function vendorAWsdl(): string {
 export const vendorA: VendorFront = {
   id: 'vendor-a-asmx',
   paths: [VENDOR_A_PATH],
-  describe: wsdlDescriber(vendorAWsdl, VENDOR_A_PATH),
+  caseInsensitivePaths: true,
+  describe: describers(wsdlDescriber(vendorAWsdl, VENDOR_A_PATH), discoDescriber(vendorAWsdl, VENDOR_A_PATH)),
   readRequest: readVendorARequest,
   renderResult: renderVendorAResult,
   renderError: (err) => soap11Fault(err),
+  // The connection key travels in the SOAP header XacThuc/MaKetNoi.
+  redactBody: (body) => redactXmlElements(body, ['MaKetNoi']),
 };
 
 export default vendorA;

@@ -93,7 +93,7 @@ export function readVendorARequest(body: Buffer, meta: RequestMeta, limits: Requ
     case 'TraCuuTrangThai': {
       const id = trimmed(op, 'maTheoDoi');
       if (id === undefined) throw missing('maTheoDoi', name);
-      return { ...base, trackingIds: [id] };
+      return { ...base, trackingIds: [id], trackingField: 'maTheoDoi' };
     }
   }
 }

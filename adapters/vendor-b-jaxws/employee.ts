@@ -12,6 +12,7 @@
 import { ethnicCode, evaluationGrade, genderCode, isKnownCode, politicalTheory, rank, religionCode } from '../national/codelists.js';
 import type { HoSoChuaKy } from '../national/profile.js';
 import type { ParsedRecord, TextRepair } from '../types.js';
+import { echoPreview, MAX_CALLER_ID_LENGTH } from '../../core/ids.js';
 import { IssueCollector, quote } from '../xml/issues.js';
 import type { XmlElement } from '../xml/parse.js';
 import { attr, child, children } from '../xml/tree.js';
@@ -334,8 +335,13 @@ export function mapEmployee(el: XmlElement, index: number, repair: TextRepair): 
     else issues.error('/ngayCapNhat', modifiedField, 'SAI_DINH_DANG', `Thời điểm cập nhật phải theo RFC 3339, ví dụ 2025-08-21T07:45:12+07:00 (nhận được ${quote(modified)})`);
   }
 
+  // The vendor's id is echoed in the answer and kept with the record: bounded like every caller id.
+  const id = clean(attr(el, 'id'));
+  if (id !== undefined && id.length > MAX_CALLER_ID_LENGTH) {
+    issues.error(undefined, `${at}/@id`, 'KHONG_HOP_LE', `Mã hồ sơ (id) dài quá ${MAX_CALLER_ID_LENGTH} ký tự (nhận được ${quote(id)})`);
+  }
   return {
-    recordId: clean(attr(el, 'id')) ?? at,
+    recordId: id === undefined ? at : echoPreview(id, MAX_CALLER_ID_LENGTH),
     index,
     draft,
     fields,

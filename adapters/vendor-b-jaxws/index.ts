@@ -5,6 +5,7 @@
  */
 import type { VendorFront } from '../types.js';
 import { readContractFile, wsdlDescriber } from '../xml/wsdl.js';
+import { redactXmlElements } from '../xml/redact.js';
 import { renderVendorBError, renderVendorBResult } from './answer.js';
 import { readVendorBRequest } from './parse.js';
 
@@ -24,6 +25,8 @@ export const vendorB: VendorFront = {
   readRequest: readVendorBRequest,
   renderResult: renderVendorBResult,
   renderError: (err) => renderVendorBError(err),
+  // The connection key is the WS-Security UsernameToken's wsse:Password (text or digest alike).
+  redactBody: (body) => redactXmlElements(body, ['Password']),
 };
 
 export default vendorB;

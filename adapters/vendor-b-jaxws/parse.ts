@@ -5,6 +5,7 @@
  * fault and the record count is known before anything else runs.
  */
 import { GatewayError } from '../../core/errors.js';
+import { MAX_CALLER_ID_LENGTH } from '../../core/ids.js';
 import type { IncomingCall, Operation, RequestLimits, TextRepair } from '../types.js';
 import type { RequestMeta } from '../../core/http.js';
 import { contentTypeCharset } from '../xml/decode.js';
@@ -63,12 +64,14 @@ export function readVendorBRequest(body: Buffer, meta: RequestMeta, limits: Requ
       .map((e) => e.text.trim())
       .filter((s) => s.length > 0);
     if (ids.length === 0) throw missing('trackingId', name);
-    if (ids.length > limits.maxRecordsPerCall) throw new GatewayError('QUA_NHIEU_BAN_GHI', { limit: limits.maxRecordsPerCall, count: ids.length });
-    return { vendorOperation: name, operation: 'status', credentials: { key, softwareId }, trackingIds: ids };
+    if (ids.length > limits.maxStatusIdsPerCall) throw new GatewayError('QUA_NHIEU_MA_THEO_DOI', { limit: limits.maxStatusIdsPerCall, count: ids.length });
+    return { vendorOperation: name, operation: 'status', credentials: { key, softwareId }, trackingIds: ids, trackingField: 'trackingId' };
   }
 
   const batchId = textOf(op, 'batchId');
   if (batchId === undefined) throw missing('batchId', name);
+  // Echoed in the answer: a batch id cannot be a megabyte.
+  if (batchId.length > MAX_CALLER_ID_LENGTH) throw new GatewayError('GIA_TRI_QUA_DAI', { field: 'batchId', limit: MAX_CALLER_ID_LENGTH });
   const orgCode = textOf(op, 'orgCode');
   const payloadEl = child(op, 'payload');
   if (!payloadEl || payloadEl.text.trim() === '') throw missing('payload', name);

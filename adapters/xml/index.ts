@@ -23,3 +23,4 @@ export {
 export { XmlWriter, escapeAttr, escapeText } from './write.js';
 export { asksForWsdl, readContractFile, wsdlDescriber, wsdlWithAddress } from './wsdl.js';
 export { IssueCollector, quote } from './issues.js';
+export { REDACTED, redactXmlElements } from './redact.js';

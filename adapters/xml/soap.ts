@@ -6,7 +6,9 @@
  * Faults: SOAP 1.1 always travels with HTTP 500 (WS-I Basic Profile, and what ASMX clients
  * expect); SOAP 1.2 uses 400 for env:Sender and 500 for env:Receiver as the SOAP 1.2 HTTP binding
  * says, whatever HTTP status the error would have in a JSON API (429, 401, 413 …): a rate-limit
- * wait travels in the fault detail and in a Retry-After header instead.
+ * wait travels in the fault detail and in a Retry-After header instead. An envelope of the
+ * other SOAP version gets a VersionMismatch fault in SOAP 1.1 from either kind of service
+ * (SOAP 1.1 §4.4.1; SOAP 1.2 part 1 appendix A), the only form its sender can read.
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { GatewayError } from '../../core/errors.js';
@@ -146,14 +148,19 @@ function retryHeaders(err: GatewayError, headers: Record<string, string>): Recor
 }
 
 /**
- * A SOAP 1.1 fault: HTTP 500, faultcode soap:Client or soap:Server, faultstring
- * "message (CODE)", detail `<MaLoi xmlns="urn:ndxp-gateway:loi">CODE</MaLoi>`.
+ * A SOAP 1.1 fault: HTTP 500, faultcode soap:Client or soap:Server (soap:VersionMismatch for an
+ * envelope of the other SOAP version, SOAP 1.1 §4.4.1), faultstring "message (CODE)", detail
+ * `<MaLoi xmlns="urn:ndxp-gateway:loi">CODE</MaLoi>`. `upgrade`: the envelope namespace a SOAP 1.2
+ * node supports, announced in an env:Upgrade header block (SOAP 1.2 part 1 §5.4.7).
  */
-export function soap11Fault(err: GatewayError): HttpAnswer {
-  const faultcode = err.side === 'client' ? 'soap:Client' : 'soap:Server';
+export function soap11Fault(err: GatewayError, upgrade?: string): HttpAnswer {
+  const faultcode = err.code === 'SAI_PHIEN_BAN_SOAP' ? 'soap:VersionMismatch' : err.side === 'client' ? 'soap:Client' : 'soap:Server';
+  const header = upgrade
+    ? `<soap:Header><upg:Upgrade xmlns:upg="${SOAP12_NS}"><upg:SupportedEnvelope qname="ns1:Envelope" xmlns:ns1="${upgrade}"/></upg:Upgrade></soap:Header>`
+    : '';
   const body =
     '<?xml version="1.0" encoding="utf-8"?>' +
-    `<soap:Envelope xmlns:soap="${SOAP11_NS}"><soap:Body><soap:Fault>` +
+    `<soap:Envelope xmlns:soap="${SOAP11_NS}">${header}<soap:Body><soap:Fault>` +
     `<faultcode>${faultcode}</faultcode>` +
     `<faultstring>${escapeText(err.display)}</faultstring>` +
     `<detail><MaLoi xmlns="${GATEWAY_ERROR_NS}">${err.code}</MaLoi></detail>` +
@@ -166,6 +173,10 @@ export function soap11Fault(err: GatewayError): HttpAnswer {
  * xml:lang="vi", and a Detail the front writes (vendor B: its WSDL's SyncFault).
  */
 export function soap12Fault(err: GatewayError, writeDetail?: (w: XmlWriter) => void): HttpAnswer {
+  // A SOAP 1.1 envelope reached this SOAP 1.2 service: SOAP 1.2 part 1 appendix A has the
+  // version mismatch answered as a SOAP 1.1 fault over the SOAP 1.1 HTTP binding, so that the
+  // SOAP 1.1 sender can read it, with an Upgrade block naming SOAP 1.2 (§5.4.7).
+  if (err.code === 'SAI_PHIEN_BAN_SOAP') return soap11Fault(err, SOAP12_NS);
   const sender = err.side === 'client';
   const w = new XmlWriter();
   w.declaration()

@@ -32,27 +32,47 @@ export function wsdlWithAddress(wsdl: string, publicUrl: string, servicePath: st
   return wsdl.replace(ADDRESS, (_m, open: string, close: string) => `${open}${location}${close}`);
 }
 
-/** True for `GET path?wsdl` (any case, as .NET and Java clients ask for `?WSDL` or `?wsdl`). */
-export function asksForWsdl(meta: RequestMeta): boolean {
+/** True for `GET path?<name>` in any case (.NET and Java clients ask for `?WSDL` or `?wsdl`). */
+export function asksFor(meta: RequestMeta, name: string): boolean {
   if (meta.method !== 'GET' && meta.method !== 'HEAD') return false;
-  for (const key of meta.query.keys()) if (key.toLowerCase() === 'wsdl') return true;
+  for (const key of meta.query.keys()) if (key.toLowerCase() === name) return true;
   return false;
 }
 
-/** Builds a `describe` that answers `?wsdl` with the contract, addressed at the gateway. */
-export function wsdlDescriber(
-  loadWsdl: () => string,
-  servicePath: string,
-): (meta: RequestMeta, publicUrl: string) => HttpAnswer | undefined {
+/** True for `GET path?wsdl` (any case). */
+export function asksForWsdl(meta: RequestMeta): boolean {
+  return asksFor(meta, 'wsdl');
+}
+
+export type Describer = (meta: RequestMeta, publicUrl: string) => HttpAnswer | undefined;
+
+/** A `describe` answering `?<query>` with a text/xml document built once per public URL. */
+export function queryDocument(query: string, build: (publicUrl: string) => string): Describer {
   const cache = new Map<string, string>();
   return (meta, publicUrl) => {
-    if (!asksForWsdl(meta)) return undefined;
+    if (!asksFor(meta, query)) return undefined;
     let body = cache.get(publicUrl);
     if (body === undefined) {
-      body = wsdlWithAddress(loadWsdl(), publicUrl, servicePath);
+      body = build(publicUrl);
       if (cache.size > 16) cache.clear();
       cache.set(publicUrl, body);
     }
     return { status: 200, headers: { 'content-type': 'text/xml; charset=utf-8' }, body };
+  };
+}
+
+/** Builds a `describe` that answers `?wsdl` with the contract, addressed at the gateway. */
+export function wsdlDescriber(loadWsdl: () => string, servicePath: string): Describer {
+  return queryDocument('wsdl', (publicUrl) => wsdlWithAddress(loadWsdl(), publicUrl, servicePath));
+}
+
+/** One `describe` from several: the first that has a document for the request answers. */
+export function describers(...list: Describer[]): Describer {
+  return (meta, publicUrl) => {
+    for (const d of list) {
+      const doc = d(meta, publicUrl);
+      if (doc) return doc;
+    }
+    return undefined;
   };
 }

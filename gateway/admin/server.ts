@@ -3,7 +3,9 @@
  * auditors. Admin REST calls need an admin client certificate issued by the gateway's CA; the
  * role comes from the certificate registry (kind 'admin'), not from anything the client says.
  * /healthz, /readyz, /metrics and /openapi.json answer without a client certificate so that
- * orchestrators and scrapers can reach them (keep the listener on a management network).
+ * orchestrators and scrapers can reach them (keep the listener on a management network); without
+ * an admin certificate the health answers say only ready or not and which checks fail, never
+ * file paths, URLs, host names or error texts.
  */
 import https from 'node:https';
 import type { TLSSocket, SecureContextOptions } from 'node:tls';
@@ -13,6 +15,7 @@ import type { AppContext } from '../../core/context.js';
 import type { AdminCaller, AdminModule, AdminRole } from '../../core/admin-module.js';
 import { problem } from '../../core/admin-module.js';
 import { normalizeSerial } from '../../core/serial.js';
+import { GatewayError } from '../../core/errors.js';
 
 export interface AdminCertLookup {
   isRevoked(serial: string): boolean;
@@ -45,7 +48,10 @@ export interface AdminPlane {
 
 const ROLES: AdminRole[] = ['network-admin', 'auditor'];
 
-function authenticate(deps: AdminPlaneDeps) {
+/** The admin caller a request's client certificate proves, if any. */
+type CallerResolver = (req: Request) => Promise<AdminCaller | undefined>;
+
+function callerResolver(deps: AdminPlaneDeps): CallerResolver {
   // An unknown serial may be a certificate issued since the last refresh: look at the store
   // now, at most every 250 ms.
   let lastRefresh = 0;
@@ -56,12 +62,23 @@ function authenticate(deps: AdminPlaneDeps) {
     await deps.certs.refresh();
     return deps.certs.certificate(serial);
   };
-  return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+  return async (req) => {
     const socket = req.socket as TLSSocket;
     const cert = socket.authorized ? socket.getPeerCertificate() : undefined;
     const serial = cert?.serialNumber ? normalizeSerial(cert.serialNumber) : undefined;
     const known = serial ? await lookup(serial) : undefined;
-    if (!cert || !serial || !known || known.kind !== 'admin' || deps.certs.isRevoked(serial) || !ROLES.includes(known.role as AdminRole)) {
+    if (!cert || !serial || !known || known.kind !== 'admin' || deps.certs.isRevoked(serial) || !ROLES.includes(known.role as AdminRole)) return undefined;
+    const subject = Object.entries(cert.subject as unknown as Record<string, string>)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',');
+    return { actor: subject, role: known.role as AdminRole, certSerial: serial };
+  };
+}
+
+function authenticate(resolve: CallerResolver) {
+  return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+    const caller = await resolve(req);
+    if (!caller) {
       res.status(401).json({
         type: 'urn:ndxp:loi:CHUNG_THU_QUAN_TRI_KHONG_HOP_LE',
         title: 'Cần chứng thư số quản trị hợp lệ (vai trò network-admin hoặc auditor) do CA của cổng kết nối cấp',
@@ -70,10 +87,7 @@ function authenticate(deps: AdminPlaneDeps) {
       });
       return;
     }
-    const subject = Object.entries(cert.subject as unknown as Record<string, string>)
-      .map(([k, v]) => `${k}=${v}`)
-      .join(',');
-    res.locals.admin = { actor: subject, role: known.role as AdminRole, certSerial: serial } satisfies AdminCaller;
+    res.locals.admin = caller;
     next();
   };
 }
@@ -101,11 +115,13 @@ export function buildAdminApp(ctx: AppContext, deps: AdminPlaneDeps): express.Ex
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok', node: ctx.nodeName });
+  const resolveCaller = callerResolver(deps);
+  // The node name carries the host name: for admins only.
+  app.get('/healthz', async (req, res) => {
+    res.json((await resolveCaller(req)) ? { status: 'ok', node: ctx.nodeName } : { status: 'ok' });
   });
-  app.get('/readyz', async (_req, res) => {
-    const checks: Record<string, unknown> = {};
+  app.get('/readyz', async (req, res) => {
+    const checks: Record<string, Record<string, unknown>> = {};
     let ready = true;
     for (const c of deps.readiness) {
       try {
@@ -115,7 +131,10 @@ export function buildAdminApp(ctx: AppContext, deps: AdminPlaneDeps): express.Ex
         checks[c.name] = { ok: false, error: (err as Error).message };
       }
     }
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not-ready', checks });
+    const status = ready ? 'ready' : 'not-ready';
+    // Details (store path, Redis URL, error texts, expiring certificates) only for an admin certificate.
+    const shown = (await resolveCaller(req)) ? checks : Object.fromEntries(Object.entries(checks).map(([name, c]) => [name, { ok: c.ok }]));
+    res.status(ready ? 200 : 503).json({ status, checks: shown });
   });
   app.get('/metrics', async (_req, res) => {
     try {
@@ -130,7 +149,7 @@ export function buildAdminApp(ctx: AppContext, deps: AdminPlaneDeps): express.Ex
     res.json(doc);
   });
   const api = express.Router();
-  api.use(authenticate(deps));
+  api.use(authenticate(resolveCaller));
   api.use(express.json({ limit: '10mb' }));
   api.get('/whoami', (_req, res) => {
     res.json(res.locals.admin);
@@ -143,6 +162,11 @@ export function buildAdminApp(ctx: AppContext, deps: AdminPlaneDeps): express.Ex
   // Express error handler (4 arguments): malformed JSON bodies and anything a router threw.
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
     const e = err as { type?: string; status?: number };
+    // A path parameter with malformed percent-encoding (Express's decodeURIComponent failed).
+    if (err instanceof URIError) {
+      problem(res, new GatewayError('YEU_CAU_HTTP_KHONG_HOP_LE', {}, 'malformed percent-encoding'));
+      return;
+    }
     if (e?.type === 'entity.parse.failed') {
       res.status(400).json({ type: 'urn:ndxp:loi:JSON_KHONG_HOP_LE', title: 'Nội dung JSON không hợp lệ', status: 400, code: 'JSON_KHONG_HOP_LE' });
       return;

@@ -27,6 +27,7 @@ import { withWriteLock } from '../../core/store/db.js';
 import type { Logger } from '../../core/log.js';
 import type { AuditEntryRow } from '../../core/store/tables/audit.js';
 import type { AuditEvent, AuditSink } from '../../core/audit-sink.js';
+import { listDigest } from '../../core/ids.js';
 import { entryHash, sha256Hex, signCheckpoint, type AuditSigningIdentity, type CheckpointRecord } from './chain.js';
 import { bodyAad, encryptBody, maskPersonalId, parseBodyKeys, personalIdDigester, type BodyKey, type PersonalIdDigester } from './protect.js';
 
@@ -86,8 +87,18 @@ interface Pending {
   isolatedFailures?: number;
 }
 
-const MAX_TEXT = 2048;
+// What one event may write is bounded whatever a caller sends: identifiers and names are short
+// by nature, so longer values are clipped; long lists become a count and a digest.
+const MAX_TEXT = 256;
+/** Certificate subjects and admin actors / targets. */
+const MAX_LONG_TEXT = 1024;
+/** Details of data-plane events (exchange, refusal); admin actions may say more (import reports). */
+const MAX_EXCHANGE_DETAILS = 2 * 1024;
 const MAX_DETAILS = 16 * 1024;
+/** A tracking id or personal id longer than this is not one (gateway tracking ids are 27 characters). */
+const MAX_ID = 64;
+/** Tracking ids kept per event, above the largest batch (maxRecordsPerCall); beyond, a count and digest. */
+const MAX_TRACKING_IDS = 5000;
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
@@ -215,12 +226,17 @@ export async function createAuditTrail(deps: AuditTrailDeps): Promise<AuditTrail
     const resSha = res && retention !== 'off' ? sha256Hex(res) : null;
     const ids = (e.personalIds ?? []).filter((s) => typeof s === 'string' && s.trim() !== '');
     const digests = ids.map(digest);
-    const trackingIds = (e.trackingIds ?? []).filter((s) => typeof s === 'string' && s !== '');
+    const given = (e.trackingIds ?? []).filter((s) => typeof s === 'string' && s !== '');
+    const trackingIds = [...new Set(given.filter((s) => s.length <= MAX_ID))].slice(0, MAX_TRACKING_IDS);
+    const extra: Record<string, unknown> = {};
+    if (trackingIds.length < new Set(given).size) extra.trackingIdsOmitted = listDigest(given);
     let details: string | null = null;
-    if (e.details && Object.keys(e.details).length > 0) {
+    const allDetails = { ...(e.details ?? {}), ...extra };
+    if (Object.keys(allDetails).length > 0) {
+      const max = e.kind === 'admin' ? MAX_DETAILS : MAX_EXCHANGE_DETAILS;
       try {
-        details = JSON.stringify(e.details);
-        if (details.length > MAX_DETAILS) details = JSON.stringify({ truncated: true, preview: details.slice(0, 1024) });
+        details = JSON.stringify(allDetails);
+        if (details.length > max) details = JSON.stringify({ truncated: true, bytes: Buffer.byteLength(details), sha256: sha256Hex(details), preview: clip(details, 512) });
       } catch {
         details = JSON.stringify({ unserialisable: true });
       }
@@ -231,14 +247,14 @@ export async function createAuditTrail(deps: AuditTrailDeps): Promise<AuditTrail
       kind: e.kind,
       request_id: clip(e.requestId),
       tracking_ids: trackingIds.length ? JSON.stringify(trackingIds) : null,
-      cert_subject: clip(e.certSubject),
+      cert_subject: clip(e.certSubject, MAX_LONG_TEXT),
       cert_serial: clip(e.certSerial),
       key_id: clip(e.keyId),
       software_id: clip(e.softwareId),
       unit_code: clip(e.unitCode),
       front: clip(e.front),
       operation: clip(e.operation),
-      personal_ids_masked: ids.length ? JSON.stringify(ids.map(maskPersonalId)) : null,
+      personal_ids_masked: ids.length ? JSON.stringify(ids.map((id) => clip(maskPersonalId(id), MAX_ID))) : null,
       personal_id_digests: digests.length ? JSON.stringify(digests) : null,
       outcome: clip(e.outcome) ?? 'unknown',
       code: clip(e.code),
@@ -247,8 +263,8 @@ export async function createAuditTrail(deps: AuditTrailDeps): Promise<AuditTrail
       response_bytes: intOrNull(e.responseBytes ?? res?.length),
       request_sha256: reqSha,
       response_sha256: resSha,
-      actor: clip(e.actor),
-      target: clip(e.target),
+      actor: clip(e.actor, MAX_LONG_TEXT),
+      target: clip(e.target, MAX_LONG_TEXT),
       details,
       remote_address: clip(e.remoteAddress),
       body_retention: retention,

@@ -13,7 +13,7 @@ import cluster from 'node:cluster';
 import os from 'node:os';
 import https from 'node:https';
 import path from 'node:path';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
 import { publicUrl, splitHostPort, type Config } from '../../config/config.js';
@@ -31,23 +31,44 @@ interface StartOptions extends CommonOptions {
   workers?: string;
 }
 
-/** Issues the first network-admin certificate once per deployment and says where it is. */
-async function firstAdminCredential(ctx: AppContext): Promise<{ p12File?: string; password?: string; certFile?: string; keyFile?: string; caFile?: string } | undefined> {
+interface FirstAdmin {
+  p12File?: string;
+  /** Owner-only (0600) file holding the password of the PKCS#12 and of the encrypted PEM key. */
+  passwordFile: string;
+  certFile?: string;
+  keyFile?: string;
+  caFile?: string;
+}
+
+/**
+ * Issues the first network-admin certificate once per deployment and says where it is. Nothing
+ * of it is in clear under the data directory: a password-protected PKCS#12 and an encrypted
+ * PKCS#8 PEM key, the password in an owner-only file. The password is never printed: start-up
+ * output ends up in terminals, container logs and CI transcripts.
+ */
+async function firstAdminCredential(ctx: AppContext): Promise<FirstAdmin | undefined> {
   const existing = await ctx.store.db.selectFrom('settings').select('value').where('name', '=', FIRST_ADMIN_MARKER).executeTakeFirst();
   if (existing) return undefined;
   const outDir = path.join(ctx.config.dataDir, 'admin');
   mkdirSync(outDir, { recursive: true, mode: 0o700 });
-  const password = randomBytes(12).toString('base64url');
-  const issued = await issueCertificate(ctx, { kind: 'admin', cn: 'first-admin', role: 'network-admin', outDir, p12Password: password }, 'system:first-start');
+  const password = randomBytes(18).toString('base64url');
+  const passwordFile = path.join(outDir, 'first-admin.password');
+  writeFileSync(passwordFile, password + '\n', { mode: 0o600 });
+  chmodSync(passwordFile, 0o600); // a file left by an interrupted first start keeps its old mode otherwise
+  const issued = await issueCertificate(
+    ctx,
+    { kind: 'admin', cn: 'first-admin', role: 'network-admin', outDir, p12Password: password, keyPassword: password },
+    'system:first-start',
+  );
   await ctx.store.db
     .insertInto('settings')
     .values({ name: FIRST_ADMIN_MARKER, value: issued.serial, updated_at: Date.now() })
     .onConflict((oc) => oc.column('name').doNothing())
     .execute();
-  return { p12File: issued.p12File, password, certFile: issued.certFile, keyFile: issued.keyFile, caFile: issued.caFile };
+  return { p12File: issued.p12File, passwordFile, certFile: issued.certFile, keyFile: issued.keyFile, caFile: issued.caFile };
 }
 
-function banner(config: Config, node: GatewayNode, admin: Awaited<ReturnType<typeof firstAdminCredential>>): string[] {
+function banner(config: Config, node: GatewayNode, admin: FirstAdmin | undefined): string[] {
   const dataPort = node.dataPlane?.port ?? splitHostPort(config.listen).port;
   const adminHostPort = splitHostPort(config.adminListen);
   const adminPort = node.adminPlane?.port ?? adminHostPort.port;
@@ -66,10 +87,11 @@ function banner(config: Config, node: GatewayNode, admin: Awaited<ReturnType<typ
   if (admin) {
     lines.push(
       '',
-      'Chứng thư quản trị đầu tiên (network-admin) — chỉ in một lần, hãy cất giữ an toàn:',
-      `  PKCS#12: ${admin.p12File}  mật khẩu: ${admin.password}`,
-      `  PEM:     ${admin.certFile} + ${admin.keyFile} (CA: ${admin.caFile})`,
-      `  Thử:     curl --cacert ${admin.caFile} --cert ${admin.certFile} --key ${admin.keyFile} https://127.0.0.1:${adminPort}/api/v1/admin/whoami`,
+      'Chứng thư quản trị đầu tiên (network-admin) — chỉ tạo một lần; hãy chuyển đến nơi cất giữ an toàn rồi xóa khỏi máy chủ:',
+      `  PKCS#12:  ${admin.p12File}`,
+      `  PEM:      ${admin.certFile} + ${admin.keyFile} (khóa đã mã hóa; CA: ${admin.caFile})`,
+      `  Mật khẩu: ${admin.passwordFile} (chỉ chủ sở hữu đọc được; mật khẩu không được in ra)`,
+      `  Thử:      curl --cacert ${admin.caFile} --cert ${admin.certFile} --key ${admin.keyFile} --pass "$(cat ${admin.passwordFile})" https://127.0.0.1:${adminPort}/api/v1/admin/whoami`,
     );
   }
   lines.push(

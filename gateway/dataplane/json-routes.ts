@@ -14,13 +14,13 @@ import { jsonCredentials } from '../../adapters/json/credentials.js';
 import type { AppContext } from '../../core/context.js';
 import type { Delivery } from '../delivery/types.js';
 import { GatewayError } from '../../core/errors.js';
-import { newRequestId } from '../../core/ids.js';
+import { echoPreview, isTrackingId, newRequestId } from '../../core/ids.js';
 import { keyRejections, requestsTotal } from '../../core/metrics.js';
 import { asGatewayError } from '../pipeline/exchange.js';
-import { fromTracking } from '../pipeline/execute.js';
+import { fromTracking, ownTracking } from '../pipeline/execute.js';
 import type { AbuseGuard, KeyCheck, KeyIdentity } from '../pipeline/ports.js';
 import { isGuess } from '../pipeline/ports.js';
-import { jsonAnswer, problemAnswer, readBody, writeAnswer } from '../../core/http.js';
+import { decodeComponent, jsonAnswer, problemAnswer, readBody, writeAnswer } from '../../core/http.js';
 import type { JsonRoutes } from './server.js';
 import type { Peer } from './peer.js';
 import { READ_PATHS, type PassThrough } from './passthrough.js';
@@ -72,7 +72,8 @@ export function createJsonRoutes(deps: JsonRouteDeps): JsonRoutes {
     const oauthError = (status: number, error: string, description: string) =>
       jsonAnswer(status, { error, error_description: description }, { 'cache-control': 'no-store', ...(status === 401 ? { 'www-authenticate': 'Basic realm="ndxp-gateway"' } : {}) });
     if (form.get('grant_type') !== 'client_credentials') return oauthError(400, 'unsupported_grant_type', 'Chỉ hỗ trợ grant_type=client_credentials');
-    const { clientId, clientSecret } = clientCredentials(req.headers.authorization, form);
+    const { clientId, clientSecret, malformed } = clientCredentials(req.headers.authorization, form);
+    if (malformed) return oauthError(400, 'invalid_request', 'Thông tin xác thực HTTP Basic không đúng mã hóa (percent-encoding) của client_id hoặc client_secret');
     if (!clientId || !clientSecret) return oauthError(400, 'invalid_request', 'Thiếu client_id hoặc client_secret');
     const key = clientSecret.startsWith(`${clientId}.`) ? clientSecret : `${clientId}.${clientSecret}`;
     const client = { certSerial: peer.serial, remoteAddress: peer.remoteAddress };
@@ -93,12 +94,17 @@ export function createJsonRoutes(deps: JsonRouteDeps): JsonRoutes {
     return jsonAnswer(200, { access_token: issued.accessToken, token_type: 'Bearer', expires_in: issued.expiresIn }, { 'cache-control': 'no-store' });
   }
 
-  async function tracking(req: IncomingMessage, peer: Peer, id: string) {
+  async function tracking(req: IncomingMessage, peer: Peer, segment: string) {
     const identity = await authenticate(req, peer, '*', 'status');
     await deps.guard.consume({ keyId: identity.keyId, unitCode: identity.unitCode, records: 0, overrides: identity.limits });
-    const [state] = await deps.delivery.track([id]);
-    if (!state) throw new GatewayError('MA_THEO_DOI_KHONG_TON_TAI', { trackingId: id });
-    const r = fromTracking(id, 0, state);
+    // Only what can be a tracking id is looked up, and a made-up one is never echoed in full.
+    const id = decodeComponent(segment);
+    if (id === undefined || !isTrackingId(id)) throw new GatewayError('MA_THEO_DOI_KHONG_HOP_LE', { trackingId: echoPreview(id ?? segment) });
+    const [found] = await deps.delivery.track([id]);
+    // Another unit's id answers exactly as an unknown one (the trail notes why).
+    const state = ownTracking(found, identity.unitCode, deps.currentUnitCode, 'json');
+    if (!state) throw new GatewayError('MA_THEO_DOI_KHONG_TON_TAI', { trackingId: id }, found ? 'other_unit' : undefined);
+    const r = fromTracking(id, 0, state, 'maTheoDoi');
     return jsonAnswer(200, {
       maTheoDoi: id,
       trangThai: state.state,
@@ -128,7 +134,7 @@ export function createJsonRoutes(deps: JsonRouteDeps): JsonRoutes {
           writeAnswer(res, await token(req, peer), { 'x-request-id': requestId });
         } else if (path.startsWith('/api/v1/tracking/') && req.method === 'GET') {
           operation = 'tracking';
-          writeAnswer(res, await tracking(req, peer, decodeURIComponent(path.slice('/api/v1/tracking/'.length))), { 'x-request-id': requestId });
+          writeAnswer(res, await tracking(req, peer, path.slice('/api/v1/tracking/'.length)), { 'x-request-id': requestId });
         } else if (READ_PATHS.some((re) => re.test(path))) {
           operation = 'read';
           if (req.method !== 'GET') throw new GatewayError('PHUONG_THUC_KHONG_HO_TRO', { method: req.method ?? '', path });

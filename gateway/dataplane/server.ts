@@ -26,7 +26,7 @@ import { listenOn } from '../../core/listen.js';
 import type { AppContext } from '../../core/context.js';
 import { GatewayError } from '../../core/errors.js';
 import { connectionsCut, requestsTotal, tlsFailureReason, tlsHandshakeFailures } from '../../core/metrics.js';
-import { newRequestId } from '../../core/ids.js';
+import { echoPreview, newRequestId } from '../../core/ids.js';
 import { handleExchange, type ExchangeDeps } from '../pipeline/exchange.js';
 import { peerOf, type Peer } from './peer.js';
 import { applyHttpLimits, httpServerOptions } from '../ratelimit/http-limits.js';
@@ -206,7 +206,7 @@ export async function startDataPlane(ctx: AppContext, deps: DataPlaneDeps, liste
     if (front) return handleExchange(front, req, res, peer, meta, deps);
     if (await deps.json.handle(req, res, peer, meta)) return;
     req.resume();
-    writeAnswer(res, problemAnswer(new GatewayError('KHONG_TIM_THAY', { path })));
+    writeAnswer(res, problemAnswer(new GatewayError('KHONG_TIM_THAY', { path: echoPreview(path, 200) })));
   }
 
   const port = await listenOn(server, listen);

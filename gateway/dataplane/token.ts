@@ -9,6 +9,7 @@
  * cancelling the key ends its tokens at once.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { decodeComponent } from '../../core/http.js';
 
 export interface TokenService {
   issue(keyId: string): { accessToken: string; expiresIn: number };
@@ -44,12 +45,19 @@ export function createTokenService(secret: Buffer, ttlSeconds = 600, now: () => 
   };
 }
 
-/** Credentials of a token request: HTTP Basic, or client_id/client_secret form fields. */
-export function clientCredentials(authorization: string | undefined, form: URLSearchParams): { clientId?: string; clientSecret?: string } {
+/**
+ * Credentials of a token request: HTTP Basic, or client_id/client_secret form fields.
+ * `malformed`: Basic credentials whose percent-encoding (RFC 6749 §2.3.1) cannot be decoded.
+ */
+export function clientCredentials(authorization: string | undefined, form: URLSearchParams): { clientId?: string; clientSecret?: string; malformed?: boolean } {
   if (authorization?.toLowerCase().startsWith('basic ')) {
     const decoded = Buffer.from(authorization.slice(6).trim(), 'base64').toString('utf8');
     const i = decoded.indexOf(':');
-    if (i > 0) return { clientId: decodeURIComponent(decoded.slice(0, i)), clientSecret: decodeURIComponent(decoded.slice(i + 1)) };
+    if (i > 0) {
+      const clientId = decodeComponent(decoded.slice(0, i));
+      const clientSecret = decodeComponent(decoded.slice(i + 1));
+      return clientId === undefined || clientSecret === undefined ? { malformed: true } : { clientId, clientSecret };
+    }
   }
   return { clientId: form.get('client_id') ?? undefined, clientSecret: form.get('client_secret') ?? undefined };
 }

@@ -122,7 +122,8 @@ export function classifyNetworkError(err: unknown): Classified {
   return {
     outcome: 'retry',
     code: timeout ? 'HET_THOI_GIAN' : String(code),
-    message: timeout ? 'CSDL quốc gia không trả lời trong thời hạn' : `Không kết nối được CSDL quốc gia (${code})`,
+    // The code is not repeated here: every reader writes `${message} (${code})`.
+    message: timeout ? 'CSDL quốc gia không trả lời trong thời hạn' : 'Không kết nối được CSDL quốc gia',
     network: true,
   };
 }

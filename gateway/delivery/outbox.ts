@@ -364,6 +364,7 @@ export function toTrackingState(row: OutboxRow): TrackingState {
     trackingId: row.tracking_id,
     state: row.state as TrackingStateName,
     attempts: Number(row.attempts),
+    unitCode: row.unit_code,
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
   };

@@ -32,6 +32,11 @@ export function backoffDelay(attempt: number, baseMs: number, maxMs: number, ran
   return Math.floor(random() * ceiling);
 }
 
+/** An attempt's error text, the one form every reader shows: the message, then its code once. */
+function errorText(c: { message: string; code: string }): string {
+  return `${c.message} (${c.code})`;
+}
+
 export class Sender {
   constructor(
     private readonly ctx: AppContext,
@@ -133,19 +138,20 @@ export class Sender {
     let result: AttemptResult;
     let nextAttemptAt: number | undefined;
     if (c.outcome === 'retry') {
+      const error = errorText(c);
       nextAttemptAt = now + Math.max(backoffDelay(attempt, delivery.backoffBaseMs, delivery.backoffMaxMs), c.retryAfterMs ?? 0);
       const tooOld = nextAttemptAt - Number(row.window_start) > delivery.maxAgeHours * 3_600_000;
       const deadReason =
         attempt >= delivery.maxAttempts
-          ? `Đã thử ${attempt} lần không thành công (VUOT_SO_LAN_THU); lỗi cuối: ${c.message}`
+          ? `Đã thử ${attempt} lần không thành công (VUOT_SO_LAN_THU); lỗi cuối: ${error}`
           : tooOld
-            ? `Quá ${delivery.maxAgeHours} giờ chưa gửi được (QUA_THOI_HAN_GUI); lỗi cuối: ${c.message}`
+            ? `Quá ${delivery.maxAgeHours} giờ chưa gửi được (QUA_THOI_HAN_GUI); lỗi cuối: ${error}`
             : undefined;
-      result = { state: 'retry', httpStatus: c.status, error: `${c.message} (${c.code})`, nextAttemptAt, deadReason };
+      result = { state: 'retry', httpStatus: c.status, error, nextAttemptAt, deadReason };
     } else if (c.outcome === 'delivered') {
       result = { state: 'delivered', httpStatus: c.status, answer: c.answer };
     } else {
-      result = { state: c.outcome, httpStatus: c.status, answer: c.answer, error: `${c.message} (${c.code})` };
+      result = { state: c.outcome, httpStatus: c.status, answer: c.answer, error: errorText(c) };
     }
     const state = await finishAttempt(db, row.tracking_id, owner, result);
     deliveryAttempts.inc({ operation, outcome: state === 'dead' ? 'dead' : c.outcome });

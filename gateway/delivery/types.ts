@@ -66,6 +66,8 @@ export interface TrackingState {
   errors?: FieldIssue[];
   soDinhDanh?: string;
   recordId?: string;
+  /** The sending unit (Origin.unitCode): status queries answer only that unit's keys. */
+  unitCode: string;
   createdAt: number;
   updatedAt: number;
   deliveredAt?: number;

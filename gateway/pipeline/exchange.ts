@@ -16,10 +16,12 @@ import { newRequestId } from '../../core/ids.js';
 import type { AppContext } from '../../core/context.js';
 import type { Peer } from '../dataplane/peer.js';
 import { readBody, writeAnswer } from '../../core/http.js';
+import { codingRefusalHeaders } from '../../core/content-coding.js';
 import { keyRejections, recordsTotal, requestDuration, requestsTotal } from '../../core/metrics.js';
-import { execute, type ExecuteDeps } from './execute.js';
+import { execute, type ExecuteDeps, type OutOfScope } from './execute.js';
 import type { KeyCheck, KeyIdentity } from './ports.js';
 import { isGuess } from './ports.js';
+import { bodiesForAudit } from './redact.js';
 
 export interface ExchangeDeps extends ExecuteDeps {
   ctx: AppContext;
@@ -38,6 +40,7 @@ export function requestLimits(ctx: AppContext): RequestLimits {
     xmlMaxAttributeLength: l.xmlMaxAttributeLength,
     xmlMaxTextLength: l.xmlMaxTextLength,
     maxRecordsPerCall: l.maxRecordsPerCall,
+    maxStatusIdsPerCall: l.maxStatusIdsPerCall,
     maxFutureSkewSeconds: ctx.config.vendorB.maxFutureSkewSeconds,
     now: () => new Date(),
   };
@@ -70,12 +73,14 @@ export async function handleExchange(
   let personalIds: string[] = [];
   let trackingIds: string[] = [];
   let queued = false;
+  let details: Record<string, unknown> | undefined;
+  let outOfScope: OutOfScope | undefined;
   const client = { certSerial: peer.serial, remoteAddress: peer.remoteAddress };
 
   try {
     if (req.method === 'GET') {
       const doc = front.describe?.(meta, deps.publicUrl);
-      if (!doc) throw new GatewayError('PHUONG_THUC_KHONG_HO_TRO', { method: 'GET', path: meta.path });
+      if (!doc) throw noDocument(meta);
       writeAnswer(res, doc);
       requestsTotal.inc({ front: front.id, operation: 'describe', outcome: 'ok' });
       return;
@@ -100,6 +105,8 @@ export async function handleExchange(
       personalIds = run.personalIds;
       trackingIds = run.trackingIds;
       queued = run.queued;
+      details = run.auditDetails;
+      outOfScope = run.outOfScope;
       for (const r of run.result.results) recordsTotal.inc({ front: front.id, status: r.status });
       outcome = summarise(run.result.results.map((r) => r.status));
       answer = front.renderResult(call, run.result);
@@ -111,8 +118,12 @@ export async function handleExchange(
     code = gErr.code;
     outcome = 'refused';
     answer = front.renderError(gErr, call);
+    answer = { ...answer, headers: { ...answer.headers, ...codingRefusalHeaders(gErr) } };
+    if (req.method !== 'POST') answer = nonPostRefusal(answer, gErr, front);
   }
 
+  // The trail keeps bodies without credentials: it digests, encrypts and exports what it is given.
+  const kept = bodiesForAudit(front, meta, call, body, answer.body, ctx.log);
   const event = {
     kind: (outcome === 'refused' ? 'refusal' : 'exchange') as 'refusal' | 'exchange',
     requestId,
@@ -130,10 +141,11 @@ export async function handleExchange(
     latencyMs: Math.round(performance.now() - started),
     requestBytes: body?.length ?? 0,
     responseBytes: typeof answer.body === 'string' ? Buffer.byteLength(answer.body) : answer.body.length,
-    requestBody: body,
-    responseBody: answer.body,
+    requestBody: kept.request,
+    responseBody: kept.response,
     bodyRetention: identity?.bodyRetention ?? undefined,
     remoteAddress: peer.remoteAddress,
+    details,
   };
   if (queued) {
     // The client is about to hear "accepted, queued": the trail must hold the exchange first.
@@ -149,9 +161,49 @@ export async function handleExchange(
   } else {
     ctx.audit.record(event);
   }
+  if (outOfScope && outOfScope.trackingIds.length > 0) {
+    // Records refused for naming a unit outside the key's are a refusal of their own in the
+    // trail (searchable by code, counted by the summaries), beside the exchange that carried them.
+    ctx.audit.record({
+      kind: 'refusal',
+      requestId,
+      trackingIds: outOfScope.trackingIds,
+      certSubject: peer.subject,
+      certSerial: peer.serial,
+      keyId: identity?.keyId,
+      softwareId: identity?.softwareId,
+      unitCode: identity?.unitCode,
+      front: front.id,
+      operation: call?.vendorOperation,
+      personalIds: outOfScope.personalIds,
+      outcome: 'refused',
+      code: 'DON_VI_NGOAI_PHAM_VI',
+      details: { records: outOfScope.trackingIds.length, units: outOfScope.units },
+      remoteAddress: peer.remoteAddress,
+    });
+  }
   writeAnswer(res, answer, { 'x-request-id': requestId });
   requestsTotal.inc({ front: front.id, operation: call?.vendorOperation ?? 'unknown', outcome });
   requestDuration.observe({ front: front.id }, (performance.now() - started) / 1000);
+}
+
+/** A GET the front has no document for: the bare service URL takes POST only; a query names nothing we serve. */
+function noDocument(meta: RequestMeta): GatewayError {
+  const query = meta.query.toString();
+  if (query === '') return new GatewayError('PHUONG_THUC_KHONG_HO_TRO', { method: 'GET', path: meta.path });
+  return new GatewayError('KHONG_TIM_THAY', { path: `${meta.path}?${query}`.slice(0, 200) }, 'no document for this GET query');
+}
+
+/**
+ * A GET (or any non-POST) is not a SOAP exchange: the rule that a SOAP fault travels with
+ * HTTP 500 (1.1) or 400 (1.2) binds SOAP messages, which only a POST carries. A browser or a
+ * tool asking the service URL for something it does not serve gets the refusal's own status
+ * (404, 405 with Allow), the body still in the front's format.
+ */
+function nonPostRefusal(answer: HttpAnswer, err: GatewayError, front: VendorFront): HttpAnswer {
+  const headers = { ...answer.headers };
+  if (err.httpStatus === 405) headers.allow = front.describe ? 'GET, POST' : 'POST';
+  return { ...answer, status: err.httpStatus, headers };
 }
 
 function summarise(statuses: string[]): string {

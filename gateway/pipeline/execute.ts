@@ -7,7 +7,8 @@ import type { FieldIssue, IncomingCall, OperationResult, RecordResult, RecordSta
 import { textRepair } from '../../adapters/text/index.js';
 import { vendorField } from '../../adapters/national/prepare.js';
 import { GatewayError } from '../../core/errors.js';
-import { newTrackingId } from '../../core/ids.js';
+import { echoPreview, isTrackingId, listDigest, MAX_CALLER_ID_LENGTH, newTrackingId } from '../../core/ids.js';
+import { unitScopeRefusals } from '../../core/metrics.js';
 import type { Delivery, DeliveryOutcome, Origin, TrackingState } from '../delivery/types.js';
 import type { AbuseGuard, KeyIdentity, PreparedRecord, RecordPreparer } from './ports.js';
 
@@ -25,7 +26,20 @@ export interface Execution {
   trackingIds: string[];
   /** True when at least one record was accepted but not yet delivered. */
   queued: boolean;
+  /** Small facts for the trail in place of long caller-supplied lists (status queries). */
+  auditDetails?: Record<string, unknown>;
+  /** Records refused because their unit lies outside the key's unit (the trail records a refusal). */
+  outOfScope: OutOfScope;
 }
+
+export interface OutOfScope {
+  trackingIds: string[];
+  personalIds: string[];
+  /** The units the records named, as sent. */
+  units: string[];
+}
+
+const OUT_OF_SCOPE = 'DON_VI_NGOAI_PHAM_VI';
 
 const MESSAGES: Record<RecordStatus, string> = {
   SYNCED: 'Đồng bộ thành công',
@@ -67,12 +81,37 @@ function fromOutcome(p: PreparedRecord, trackingId: string, outcome: DeliveryOut
   }
 }
 
-/** What a status query answers for one tracking id. */
-export function fromTracking(id: string, index: number, state: TrackingState | undefined): RecordResult {
+/**
+ * A status query for a string that cannot be a tracking id: answered per id, as an error, and
+ * echoed only as a short preview (a caller cannot make the answer grow with made-up ids).
+ * `field`: the caller's name for the tracking-id field (IncomingCall.trackingField).
+ */
+export function malformedTracking(id: string, index: number, field: string): RecordResult {
+  const shown = echoPreview(id);
+  const err = new GatewayError('MA_THEO_DOI_KHONG_HOP_LE', { trackingId: shown });
+  return { recordId: shown, index, trackingId: shown, warnings: [], status: 'ERROR', errors: [{ field, code: err.code, message: err.message }], message: err.message };
+}
+
+/**
+ * A tracking state as a caller may see it: its own unit's records only. Another unit's id is
+ * answered exactly as an unknown one, so a lookup cannot tell whether it exists.
+ */
+export function ownTracking(state: TrackingState | undefined, keyUnit: string, currentUnitCode: (code: string) => string, front: string): TrackingState | undefined {
+  if (!state) return undefined;
+  if (currentUnitCode(state.unitCode) === currentUnitCode(keyUnit)) return state;
+  unitScopeRefusals.inc({ front, level: 'tracking' });
+  return undefined;
+}
+
+/**
+ * What a status query answers for one tracking id. `field`: the caller's name for the tracking-id
+ * field (IncomingCall.trackingField), so an unknown id is reported against the caller's own field.
+ */
+export function fromTracking(id: string, index: number, state: TrackingState | undefined, field: string): RecordResult {
   const base = { recordId: state?.recordId ?? id, index, trackingId: id, warnings: [] };
   if (!state) {
     const err = new GatewayError('MA_THEO_DOI_KHONG_TON_TAI', { trackingId: id });
-    return { ...base, status: 'ERROR', errors: [{ field: 'maTheoDoi', code: err.code, message: err.message }], message: err.message };
+    return { ...base, status: 'ERROR', errors: [{ field, code: err.code, message: err.message }], message: err.message };
   }
   switch (state.state) {
     case 'delivered':
@@ -100,34 +139,59 @@ export function fromTracking(id: string, index: number, state: TrackingState | u
 }
 
 export async function execute(call: IncomingCall, identity: KeyIdentity, origin: Omit<Origin, 'unitCode'>, deps: ExecuteDeps): Promise<Execution> {
-  const sender = { softwareId: identity.softwareId, unitCode: call.credentials.unitCode || identity.unitCode, front: origin.front };
+  // A key acts for its own unit: a sending unit the caller names must be it (or a pre-2025 code of it).
+  // The stated unit is also echoed in per-record errors and stored with every record: bounded.
+  const named = call.credentials.unitCode;
+  if (named !== undefined && named.length > MAX_CALLER_ID_LENGTH) throw new GatewayError('GIA_TRI_QUA_DAI', { field: 'mã đơn vị gửi', limit: MAX_CALLER_ID_LENGTH });
+  if (named && named !== identity.unitCode && deps.preparer.currentUnitCode(named) !== deps.preparer.currentUnitCode(identity.unitCode)) {
+    unitScopeRefusals.inc({ front: origin.front, level: 'call' });
+    throw new GatewayError('DON_VI_GUI_KHONG_KHOP', { unit: named, keyUnit: identity.unitCode }, 'sending unit is not the key unit');
+  }
+  const sender = { softwareId: identity.softwareId, unitCode: named || identity.unitCode, keyUnitCode: identity.unitCode, front: origin.front };
   const fullOrigin: Origin = { ...origin, unitCode: deps.preparer.currentUnitCode(sender.unitCode) };
   const repair = textRepair(identity.encoding);
 
   if (call.operation === 'status') {
     const ids = call.trackingIds ?? [];
     await deps.guard.consume({ keyId: identity.keyId, unitCode: identity.unitCode, records: 0, overrides: identity.limits });
-    const states = await deps.delivery.track(ids);
+    // Only strings that can be tracking ids are looked up; the rest are answered as malformed.
+    // Another unit's records are not the caller's to see: answered as unknown.
+    const lookup = [...new Set(ids.filter(isTrackingId))];
+    const found = new Map<string, TrackingState>();
+    (await deps.delivery.track(lookup)).forEach((s, k) => {
+      const own = ownTracking(s, identity.unitCode, deps.preparer.currentUnitCode, origin.front);
+      if (own) found.set(lookup[k], own);
+    });
+    const field = call.trackingField ?? '';
+    const results = ids.map((id, i) => (isTrackingId(id) ? fromTracking(id, i, found.get(id), field) : malformedTracking(id, i, field)));
     return {
-      result: { operation: 'status', correlation: call.correlation, results: ids.map((id, i) => fromTracking(id, i, states[i])) },
-      personalIds: states.flatMap((s) => (s?.soDinhDanh ? [s.soDinhDanh] : [])),
-      trackingIds: ids,
+      result: { operation: 'status', correlation: call.correlation, results },
+      personalIds: [...found.values()].flatMap((s) => (s.soDinhDanh ? [s.soDinhDanh] : [])),
+      // The trail links the query to records that exist; what was asked is kept as a count and digest.
+      trackingIds: [...found.keys()],
       queued: false,
+      auditDetails: { trackingIdsAsked: listDigest(ids) },
+      outOfScope: noneOutOfScope(),
     };
   }
 
   if (call.operation === 'upsertUnit') {
-    const parsed = call.unit!(repair);
+    const read = call.unit!(repair);
+    const parsed = read.recordId.length > MAX_CALLER_ID_LENGTH ? { ...read, recordId: echoPreview(read.recordId, MAX_CALLER_ID_LENGTH) } : read;
     await deps.guard.consume({ keyId: identity.keyId, unitCode: identity.unitCode, records: 1, overrides: identity.limits });
     const prepared = await deps.preparer.prepareUnit(parsed, sender);
     const trackingId = newTrackingId();
     const base = { recordId: parsed.recordId, index: 0, trackingId, warnings: prepared.warnings };
     if (!prepared.unit || prepared.errors.length > 0) {
+      const scope = prepared.errors.find((e) => e.code === OUT_OF_SCOPE);
+      const outOfScope = noneOutOfScope();
+      if (scope) noteOutOfScope(outOfScope, origin.front, trackingId, undefined, parsed.draft.maDinhDanh);
       return {
-        result: { operation: 'upsertUnit', correlation: call.correlation, results: [{ ...base, status: 'INVALID', errors: prepared.errors, message: `${MESSAGES.INVALID}: ${prepared.errors.length} lỗi` }] },
+        result: { operation: 'upsertUnit', correlation: call.correlation, results: [{ ...base, status: 'INVALID', errors: prepared.errors, message: scope?.message ?? `${MESSAGES.INVALID}: ${prepared.errors.length} lỗi` }] },
         personalIds: [],
         trackingIds: [trackingId],
         queued: false,
+        outOfScope,
       };
     }
     const outcome = await deps.delivery.submitUnit({ trackingId, recordId: parsed.recordId, unit: prepared.unit, origin: fullOrigin });
@@ -137,11 +201,13 @@ export async function execute(call: IncomingCall, identity: KeyIdentity, origin:
       personalIds: [],
       trackingIds: [trackingId],
       queued: outcome.state === 'queued',
+      outOfScope: noneOutOfScope(),
     };
   }
 
   // submitProfiles
-  const parsed = call.records!(repair);
+  // A record id is echoed per record and stored with it: never longer than a caller id may be.
+  const parsed = call.records!(repair).map((p) => (p.recordId.length > MAX_CALLER_ID_LENGTH ? { ...p, recordId: echoPreview(p.recordId, MAX_CALLER_ID_LENGTH) } : p));
   if (parsed.length > deps.maxRecordsPerCall) {
     throw new GatewayError('QUA_NHIEU_BAN_GHI', { limit: deps.maxRecordsPerCall, count: parsed.length });
   }
@@ -168,11 +234,15 @@ export async function execute(call: IncomingCall, identity: KeyIdentity, origin:
     : [];
 
   const results: RecordResult[] = new Array(prepared.length);
+  const outOfScope = noneOutOfScope();
   for (const i of invalid) {
     const p = prepared[i];
     // A record refused for the gateway's own reasons (no signing certificate for the unit, an
     // internal fault) is not the clerk's data error: it is reported as a gateway error.
     const gatewayFault = p.errors.some((e) => GATEWAY_FAULTS.has(e.code));
+    // A record of a unit outside the key's: refused on its own, said so in its summary.
+    const scope = p.errors.find((e) => e.code === OUT_OF_SCOPE);
+    if (scope) noteOutOfScope(outOfScope, origin.front, trackingIds[i], p.parsed.draft.soDinhDanh, p.parsed.draft.donVi?.maDinhDanh);
     results[i] = {
       recordId: p.parsed.recordId,
       index: p.parsed.index,
@@ -180,7 +250,7 @@ export async function execute(call: IncomingCall, identity: KeyIdentity, origin:
       status: gatewayFault ? 'ERROR' : 'INVALID',
       errors: p.errors,
       warnings: p.warnings,
-      message: gatewayFault ? `${MESSAGES.ERROR}: ${p.errors.find((e) => GATEWAY_FAULTS.has(e.code))!.message}` : `${MESSAGES.INVALID}: ${p.errors.length} lỗi`,
+      message: gatewayFault ? `${MESSAGES.ERROR}: ${p.errors.find((e) => GATEWAY_FAULTS.has(e.code))!.message}` : (scope?.message ?? `${MESSAGES.INVALID}: ${p.errors.length} lỗi`),
     };
   }
   valid.forEach((i, k) => {
@@ -191,5 +261,17 @@ export async function execute(call: IncomingCall, identity: KeyIdentity, origin:
     personalIds: prepared.flatMap((p) => (p.parsed.draft.soDinhDanh ? [p.parsed.draft.soDinhDanh] : [])),
     trackingIds,
     queued: outcomes.some((o) => o.state === 'queued'),
+    outOfScope,
   };
+}
+
+function noneOutOfScope(): OutOfScope {
+  return { trackingIds: [], personalIds: [], units: [] };
+}
+
+function noteOutOfScope(into: OutOfScope, front: string, trackingId: string, personalId: string | undefined, unit: unknown): void {
+  unitScopeRefusals.inc({ front, level: 'record' });
+  into.trackingIds.push(trackingId);
+  if (personalId) into.personalIds.push(personalId);
+  if (typeof unit === 'string' && !into.units.includes(unit)) into.units.push(unit);
 }

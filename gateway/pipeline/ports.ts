@@ -55,6 +55,8 @@ export interface Sender {
   softwareId: string;
   /** The sending unit as presented (may be a pre-2025 code). */
   unitCode: string;
+  /** The connection key's unit: every record's unit must be it or lie below it. */
+  keyUnitCode: string;
   front: string;
 }
 

@@ -47,6 +47,8 @@ export interface HarnessOptions {
   roles?: NodeRoles;
   /** Load the contract's sample re-mapping table and a unit tree that knows its codes (default true). */
   sampleUnits?: boolean;
+  /** The unit tree loaded with the sample re-mapping table (default SAMPLE_TREE). */
+  unitTree?: unknown[];
 }
 
 export { SAMPLE_TREE } from './tree.js';
@@ -64,7 +66,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   if (options.sampleUnits !== false) {
     const rules = JSON.parse(readFileSync(path.join(CONTRACTS, 'national/unit-remap.sample.json'), 'utf8'));
     await loadRemapRules(ctx, rules, 'test');
-    await loadUnitTree(ctx, SAMPLE_TREE, 'test');
+    await loadUnitTree(ctx, options.unitTree ?? SAMPLE_TREE, 'test');
   }
   const node = await startGatewayNode(ctx, options.roles ?? { dataPlane: true, adminPlane: true, delivery: true });
   onCleanup(() => node.close());

@@ -13,6 +13,8 @@ export interface GatewayProcess {
   adminUrl: string;
   /** Everything the process wrote to stderr so far (logs). */
   logs(): string;
+  /** Everything the process wrote to stdout so far (the start document). */
+  stdout(): string;
   /** SIGTERM, and wait for the exit. */
   stop(): Promise<number | null>;
   /** SIGKILL: no cleanup at all. */
@@ -70,6 +72,7 @@ export async function startGatewayProcess(env: NodeJS.ProcessEnv, timeoutMs = 60
     url: `https://127.0.0.1:${port}`,
     adminUrl: started.adminPlane.replace('0.0.0.0', '127.0.0.1'),
     logs: () => stderr,
+    stdout: () => stdout,
     async stop() {
       if (child.exitCode !== null) return child.exitCode;
       child.kill('SIGTERM');
