@@ -13,6 +13,7 @@ COPY tsconfig.json ./
 COPY scripts ./scripts
 COPY bin ./bin
 COPY config ./config
+COPY core ./core
 COPY certs ./certs
 COPY adapters ./adapters
 COPY gateway ./gateway

@@ -7,8 +7,8 @@
  * sign; adapters/national) → delivery → front.renderResult in the vendor's own format.
  * Any GatewayError on the way is rendered by front.renderError, in the caller's protocol.
  */
-import type { IncomingHttpHeaders } from 'node:http';
-import type { GatewayError } from '../gateway/errors.js';
+import type { HttpAnswer, RequestMeta } from '../core/http.js';
+import type { GatewayError } from '../core/errors.js';
 import type { DonVi, HoSoChuaKy } from './national/profile.js';
 
 export type VendorId = string;
@@ -105,12 +105,6 @@ export interface OperationResult {
   correlation?: Record<string, string>;
 }
 
-export interface HttpAnswer {
-  status: number;
-  headers: Record<string, string>;
-  body: string | Buffer;
-}
-
 export interface RequestLimits {
   maxBodyBytes: number;
   xmlMaxDepth: number;
@@ -124,13 +118,6 @@ export interface RequestLimits {
   /** vendor B timestamp check. */
   maxFutureSkewSeconds: number;
   now(): Date;
-}
-
-export interface RequestMeta {
-  method: string;
-  path: string;
-  query: URLSearchParams;
-  headers: IncomingHttpHeaders;
 }
 
 /** One legacy protocol front. Adding a vendor = one folder exporting this + one registry line. */

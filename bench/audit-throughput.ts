@@ -20,12 +20,12 @@ import path from 'node:path';
 import forge from 'node-forge';
 import pg from 'pg';
 import { loadConfig } from '../config/config.js';
-import { openStore, type Store } from '../gateway/store/db.js';
-import { quietLogger } from '../gateway/log.js';
+import { openStore, type Store } from '../core/store/db.js';
+import { quietLogger } from '../core/log.js';
 import { createAuditTrail } from '../gateway/audit/trail.js';
 import { verifyChain } from '../gateway/audit/verify.js';
 import { certFingerprint, type AuditSigningIdentity } from '../gateway/audit/chain.js';
-import type { AuditEvent } from '../gateway/audit/types.js';
+import type { AuditEvent } from '../core/audit-sink.js';
 
 function throwawayIdentity(): AuditSigningIdentity {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });

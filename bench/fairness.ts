@@ -137,9 +137,9 @@ async function serveDemo(limits: { requestsPerSecond: number }): Promise<void> {
   const forge = (await import('node-forge')).default;
   const { loadConfig } = await import('../config/config.js');
   const { openContext, closeContext } = await import('../gateway/context.js');
-  const { quietLogger } = await import('../gateway/log.js');
+  const { quietLogger } = await import('../core/log.js');
   const { createRateLimiter } = await import('../gateway/ratelimit/index.js');
-  const { isGatewayError } = await import('../gateway/errors.js');
+  const { isGatewayError } = await import('../core/errors.js');
   const { applyHttpLimits, httpServerOptions } = await import('../gateway/ratelimit/http-limits.js');
 
   const config = loadConfig({

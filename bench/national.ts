@@ -25,7 +25,7 @@ import { loadAverage, snapshot, cpuCores, memorySampler } from './lib/procstat.j
 import { simControl } from '../central-sim/control.js';
 import { loadConfig } from '../config/config.js';
 import { openContext, closeContext } from '../gateway/context.js';
-import { quietLogger } from '../gateway/log.js';
+import { quietLogger } from '../core/log.js';
 import { queueStatus } from '../gateway/delivery/status.js';
 import { OUTCOME, type SenderJob, type SenderProvince, type SenderResult } from './national-sender.js';
 

@@ -6,8 +6,8 @@
  */
 import type { Command } from 'commander';
 import { loadConfig } from '../config/config.js';
-import { CliFailure, UsageError, print, type CommonOptions } from '../gateway/cli/output.js';
-import { createLogger } from '../gateway/log.js';
+import { CliFailure, UsageError, print, type CommonOptions } from '../core/cli-output.js';
+import { createLogger } from '../core/log.js';
 import { FaultError, parseFaults, type FaultSet } from './faults.js';
 import { checkMatchingOptions } from './matching.js';
 import { checkPopulationOptions } from './population.js';

@@ -10,7 +10,7 @@
  * A run reads the records in chunks, each published in one transaction, so that a large store
  * does not stall the API for the length of the whole run.
  */
-import type { Logger } from '../gateway/log.js';
+import type { Logger } from '../core/log.js';
 import {
   deriveCitizen,
   matchRecord,

@@ -17,7 +17,7 @@ import type { TLSSocket } from 'node:tls';
 import path from 'node:path';
 import type { Config } from '../config/config.js';
 import { splitHostPort } from '../config/config.js';
-import { createLogger, type Logger } from '../gateway/log.js';
+import { createLogger, type Logger } from '../core/log.js';
 import { createCentralApi, type Operation } from './api.js';
 import { FaultError, FaultState, parseFaults, type FaultSet, type PreDecision } from './faults.js';
 import { checkMatchingOptions, createMatching, MatchingInputError, type MatchingOptions, type MatchingRunCounts, type PopulationEntry } from './matching.js';

@@ -10,7 +10,7 @@
  * like everything else the "central database" holds.
  */
 import { createHash } from 'node:crypto';
-import { openSqlite, type SqliteDatabase } from '../gateway/store/sqlite.js';
+import { openSqlite, type SqliteDatabase } from '../core/store/sqlite.js';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { canonicalJson } from './signature.js';

@@ -10,7 +10,7 @@ import { ensurePki } from '../certs/pki.js';
 import { centralClientIdentity, serverTlsMaterial } from '../certs/material.js';
 import { X509Certificate } from 'node:crypto';
 import { closeContext, openContext } from '../gateway/context.js';
-import { quietLogger } from '../gateway/log.js';
+import { quietLogger } from '../core/log.js';
 
 export interface SimTlsMaterial {
   /** PEM private key of the server certificate. */

@@ -6,9 +6,9 @@
  * sign-csr, where the key never leaves the client.
  */
 import express, { Router, type Request, type Response } from 'express';
-import type { AdminModule } from '../gateway/admin/types.js';
-import { adminCaller, problem, requireRole, str, jsonBody, route } from '../gateway/admin/types.js';
-import type { AppContext } from '../gateway/context.js';
+import type { AdminModule } from '../core/admin-module.js';
+import { adminCaller, problem, requireRole, str, jsonBody, route } from '../core/admin-module.js';
+import type { AppContext } from '../core/context.js';
 import { issueCertificate, signCsr } from './issue.js';
 import { revokeCertificate, currentCrl } from './revocation.js';
 import { addTrustAnchors, certificatesFromBytes, listTrustAnchors, removeTrustAnchor } from './trust.js';

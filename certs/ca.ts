@@ -5,7 +5,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { Config } from '../config/config.js';
-import type { DB } from '../gateway/store/schema.js';
+import type { DB } from '../core/store/schema.js';
 import { openIdentity, readIdentity } from './identities.js';
 import { toSigningKey, x509, type CryptoKey } from './x509.js';
 import { CertError } from './types.js';

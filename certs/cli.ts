@@ -6,25 +6,27 @@
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import type { AppContext } from '../gateway/context.js';
-import { CliFailure, UsageError, cliActor, print, table, runVerb, type VerbOptions } from '../gateway/cli/output.js';
+import type { AppContext } from '../core/context.js';
+import { CliFailure, UsageError, cliActor, print, table, type VerbOptions, type CliHost } from '../core/cli-output.js';
 import { initPki } from './pki.js';
 import { issueCertificate, signCsr } from './issue.js';
 import { revokeCertificate, currentCrl } from './revocation.js';
 import { addTrustAnchors, listTrustAnchors, readCertificatesFromFile, removeTrustAnchor } from './trust.js';
 import { getCertificate, listCertificates, type CertState } from './registry.js';
 import { CertError, REVOCATION_REASONS, type IssueRequest, type IssuedCertificate } from './types.js';
-import { MasterKeyError } from './secrets.js';
+import { MasterKeyError } from '../core/secrets.js';
 import { x509 } from './x509.js';
 
 type Opts = VerbOptions;
 
-const run = (cmd: Command, fn: (ctx: AppContext, opts: Opts) => Promise<void>) =>
-  runVerb(cmd, fn, (err) => {
-    if (err instanceof CertError) return err.status === 400 ? new UsageError(`${err.message} (${err.code})`) : new CliFailure(err.message, err.code);
-    if (err instanceof MasterKeyError) return new CliFailure(err.message, err.code);
-    return undefined;
-  });
+type Run = (cmd: Command, fn: (ctx: AppContext, opts: Opts) => Promise<void>) => Promise<void>;
+
+/** This area's errors as bad usage (exit 2) or failures (exit 1); anything else goes to main's mapping. */
+const translate = (err: unknown) => {
+  if (err instanceof CertError) return err.status === 400 ? new UsageError(`${err.message} (${err.code})`) : new CliFailure(err.message, err.code);
+  if (err instanceof MasterKeyError) return new CliFailure(err.message, err.code);
+  return undefined;
+};
 
 function intOption(value: unknown, name: string): number | undefined {
   if (value === undefined) return undefined;
@@ -70,7 +72,7 @@ function issuedText(r: IssuedCertificate, title: string): string[] {
   ];
 }
 
-async function issueVerb(cmd: Command, kind: IssueRequest['kind'], extra: (opts: Opts) => Partial<IssueRequest>, title: string): Promise<void> {
+async function issueVerb(run: Run, cmd: Command, kind: IssueRequest['kind'], extra: (opts: Opts) => Partial<IssueRequest>, title: string): Promise<void> {
   await run(cmd, async (ctx, opts) => {
     if (!opts.out) throw new UsageError('Cần --out DIR: thư mục ghi chứng thư và khóa bí mật');
     const req: IssueRequest = {
@@ -94,7 +96,8 @@ function addP12Options(cmd: Command): Command {
     .option('--p12-cipher <c>', '3des (mặc định, mọi phiên bản Windows/.NET/Java) | aes256 (chỉ hệ thống mới)');
 }
 
-export function register(program: Command): void {
+export function register(program: Command, cli: CliHost): void {
+  const run: Run = (cmd, fn) => cli.runVerb(cmd, fn, translate);
   const certs = program.command('certs').description('CA riêng của cổng: chứng thư số cho phần mềm, quản trị viên, ký số; thu hồi; CRL; neo tin cậy');
 
   certs
@@ -125,7 +128,7 @@ export function register(program: Command): void {
       .requiredOption('--unit <code>', 'mã định danh đơn vị')
       .option('--days <n>', 'số ngày hiệu lực (mặc định 730)')
       .requiredOption('--out <dir>', 'thư mục ghi tệp'),
-  ).action(async (_o, cmd: Command) => issueVerb(cmd, 'client', (o) => ({ unit: o.unit as string }), 'Đã cấp chứng thư phần mềm:'));
+  ).action(async (_o, cmd: Command) => issueVerb(run, cmd, 'client', (o) => ({ unit: o.unit as string }), 'Đã cấp chứng thư phần mềm:'));
 
   addP12Options(
     certs
@@ -135,7 +138,7 @@ export function register(program: Command): void {
       .requiredOption('--role <role>', 'network-admin | auditor')
       .option('--days <n>', 'số ngày hiệu lực (mặc định 365)')
       .requiredOption('--out <dir>', 'thư mục ghi tệp'),
-  ).action(async (_o, cmd: Command) => issueVerb(cmd, 'admin', (o) => ({ role: o.role as IssueRequest['role'] }), 'Đã cấp chứng thư quản trị:'));
+  ).action(async (_o, cmd: Command) => issueVerb(run, cmd, 'admin', (o) => ({ role: o.role as IssueRequest['role'] }), 'Đã cấp chứng thư quản trị:'));
 
   certs
     .command('issue-signing')

@@ -11,10 +11,10 @@ import path from 'node:path';
 import type { KeyObject } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Config } from '../config/config.js';
-import type { DB } from '../gateway/store/schema.js';
+import type { DB } from '../core/store/schema.js';
 import { decryptPrivateKey, encryptPrivateKey } from './secrets.js';
 import { parseNodeCert, x509 } from './x509.js';
-import { normalizeSerial } from './serial.js';
+import { normalizeSerial } from '../core/serial.js';
 
 export type IdentityName =
   | 'root-ca'

@@ -4,8 +4,8 @@
  * keys are decrypted here, in memory only.
  */
 import type { KeyObject } from 'node:crypto';
-import type { AppContext } from '../gateway/context.js';
-import { GatewayError } from '../gateway/errors.js';
+import type { AppContext } from '../core/context.js';
+import { GatewayError } from '../core/errors.js';
 import { loadCa } from './ca.js';
 import { openIdentity, readIdentity, type IdentityName, type StoredIdentity } from './identities.js';
 import { ensureOwnIdentity, ensurePki, ensureServerIdentity, type ServerWhich } from './pki.js';
@@ -98,15 +98,8 @@ export async function centralClientIdentity(ctx: AppContext): Promise<ClientTlsI
   };
 }
 
-// Decrypting a key costs a little; signing happens per record. Cache per store and identity,
-// keyed by the stored serial so a re-issued identity is picked up on the next call.
-const signingCache = new WeakMap<object, Map<string, { serial: string; identity: SigningIdentity }>>();
-
-async function openSigning(ctx: AppContext, name: IdentityName, stored: StoredIdentity): Promise<SigningIdentity> {
-  let perStore = signingCache.get(ctx.store);
-  if (!perStore) signingCache.set(ctx.store, (perStore = new Map()));
-  const cached = perStore.get(name);
-  if (cached && cached.serial === stored.serial) return cached.identity;
+/** Opens a stored signing identity (a key decryption: callers that sign per record cache it, certs/signer.ts). */
+function openSigning(ctx: AppContext, stored: StoredIdentity): SigningIdentity {
   const open = openIdentity(stored, ctx.config);
   const identity: SigningIdentity = {
     alg: open.privateKey.asymmetricKeyType === 'ec' ? 'ES256' : 'RS256',
@@ -115,7 +108,6 @@ async function openSigning(ctx: AppContext, name: IdentityName, stored: StoredId
     certPem: stored.certPem,
     serial: stored.serial,
   };
-  perStore.set(name, { serial: stored.serial, identity });
   return identity;
 }
 
@@ -136,11 +128,11 @@ export async function signingIdentity(ctx: AppContext, unitCode: string): Promis
   const row = await ctx.store.db.selectFrom('certificates').select(['status', 'not_after']).where('serial', '=', stored.serial).executeTakeFirst();
   if (!row || row.status !== 'active') throw refuse(`signing certificate ${stored.serial} is ${row?.status ?? 'unknown'}`);
   if (Number(row.not_after) < Date.now()) throw refuse(`signing certificate ${stored.serial} expired`);
-  return openSigning(ctx, name, stored);
+  return openSigning(ctx, stored);
 }
 
 /** The audit trail's checkpoint signing identity, created on first use. */
 export async function auditSigningIdentity(ctx: AppContext): Promise<SigningIdentity> {
   const stored = await withPki(ctx, () => ensureOwnIdentity(ctx, 'audit'));
-  return openSigning(ctx, 'audit', stored);
+  return openSigning(ctx, stored);
 }

@@ -8,18 +8,18 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { withWriteLock } from '../gateway/store/db.js';
-import type { DB } from '../gateway/store/schema.js';
-import type { AppContext } from '../gateway/context.js';
+import { withWriteLock } from '../core/store/db.js';
+import type { DB } from '../core/store/schema.js';
+import type { AppContext } from '../core/context.js';
 import { splitHostPort } from '../config/config.js';
 import { loadCa, type CaPair } from './ca.js';
 import { saveIdentity, readIdentity, mirrorIdentity, pkiDir, writeIfChanged, type IdentityName, type StoredIdentity } from './identities.js';
 import { signLeaf, recordCertificate, ORGANIZATION, DEFAULT_DAYS } from './issue.js';
-import { newSerial } from './serial.js';
+import { newSerial } from '../core/serial.js';
 import { CA_BITS, LEAF_BITS, RSA_SIGN, certToPem, dn, generateRsaKey, generateEcKey, isIpAddress, oneLineSubject, parseNodeCert, sha256Fingerprint, toPublicCryptoKey, toSigningKey, x509 } from './x509.js';
 import path from 'node:path';
-import { bumpRevision } from '../gateway/store/revisions.js';
-import { masterKeyFile } from './secrets.js';
+import { bumpRevision } from '../core/store/revisions.js';
+import { masterKeyFile } from '../core/secrets.js';
 
 export type ServerWhich = 'dataplane' | 'admin' | 'central-sim';
 

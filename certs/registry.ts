@@ -1,8 +1,8 @@
 /** Read side of the certificate registry: listings for the CLI and the admin API. */
 import type { Kysely } from 'kysely';
-import type { DB } from '../gateway/store/schema.js';
+import type { DB } from '../core/store/schema.js';
 import type { Config } from '../config/config.js';
-import { normalizeSerial } from './serial.js';
+import { normalizeSerial } from '../core/serial.js';
 import type { CertKind } from './types.js';
 
 export type CertState = 'active' | 'revoked' | 'expired' | 'not-yet-valid';

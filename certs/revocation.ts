@@ -4,12 +4,12 @@
  * certificate on new handshakes (the CRL in the TLS context) and on every request (serial check).
  */
 import type { Kysely } from 'kysely';
-import type { AppContext } from '../gateway/context.js';
-import type { DB } from '../gateway/store/schema.js';
+import type { AppContext } from '../core/context.js';
+import type { DB } from '../core/store/schema.js';
 import type { Config } from '../config/config.js';
-import { bumpRevision } from '../gateway/store/revisions.js';
+import { bumpRevision } from '../core/store/revisions.js';
 import { loadCa, type CaPair, type CaSigner } from './ca.js';
-import { normalizeSerial } from './serial.js';
+import { normalizeSerial } from '../core/serial.js';
 import { RSA_SIGN, x509 } from './x509.js';
 import { CertError, REVOCATION_REASONS, isRevocationReason, type RevocationReason } from './types.js';
 

@@ -7,9 +7,9 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Kysely } from 'kysely';
-import type { AppContext } from '../gateway/context.js';
-import type { DB } from '../gateway/store/schema.js';
-import { bumpRevision } from '../gateway/store/revisions.js';
+import type { AppContext } from '../core/context.js';
+import type { DB } from '../core/store/schema.js';
+import { bumpRevision } from '../core/store/revisions.js';
 import { oneLineSubject, parseNodeCert, sha256Fingerprint, splitPemCerts, x509 } from './x509.js';
 import { CertError } from './types.js';
 import { X509Certificate } from 'node:crypto';

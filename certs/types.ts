@@ -1,5 +1,5 @@
 /** Shared types of the certificates area. */
-import type { AdminRole } from '../gateway/admin/types.js';
+import type { AdminRole } from '../core/admin-module.js';
 
 export type CertKind = 'ca' | 'server' | 'client' | 'admin' | 'signing' | 'central-client' | 'audit';
 /** Kinds an operator (CLI, admin API) may ask issueCertificate for. */

@@ -7,12 +7,12 @@
  *
  * Hot-path lookups (`isRevoked`, `certificate`) are synchronous Map/Set reads.
  */
-import type { AppContext } from '../gateway/context.js';
-import type { AdminRole } from '../gateway/admin/types.js';
-import { watchRevisions, type Area } from '../gateway/store/revisions.js';
+import type { AppContext } from '../core/context.js';
+import type { AdminRole } from '../core/admin-module.js';
+import { watchRevisions, type Area } from '../core/store/revisions.js';
 import { loadCa } from './ca.js';
 import { buildCrls } from './revocation.js';
-import { normalizeSerial } from './serial.js';
+import { normalizeSerial } from '../core/serial.js';
 import { listTrustAnchors } from './trust.js';
 import { CertError, type CertKind, type CertificateInfo, type RevocationReason } from './types.js';
 

@@ -4,24 +4,24 @@
  */
 import os from 'node:os';
 import type { Config } from '../config/config.js';
-import { openStore, type Store } from './store/db.js';
-import { createLogger, type Logger } from './log.js';
-import type { AuditSink } from './audit/types.js';
+import { openStore } from '../core/store/db.js';
+import { createLogger, type Logger } from '../core/log.js';
+import type { AppContext } from '../core/context.js';
 import { createAuditTrail } from './audit/trail.js';
+import { auditSigningIdentity } from '../certs/material.js';
 
-export interface AppContext {
-  config: Config;
-  store: Store;
-  log: Logger;
-  audit: AuditSink;
-  nodeName: string;
-}
 
 export async function openContext(config: Config, options: { log?: Logger } = {}): Promise<AppContext> {
   const nodeName = config.nodeName ?? `${os.hostname()}:${process.pid}`;
   const log = options.log ?? createLogger({ node: nodeName });
   const store = await openStore(config);
-  const audit = await createAuditTrail({ store, config, log, nodeName });
+  const audit = await createAuditTrail({
+    store,
+    config,
+    log,
+    nodeName,
+    deploymentIdentity: (sink) => auditSigningIdentity({ config, store, log, audit: sink, nodeName }),
+  });
   return { config, store, log, audit, nodeName };
 }
 

@@ -9,7 +9,6 @@
  *   → keys/validator.ts → ratelimit/ → pipeline/execute.ts → adapters/national/prepare.ts
  *   → delivery/delivery.ts → central database; answer via adapters/<vendor>/ (renderResult).
  */
-import { hkdfSync } from 'node:crypto';
 import { AggregatorRegistry } from 'prom-client';
 import cluster from 'node:cluster';
 import { frontForPath } from '../adapters/registry.js';
@@ -18,7 +17,8 @@ import { ensurePki } from '../certs/pki.js';
 import { serverTlsMaterial, centralClientIdentity, auditSigningIdentity } from '../certs/material.js';
 import { scheduleRetention } from './audit/archive.js';
 import { createCertWatcher } from '../certs/watch.js';
-import { masterKey } from '../certs/secrets.js';
+import { createUnitSigner } from '../certs/signer.js';
+import { deriveSecret } from '../core/secrets.js';
 import { keysAdminModule } from './keys/admin.js';
 import { createKeyValidator } from './keys/validator.js';
 import { unitsAdminModule } from '../adapters/national/admin.js';
@@ -28,8 +28,8 @@ import { createDelivery, type DeliveryService } from './delivery/delivery.js';
 import { auditAdminModule } from './audit/admin.js';
 import { rateLimitAdminModule } from './ratelimit/admin.js';
 import { createRateLimiter, type RateLimiter } from './ratelimit/index.js';
-import type { AppContext } from './context.js';
-import { pingStore } from './store/db.js';
+import type { AppContext } from '../core/context.js';
+import { pingStore } from '../core/store/db.js';
 import { checkRedis } from './redis-check.js';
 import { publicUrl } from '../config/config.js';
 import { startDataPlane, type DataPlane } from './dataplane/server.js';
@@ -41,7 +41,7 @@ import { requestLimits } from './pipeline/exchange.js';
 import { createKeyCheck } from './pipeline/key-check.js';
 import { createPreparer } from './pipeline/preparer.js';
 import type { AbuseGuard } from './pipeline/ports.js';
-import { rateLimited, registry } from './metrics.js';
+import { rateLimited, registry } from '../core/metrics.js';
 
 export interface NodeRoles {
   dataPlane: boolean;
@@ -76,11 +76,6 @@ function abuseGuard(limiter: RateLimiter): AbuseGuard {
   };
 }
 
-/** A secret for one purpose, derived from the deployment's master key (same on every node). */
-export function derivedSecret(ctx: AppContext, purpose: string): Buffer {
-  return Buffer.from(hkdfSync('sha256', masterKey(ctx.config), Buffer.alloc(0), `ndxp:${purpose}`, 32));
-}
-
 const aggregator = new AggregatorRegistry();
 
 export async function metricsExposition(clustered: boolean): Promise<{ contentType: string; body: string }> {
@@ -113,7 +108,7 @@ export async function startGatewayNode(ctx: AppContext, roles: NodeRoles, option
     // The central database wants `Authorization: Bearer <gateway token>` issued by its operator.
     // Without one configured, every node derives the same stand-in from the master key so a dev
     // setup (and the simulator, which accepts any token) works; production sets NDXP_CENTRAL_TOKEN.
-    config.centralToken = derivedSecret(ctx, 'central-token').toString('base64url');
+    config.centralToken = deriveSecret(config, 'central-token').toString('base64url');
     if (roles.dataPlane || roles.delivery) ctx.log.warn('NDXP_CENTRAL_TOKEN is not set: using a token derived from the master key; set the token issued by the central database operator', { code: 'THIEU_MA_TRUY_CAP_TRUNG_UONG' });
   }
 
@@ -133,9 +128,9 @@ export async function startGatewayNode(ctx: AppContext, roles: NodeRoles, option
       closers.push(() => limiter!.close());
       const directory = await createUnitDirectory(ctx);
       closers.push(() => directory.stop());
-      const tokens = createTokenService(derivedSecret(ctx, 'access-token'));
+      const tokens = createTokenService(deriveSecret(config, 'access-token'));
       const keys = createKeyCheck(validator, tokens);
-      const preparer = createPreparer(ctx, directory, certs);
+      const preparer = createPreparer(directory, createUnitSigner(ctx, certs));
       const guard = abuseGuard(limiter);
       const url = publicUrl(ctx.config);
       const passThrough = createPassThrough(config.centralUrl, await centralClientIdentity(ctx), config.centralToken, config.delivery.requestTimeoutMs);

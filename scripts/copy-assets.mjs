@@ -5,7 +5,7 @@ import { cpSync, readdirSync, statSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 
 const root = path.resolve(import.meta.dirname, '..');
-const SOURCE_DIRS = ['adapters', 'certs', 'central-sim', 'config', 'gateway'];
+const SOURCE_DIRS = ['adapters', 'certs', 'central-sim', 'config', 'core', 'gateway'];
 const SKIP = /\.(ts|tsx|map|md)$/;
 
 function walk(rel) {

@@ -9,7 +9,8 @@ import { makeAuditPki } from './audit-helpers.js';
 import { tamper, trailFixture, writeEntries } from './audit-fixtures.js';
 import { Command } from 'commander';
 import { register } from '../gateway/audit/cli.js';
-import { CliFailure } from '../gateway/cli/output.js';
+import { cliHost } from '../gateway/cli/verbs.js';
+import { CliFailure } from '../core/cli-output.js';
 
 afterAll(cleanup);
 
@@ -90,7 +91,7 @@ describe('ndxp audit verify-bundle', () => {
   // The verb as registered (cli/main.ts maps CliFailure to exit code 1 and one JSON document).
   const run = async (argv: string[]) => {
     const program = new Command('ndxp').exitOverride();
-    register(program);
+    register(program, cliHost);
     for (const c of program.commands[0].commands) c.option('--json').exitOverride();
     await program.parseAsync(['node', 'ndxp', ...argv]);
   };

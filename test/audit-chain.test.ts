@@ -108,7 +108,7 @@ describe.each(STORE_KINDS)('audit chain on %s', (kind) => {
   it('verifies consistently while another trail keeps appending', async () => {
     const f = await written(kind);
     const { createAuditTrail } = await import('../gateway/audit/trail.js');
-    const { quietLogger } = await import('../gateway/log.js');
+    const { quietLogger } = await import('../core/log.js');
     const writer = await createAuditTrail({ store: f.store, config: f.config, log: quietLogger(), nodeName: 'w', signingIdentity: async () => f.pki.identity });
     let stop = false;
     const load = (async () => {

@@ -5,10 +5,10 @@
  */
 import { sql } from 'kysely';
 import type { Config, ConfigInput } from '../config/config.js';
-import type { Store } from '../gateway/store/db.js';
-import { quietLogger } from '../gateway/log.js';
+import type { Store } from '../core/store/db.js';
+import { quietLogger } from '../core/log.js';
 import { createAuditTrail, type AuditTrail } from '../gateway/audit/trail.js';
-import type { AuditEvent } from '../gateway/audit/types.js';
+import type { AuditEvent } from '../core/audit-sink.js';
 import { testConfig, testStore, type StoreKind } from './helpers/env.js';
 import { makeAuditPki, type TestAuditPki } from './audit-helpers.js';
 

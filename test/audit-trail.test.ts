@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { sql } from 'kysely';
 import { STORE_KINDS, cleanup, testConfig, testStore } from './helpers/env.js';
-import { quietLogger } from '../gateway/log.js';
+import { quietLogger } from '../core/log.js';
 import { createAuditTrail } from '../gateway/audit/trail.js';
 import { generateBodyKey } from '../gateway/audit/protect.js';
 import { readAuditBody } from '../gateway/audit/bodies.js';

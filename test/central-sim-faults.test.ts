@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { simControl } from '../central-sim/control.js';
 import { FaultError, FaultState, parseFaults } from '../central-sim/faults.js';
 import { startCentralSim, type CentralSim } from '../central-sim/server.js';
-import { quietLogger } from '../gateway/log.js';
+import { quietLogger } from '../core/log.js';
 import { cleanup, tempDir } from './helpers/env.js';
 import { profile, simClient, simPki, uniqueKey, type SimClient, type SimPki } from './central-sim.helpers.js';
 

@@ -9,8 +9,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runCentralSim } from '../central-sim/cli.js';
 import { simControl } from '../central-sim/control.js';
 import { startCentralSim } from '../central-sim/server.js';
-import { UsageError } from '../gateway/cli/output.js';
-import { quietLogger } from '../gateway/log.js';
+import { UsageError } from '../core/cli-output.js';
+import { quietLogger } from '../core/log.js';
 import { REPO, cleanup, tempDir } from './helpers/env.js';
 import { profile, simClient, simPki, uniqueKey, type SimPki } from './central-sim.helpers.js';
 

@@ -9,7 +9,7 @@ import type { HoSoChuaKy } from '../adapters/national/profile.js';
 import { signingIdentity } from '../certs/material.js';
 import { startCentralSim } from '../central-sim/server.js';
 import { closeContext, openContext } from '../gateway/context.js';
-import { quietLogger } from '../gateway/log.js';
+import { quietLogger } from '../core/log.js';
 import { cleanup } from './helpers/env.js';
 import { canonicalJson, createSignatureVerifier } from '../central-sim/signature.js';
 import { versionKey } from '../central-sim/api.js';

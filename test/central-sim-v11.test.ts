@@ -14,9 +14,9 @@ import { msUntilDaily, vietnamDate } from '../central-sim/matching.js';
 import { startCentralSim, type CentralSim, type CentralSimOptions } from '../central-sim/server.js';
 import { SIM_DB_FILE } from '../central-sim/store.js';
 import { runCentralSim } from '../central-sim/cli.js';
-import { UsageError } from '../gateway/cli/output.js';
-import { quietLogger } from '../gateway/log.js';
-import { openSqlite } from '../gateway/store/sqlite.js';
+import { UsageError } from '../core/cli-output.js';
+import { quietLogger } from '../core/log.js';
+import { openSqlite } from '../core/store/sqlite.js';
 import { cleanup, tempDir } from './helpers/env.js';
 import { profile, signProfile, simClient, simPki, type SimClient, type SimPki } from './central-sim.helpers.js';
 

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request, Agent } from 'undici';
 import { startCentralSim, type CentralSim } from '../central-sim/server.js';
 import { cleanup, tempDir } from './helpers/env.js';
-import { quietLogger } from '../gateway/log.js';
+import { quietLogger } from '../core/log.js';
 import { foreignEcSigner, profile, signProfile, simClient, simPki, uniqueKey, unsignedProfile, type SimClient, type SimPki } from './central-sim.helpers.js';
 
 let pki: SimPki;

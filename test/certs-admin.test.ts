@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { X509Certificate } from 'node:crypto';
 import { cleanup, tempDir, testContext } from './helpers/env.js';
-import type { AppContext } from '../gateway/context.js';
+import type { AppContext } from '../core/context.js';
 import { startAdminPlane, type AdminPlane } from '../gateway/admin/server.js';
 import { certsAdminModule } from '../certs/admin.js';
 import { initPki } from '../certs/pki.js';

@@ -13,14 +13,15 @@ import tls from 'node:tls';
 import { Command, CommanderError } from 'commander';
 import { STORE_KINDS, cleanup, tempDir, testConfig } from './helpers/env.js';
 import { register } from '../certs/cli.js';
-import { UsageError } from '../gateway/cli/output.js';
+import { cliHost } from '../gateway/cli/verbs.js';
+import { UsageError } from '../core/cli-output.js';
 import { x509 } from '../certs/x509.js';
 
 afterAll(cleanup);
 
 function buildProgram(): Command {
   const program = new Command('ndxp').option('--config <file>').exitOverride().configureOutput({ writeErr: () => undefined });
-  register(program);
+  register(program, cliHost);
   const addCommon = (cmd: Command) => {
     for (const sub of cmd.commands) {
       if (sub.commands.length === 0) {

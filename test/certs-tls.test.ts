@@ -9,7 +9,7 @@ import tls from 'node:tls';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { testContext, cleanup } from './helpers/env.js';
-import type { AppContext } from '../gateway/context.js';
+import type { AppContext } from '../core/context.js';
 import { initPki } from '../certs/pki.js';
 import { issueCertificate } from '../certs/issue.js';
 import { revokeCertificate } from '../certs/revocation.js';

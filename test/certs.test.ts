@@ -9,19 +9,20 @@ import { X509Certificate, createPrivateKey, createSign, createVerify } from 'nod
 import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { STORE_KINDS, cleanup, tempDir, testConfig, testContext } from './helpers/env.js';
-import type { AppContext } from '../gateway/context.js';
+import type { AppContext } from '../core/context.js';
 import { openContext, closeContext } from '../gateway/context.js';
-import { quietLogger } from '../gateway/log.js';
-import { GatewayError } from '../gateway/errors.js';
+import { quietLogger } from '../core/log.js';
+import { GatewayError } from '../core/errors.js';
 import { initPki, ensurePki, ensureServerIdentity } from '../certs/pki.js';
 import { issueCertificate, signCsr } from '../certs/issue.js';
 import { revokeCertificate, currentCrl } from '../certs/revocation.js';
 import { createCertWatcher } from '../certs/watch.js';
 import { signingIdentity, auditSigningIdentity, serverTlsMaterial } from '../certs/material.js';
+import { createUnitSigner } from '../certs/signer.js';
 import { addTrustAnchors, listTrustAnchors } from '../certs/trust.js';
-import { newSerial, normalizeSerial } from '../certs/serial.js';
+import { newSerial, normalizeSerial } from '../core/serial.js';
 import { loadCa } from '../certs/ca.js';
-import { MasterKeyError, masterKeyFile } from '../certs/secrets.js';
+import { MasterKeyError, masterKeyFile } from '../core/secrets.js';
 import { x509 } from '../certs/x509.js';
 import type { Config } from '../config/config.js';
 
@@ -300,6 +301,26 @@ describe.each(STORE_KINDS)('certificates on %s', (kind) => {
     expect(createVerify('SHA256').update('hồ sơ').verify(cert.publicKey, sig)).toBe(true);
     await revokeCertificate(ctx, issued.serial, 'keyCompromise', 'test');
     await expect(signingIdentity(ctx, unit)).rejects.toMatchObject({ code: 'CHUA_CO_CHUNG_THU_KY' });
+  });
+
+  it('the unit signer opens an identity once, refuses a unit without one from its cache, and starts over when certificates change', async () => {
+    const unit = 'H29.13';
+    const listeners: (() => void)[] = [];
+    const signer = createUnitSigner(ctx, { onChange: (cb) => listeners.push(cb) });
+    const certificatesChanged = () => listeners.forEach((cb) => cb());
+    await expect(signer(unit)).rejects.toMatchObject({ code: 'CHUA_CO_CHUNG_THU_KY' });
+    const issued = await issueCertificate(ctx, { kind: 'signing', cn: `ky-so ${unit}`, unit }, 'test');
+    // Within a moment the refusal is still the cached answer (a batch looks the unit up once) …
+    await expect(signer(unit)).rejects.toMatchObject({ code: 'CHUA_CO_CHUNG_THU_KY' });
+    // … and a certificate change is seen at once.
+    certificatesChanged();
+    const first = await signer(unit);
+    expect(first.serial).toBe(issued.serial);
+    expect(await signer(unit)).toBe(first);
+    const reissued = await issueCertificate(ctx, { kind: 'signing', cn: `ky-so ${unit}`, unit }, 'test');
+    expect(await signer(unit)).toBe(first);
+    certificatesChanged();
+    expect((await signer(unit)).serial).toBe(reissued.serial);
   });
 
   it('audit signing identity is created once and reused', async () => {

@@ -5,7 +5,7 @@
  */
 import { sign as cryptoSign } from 'node:crypto';
 import { randomBytes } from 'node:crypto';
-import type { AppContext } from '../gateway/context.js';
+import type { AppContext } from '../core/context.js';
 import type { HoSo } from '../adapters/national/profile.js';
 import { ensurePki } from '../certs/pki.js';
 import { issueCertificate } from '../certs/issue.js';
@@ -16,7 +16,7 @@ import { createDelivery, type DeliveryOptions, type DeliveryService } from '../g
 import type { Origin, ProfileSubmission } from '../gateway/delivery/types.js';
 import type { ConfigInput } from '../config/config.js';
 import { onCleanup, tempDir, testContext, type StoreKind, testConfig } from './helpers/env.js';
-import { quietLogger } from '../gateway/log.js';
+import { quietLogger } from '../core/log.js';
 
 export const UNIT = '000.00.00.H06';
 

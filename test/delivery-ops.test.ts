@@ -13,7 +13,7 @@ import { deliveryEnv, eventually, newId, submission, type DeliveryEnv } from './
 import { buildProgram } from '../gateway/cli/main.js';
 import { queueAdminModule } from '../gateway/delivery/admin.js';
 import { searchAudit } from '../gateway/audit/search.js';
-import type { AdminCaller } from '../gateway/admin/types.js';
+import type { AdminCaller } from '../core/admin-module.js';
 import type { ProfileSubmission } from '../gateway/delivery/types.js';
 
 afterAll(cleanup);

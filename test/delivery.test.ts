@@ -13,7 +13,7 @@ import { recordIdempotencyKey } from '../gateway/delivery/idempotency.js';
 import { centralClientIdentity } from '../certs/material.js';
 import { listDead, queueStatus } from '../gateway/delivery/status.js';
 import { replayDead, discard } from '../gateway/delivery/operations.js';
-import { registry } from '../gateway/metrics.js';
+import { registry } from '../core/metrics.js';
 
 afterAll(cleanup);
 

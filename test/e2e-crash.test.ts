@@ -18,7 +18,7 @@ import { serverTlsMaterial } from '../certs/material.js';
 import { createKey } from '../gateway/keys/service.js';
 import { loadRemapRules, loadUnitTree } from '../adapters/national/remap.js';
 import { startCentralSim, type CentralSim } from '../central-sim/server.js';
-import type { AppContext } from '../gateway/context.js';
+import type { AppContext } from '../core/context.js';
 import type { IssuedCertificate } from '../certs/types.js';
 import { SAMPLE_TREE } from './helpers/tree.js';
 

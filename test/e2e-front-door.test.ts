@@ -16,7 +16,7 @@ import { revokeCertificate } from '../certs/revocation.js';
 import { activateKey, cancelKey, createKey, suspendKey } from '../gateway/keys/service.js';
 import { startCentralSim } from '../central-sim/server.js';
 import { serverTlsMaterial } from '../certs/material.js';
-import type { AppContext } from '../gateway/context.js';
+import type { AppContext } from '../core/context.js';
 import type { IssuedCertificate } from '../certs/types.js';
 import { x509 } from '../certs/x509.js';
 

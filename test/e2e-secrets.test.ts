@@ -30,7 +30,7 @@ import { createKey } from '../gateway/keys/service.js';
 import { startCentralSim, type CentralSim } from '../central-sim/server.js';
 import { loadRemapRules, loadUnitTree } from '../adapters/national/remap.js';
 import { generateBodyKey } from '../gateway/audit/protect.js';
-import type { AppContext } from '../gateway/context.js';
+import type { AppContext } from '../core/context.js';
 
 let ctx: AppContext;
 let sim: CentralSim;

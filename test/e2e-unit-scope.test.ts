@@ -13,8 +13,8 @@ import { cleanup } from './helpers/env.js';
 import { SAMPLE_TREE, sample, startHarness, type Harness, type LegacyClient } from './helpers/gateway.js';
 import { callOptions, vendorBClient } from './vendor-soap-clients.js';
 import { searchAudit } from '../gateway/audit/search.js';
-import { registry } from '../gateway/metrics.js';
-import { newTrackingId } from '../gateway/ids.js';
+import { registry } from '../core/metrics.js';
+import { newTrackingId } from '../core/ids.js';
 
 /** A well-formed tracking id that no record has: what an unknown id looks like. */
 const UNKNOWN_ID = newTrackingId();

@@ -8,8 +8,8 @@ import express from 'express';
 import request from 'supertest';
 import { afterAll, describe, expect, it } from 'vitest';
 import { STORE_KINDS, cleanup, testContext } from './helpers/env.js';
-import type { AdminCaller } from '../gateway/admin/types.js';
-import type { AuditEvent } from '../gateway/audit/types.js';
+import type { AdminCaller } from '../core/admin-module.js';
+import type { AuditEvent } from '../core/audit-sink.js';
 import { keysAdminModule } from '../gateway/keys/admin.js';
 import { createKeyValidator } from '../gateway/keys/validator.js';
 

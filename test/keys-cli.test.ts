@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { STORE_KINDS, cleanup, tempDir } from './helpers/env.js';
 import { buildProgram, main } from '../gateway/cli/main.js';
-import { CliFailure } from '../gateway/cli/output.js';
+import { CliFailure } from '../core/cli-output.js';
 import { configFile, ndxp } from './helpers/cli.js';
 
 afterAll(cleanup);

@@ -12,7 +12,7 @@ import { ensurePki } from '../certs/pki.js';
 import { issueCertificate } from '../certs/issue.js';
 import { serverTlsMaterial } from '../certs/material.js';
 import { peerOf, type Peer } from '../gateway/dataplane/peer.js';
-import { GatewayError } from '../gateway/errors.js';
+import { GatewayError } from '../core/errors.js';
 import { createKey } from '../gateway/keys/service.js';
 import { createKeyValidator } from '../gateway/keys/validator.js';
 

@@ -5,11 +5,11 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { STORE_KINDS, cleanup, testConfig, testContext } from './helpers/env.js';
-import { GatewayError } from '../gateway/errors.js';
+import { GatewayError } from '../core/errors.js';
 import { cancelKey, createKey, rotateKey, showKey, suspendKey, activateKey } from '../gateway/keys/service.js';
 import { createKeyValidator, KEY_REJECT_REASONS, type KeyRejectReason } from '../gateway/keys/validator.js';
 import { openContext, closeContext } from '../gateway/context.js';
-import { quietLogger } from '../gateway/log.js';
+import { quietLogger } from '../core/log.js';
 
 afterAll(cleanup);
 

@@ -8,8 +8,8 @@ import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { STORE_KINDS, PG_URL, cleanup, tempDir, testContext, type StoreKind } from './helpers/env.js';
-import type { AppContext } from '../gateway/context.js';
-import type { AuditEvent } from '../gateway/audit/types.js';
+import type { AppContext } from '../core/context.js';
+import type { AuditEvent } from '../core/audit-sink.js';
 import {
   activateKey,
   cancelKey,
@@ -23,8 +23,8 @@ import {
 } from '../gateway/keys/service.js';
 import { createKeyValidator } from '../gateway/keys/validator.js';
 import { VENDOR_OPERATIONS } from '../gateway/keys/types.js';
-import { readRevisions } from '../gateway/store/revisions.js';
-import { GatewayError } from '../gateway/errors.js';
+import { readRevisions } from '../core/store/revisions.js';
+import { GatewayError } from '../core/errors.js';
 
 afterAll(cleanup);
 

@@ -11,7 +11,7 @@ import { prepareRecords, prepareUnit, vendorField, type PrepareEnv } from '../ad
 import { verifyRecord, type RecordSigningIdentity } from '../adapters/national/sign.js';
 import type { ParsedRecord, ParsedUnit } from '../adapters/types.js';
 import type { HoSoChuaKy } from '../adapters/national/profile.js';
-import { GatewayError } from '../gateway/errors.js';
+import { GatewayError } from '../core/errors.js';
 import { ensurePki } from '../certs/pki.js';
 import { issueCertificate } from '../certs/issue.js';
 import { signingIdentity } from '../certs/material.js';
@@ -141,7 +141,7 @@ describe.each(STORE_KINDS)('prepareRecords on %s', (kind) => {
       { pointer: '/luong/heSo', field: 'HeSoLuong', code: 'KHONG_HOP_LE', message: 'Hệ số 3,10 không thuộc bảng lương A1 của ngạch 01.003' },
     ]);
     expect(results.map((r) => r.parsed.index)).toEqual([0, 1, 2]);
-    expect(signerCalls).toEqual(['000.00.00.H06']); // once per unit per batch
+    expect(signerCalls).toEqual(['000.00.00.H06', '000.00.00.H06']); // once per signed record (certs/signer.ts caches); per batch
   });
 
   it('re-maps work-history units and refuses unknown units, naming the vendor field', async () => {

@@ -13,8 +13,8 @@ import {
   resolveUnitCode,
   UnitDataError,
 } from '../adapters/national/remap.js';
-import type { AppContext } from '../gateway/context.js';
-import type { AuditEvent } from '../gateway/audit/types.js';
+import type { AppContext } from '../core/context.js';
+import type { AuditEvent } from '../core/audit-sink.js';
 
 afterAll(cleanup);
 

@@ -11,8 +11,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { CONTRACTS, STORE_KINDS, cleanup, tempDir, testContext } from './helpers/env.js';
 import { Command } from 'commander';
 import { register } from '../adapters/national/cli.js';
-import type { AdminCaller } from '../gateway/admin/types.js';
-import type { AuditEvent } from '../gateway/audit/types.js';
+import { cliHost } from '../gateway/cli/verbs.js';
+import type { AdminCaller } from '../core/admin-module.js';
+import type { AuditEvent } from '../core/audit-sink.js';
 import { unitsAdminModule } from '../adapters/national/admin.js';
 import { configFile, ndxp } from './helpers/cli.js';
 
@@ -32,7 +33,7 @@ const TREE = {
  */
 function buildProgram(): Command {
   const program = new Command('ndxp').option('--config <file>').exitOverride();
-  register(program);
+  register(program, cliHost);
   const addCommon = (cmd: Command) => {
     for (const sub of cmd.commands) {
       if (sub.commands.length === 0) {

@@ -11,6 +11,7 @@ import { Command } from 'commander';
 import { createRateLimiter } from '../gateway/ratelimit/index.js';
 import { rateLimitAdminModule } from '../gateway/ratelimit/admin.js';
 import { register, registerLockoutCommands } from '../gateway/ratelimit/cli.js';
+import { cliHost } from '../gateway/cli/verbs.js';
 import { cleanup, tempDir } from './helpers/env.js';
 import { dropRedisKeys, limiterContext } from './ratelimit-helpers.js';
 
@@ -71,8 +72,8 @@ describe('CLI: keys lockouts / keys unlock / ratelimit status', () => {
   async function run(configFile: string, ...args: string[]): Promise<{ out: string; error?: Error }> {
     const program = new Command('ndxp').exitOverride();
     const keys = program.command('keys');
-    registerLockoutCommands(keys);
-    register(program);
+    registerLockoutCommands(keys, cliHost);
+    register(program, cliHost);
     for (const c of [...keys.commands, ...program.commands.flatMap((c) => c.commands)]) {
       if (!c.options.some((o) => o.long === '--config')) c.option('--config <file>');
       c.exitOverride();

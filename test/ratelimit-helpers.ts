@@ -4,9 +4,9 @@
  * events) and removal of the test's Redis keys afterwards (never FLUSHALL: Redis is shared).
  */
 import { Redis } from 'ioredis';
-import type { AppContext } from '../gateway/context.js';
-import type { AuditEvent, AuditSink } from '../gateway/audit/types.js';
-import { quietLogger } from '../gateway/log.js';
+import type { AppContext } from '../core/context.js';
+import type { AuditEvent, AuditSink } from '../core/audit-sink.js';
+import { quietLogger } from '../core/log.js';
 import type { ConfigInput } from '../config/config.js';
 import { REDIS_URL, testConfig, uniqueName } from './helpers/env.js';
 

@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { generateKeyPairSync } from 'node:crypto';
 import forge from 'node-forge';
 import { createRateLimiter, type RateLimiter } from '../gateway/ratelimit/index.js';
-import { isGatewayError } from '../gateway/errors.js';
+import { isGatewayError } from '../core/errors.js';
 import { cleanup } from './helpers/env.js';
 import { dropRedisKeys, limiterContext } from './ratelimit-helpers.js';
 

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { STORE_KINDS, cleanup, testStore } from './helpers/env.js';
-import { bumpRevision, readRevisions, watchRevisions } from '../gateway/store/revisions.js';
-import { withWriteLock } from '../gateway/store/db.js';
+import { bumpRevision, readRevisions, watchRevisions } from '../core/store/revisions.js';
+import { withWriteLock } from '../core/store/db.js';
 
 afterAll(cleanup);
 

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { vendorA } from '../adapters/vendor-a-asmx/index.js';
 import { textRepair } from '../adapters/text/index.js';
-import { GatewayError } from '../gateway/errors.js';
+import { GatewayError } from '../core/errors.js';
 import type { IncomingCall, RecordResult } from '../adapters/types.js';
 import { VENDORS, fillPlaceholders, limits, meta, sample, xmlShape } from './vendor-helpers.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { vendorB } from '../adapters/vendor-b-jaxws/index.js';
 import { textRepair } from '../adapters/text/index.js';
-import { GatewayError } from '../gateway/errors.js';
+import { GatewayError } from '../core/errors.js';
 import type { IncomingCall, RecordResult } from '../adapters/types.js';
 import { limits, meta, sample, xmlShape } from './vendor-helpers.js';
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import iconv from 'iconv-lite';
 import { vendorC } from '../adapters/vendor-c-xmlpost/index.js';
 import { textRepair } from '../adapters/text/index.js';
-import { GatewayError } from '../gateway/errors.js';
+import { GatewayError } from '../core/errors.js';
 import type { IncomingCall } from '../adapters/types.js';
 import { limits, meta, sample, xmlShape } from './vendor-helpers.js';
 

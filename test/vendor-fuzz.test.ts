@@ -10,7 +10,7 @@ import { fronts } from '../adapters/registry.js';
 import { textRepair } from '../adapters/text/index.js';
 import type { OperationResult, VendorFront } from '../adapters/types.js';
 import { parseXmlString } from '../adapters/xml/parse.js';
-import { GatewayError } from '../gateway/errors.js';
+import { GatewayError } from '../core/errors.js';
 import { limits, meta, sample } from './vendor-helpers.js';
 
 const NOW = new Date('2025-08-21T01:00:00Z');

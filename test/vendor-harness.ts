@@ -9,8 +9,9 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { createRegistry } from '../adapters/registry.js';
 import { textRepair } from '../adapters/text/index.js';
-import type { HttpAnswer, IncomingCall, OperationResult, RequestLimits, RequestMeta, VendorFront } from '../adapters/types.js';
-import { GatewayError } from '../gateway/errors.js';
+import type { IncomingCall, OperationResult, RequestLimits, VendorFront } from '../adapters/types.js';
+import type { HttpAnswer, RequestMeta } from '../core/http.js';
+import { GatewayError } from '../core/errors.js';
 import { limits } from './vendor-helpers.js';
 
 export interface Captured {

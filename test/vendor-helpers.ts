@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { IncomingHttpHeaders } from 'node:http';
-import type { RequestLimits, RequestMeta } from '../adapters/types.js';
+import type { RequestLimits } from '../adapters/types.js';
+import type { RequestMeta } from '../core/http.js';
 import { parseXmlString, type XmlElement } from '../adapters/xml/parse.js';
 import { CONTRACTS } from './helpers/env.js';
 

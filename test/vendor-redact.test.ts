@@ -11,7 +11,7 @@ import { vendorA } from '../adapters/vendor-a-asmx/index.js';
 import { vendorB } from '../adapters/vendor-b-jaxws/index.js';
 import { vendorC } from '../adapters/vendor-c-xmlpost/index.js';
 import { jsonFront } from '../adapters/json/index.js';
-import { quietLogger } from '../gateway/log.js';
+import { quietLogger } from '../core/log.js';
 import { limits, meta, sample } from './vendor-helpers.js';
 
 const KEY = 'KN7Q2ZB4.s3cr3t-Zx9vLq0pW4nM8yR2tK6hJ1cF5gD3aS7e';

@@ -9,7 +9,7 @@ import { readContractFile, wsdlWithAddress } from '../adapters/xml/wsdl.js';
 import { pathToFileURL } from 'node:url';
 import path from 'node:path';
 import { REPO } from './helpers/env.js';
-import { GatewayError } from '../gateway/errors.js';
+import { GatewayError } from '../core/errors.js';
 import { limits, sample, xmlShape } from './vendor-helpers.js';
 
 function gwError(fn: () => unknown): GatewayError {

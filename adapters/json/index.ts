@@ -8,10 +8,11 @@
  * one result per record. Errors: RFC 9457 problem documents.
  */
 import type { HoSoChuaKy } from '../national/profile.js';
-import type { FieldIssue, HttpAnswer, IncomingCall, OperationResult, ParsedRecord, RecordResult, RecordStatus, RequestLimits, RequestMeta, TextRepair, VendorFront } from '../types.js';
-import { GatewayError } from '../../gateway/errors.js';
+import type { FieldIssue, IncomingCall, OperationResult, ParsedRecord, RecordResult, RecordStatus, RequestLimits, TextRepair, VendorFront } from '../types.js';
+import type { HttpAnswer, RequestMeta } from '../../core/http.js';
+import { GatewayError } from '../../core/errors.js';
 import { jsonCredentials } from './credentials.js';
-import { problemAnswer, jsonAnswer } from '../../gateway/dataplane/http-io.js';
+import { problemAnswer, jsonAnswer } from '../../core/http.js';
 
 const SINGLE = '/api/v1/profiles';
 const BATCH = '/api/v1/profiles:batch';

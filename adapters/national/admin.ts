@@ -4,9 +4,9 @@
  * network-admin loads (replace-all); network-admin and auditor read.
  */
 import express, { Router, type Request, type Response } from 'express';
-import type { AdminModule } from '../../gateway/admin/types.js';
-import { adminCaller, problem, requireRole, str, route } from '../../gateway/admin/types.js';
-import type { AppContext } from '../../gateway/context.js';
+import type { AdminModule } from '../../core/admin-module.js';
+import { adminCaller, problem, requireRole, str, route } from '../../core/admin-module.js';
+import type { AppContext } from '../../core/context.js';
 import { vietnamDate } from './validate.js';
 import { buildUnitIndex, listRemapRules, listUnits, loadRemapRules, loadUnitTree, removeRemapRule, resolveUnitCode, UnitDataError, upsertRemapRule } from './remap.js';
 

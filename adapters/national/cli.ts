@@ -12,19 +12,18 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import type { AppContext } from '../../gateway/context.js';
-import { CliFailure, UsageError, cliActor, print, table, runVerb, type VerbOptions } from '../../gateway/cli/output.js';
+import type { AppContext } from '../../core/context.js';
+import { CliFailure, UsageError, cliActor, print, table, type VerbOptions, type CliHost, type VerbRunner } from '../../core/cli-output.js';
 import { vietnamDate } from './validate.js';
 import { buildUnitIndex, listRemapRules, listUnits, loadRemapRules, loadUnitTree, removeRemapRule, resolveUnitCode, UnitDataError, upsertRemapRule } from './remap.js';
 
 type Opts = VerbOptions;
 
-const run = (cmd: Command, fn: (ctx: AppContext, opts: Opts) => Promise<void>) =>
-  runVerb(cmd, fn, (err) =>
-    err instanceof UnitDataError
-      ? new CliFailure(`${err.message}\n${err.issues.map((i) => `  ${i.pointer || '/'}: ${i.message} (${i.code})`).join('\n')}`, err.code, err.issues)
-      : undefined,
-  );
+/** This area's errors as bad usage (exit 2) or failures (exit 1); anything else goes to main's mapping. */
+const translate = (err: unknown): Error | undefined =>
+  err instanceof UnitDataError
+    ? new CliFailure(`${err.message}\n${err.issues.map((i) => `  ${i.pointer || '/'}: ${i.message} (${i.code})`).join('\n')}`, err.code, err.issues)
+    : undefined;
 
 /** Reads and parses a JSON file; a missing or malformed file is bad usage (exit 2). */
 function readJson(file: string): unknown {
@@ -41,7 +40,8 @@ function readJson(file: string): unknown {
   }
 }
 
-export function register(program: Command): void {
+export function register(program: Command, cli: CliHost): void {
+  const run: VerbRunner = (cmd, fn) => cli.runVerb(cmd, fn, translate);
   const units = program.command('units').description('Cây đơn vị hiện hành và bảng chuyển đổi mã đơn vị (sau sắp xếp 2025)');
   const remap = units.command('remap').description('Bảng quy tắc chuyển đổi mã đơn vị cũ sang mã hiện hành');
 

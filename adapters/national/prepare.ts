@@ -16,9 +16,9 @@ export interface PrepareEnv {
   /** The unit directory (createUnitDirectory), or anything with its remap(). */
   directory: { remap(code: string, pointer?: string): RemapResult };
   /**
-   * The sending unit's signing identity (certs/material.ts signingIdentity(ctx, unit)); may be
-   * async; throws (e.g. GatewayError CHUA_CO_CHUNG_THU_KY) when the unit has none. Called at
-   * most once per unit per batch.
+   * The sending unit's signing identity (the gateway passes certs/signer.ts, which caches it);
+   * may be async; throws (e.g. GatewayError CHUA_CO_CHUNG_THU_KY) when the unit has none.
+   * Called once per record.
    */
   signer: (unitCode: string) => RecordSigningIdentity | Promise<RecordSigningIdentity>;
   /** The connection key's software id → nguon.maPhanMem. */
@@ -162,21 +162,9 @@ export async function prepareRecords(parsed: ParsedRecord[], env: PrepareEnv): P
     }
   }
 
-  // One signer look-up per unit per batch (a unit without a signing certificate fails once).
-  const identities = new Map<string, Promise<RecordSigningIdentity>>();
-  const identityFor = (unit: string): Promise<RecordSigningIdentity> => {
-    let p = identities.get(unit);
-    if (!p) {
-      p = Promise.resolve().then(() => env.signer(unit));
-      p.catch(() => undefined); // handled by each awaiting record
-      identities.set(unit, p);
-    }
-    return p;
-  };
-
   // Validation runs synchronously record by record; the signatures then proceed in parallel on
   // the thread pool. Results keep the input order.
-  const batch: BatchState = { now, today, sendingUnit, senderErrors, senderWarnings, identityFor };
+  const batch: BatchState = { now, today, sendingUnit, senderErrors, senderWarnings };
   return Promise.all(parsed.map((item) => prepareOne(item, env, batch)));
 }
 
@@ -186,7 +174,6 @@ interface BatchState {
   sendingUnit: string | undefined;
   senderErrors: Issue[];
   senderWarnings: Issue[];
-  identityFor(unit: string): Promise<RecordSigningIdentity>;
 }
 
 async function prepareOne(parsed: ParsedRecord, env: PrepareEnv, batch: BatchState): Promise<PreparedRecord> {
@@ -228,7 +215,7 @@ async function prepareOne(parsed: ParsedRecord, env: PrepareEnv, batch: BatchSta
     const signerUnit = batch.sendingUnit ?? ((record.donVi as { maDinhDanh: string }).maDinhDanh);
     let identity: RecordSigningIdentity;
     try {
-      identity = await batch.identityFor(signerUnit);
+      identity = await env.signer(signerUnit);
     } catch (err) {
       const issue = errorIssue(err, '/nguon/maDonViGui', 'CHUA_CO_CHUNG_THU_KY', `Đơn vị ${signerUnit} chưa có chứng thư ký số hợp lệ`);
       return { parsed, errors: [withVendorField(issue, fields)], warnings: allWarnings };

@@ -20,10 +20,10 @@
  *
  * Every instance reloads the cache when the 'units' revision moves (within keys.refreshIntervalMs).
  */
-import type { AppContext } from '../../gateway/context.js';
+import type { AppContext } from '../../core/context.js';
 import type { DonVi } from './profile.js';
-import { bumpRevision, watchRevisions } from '../../gateway/store/revisions.js';
-import { withWriteLock } from '../../gateway/store/db.js';
+import { bumpRevision, watchRevisions } from '../../core/store/revisions.js';
+import { withWriteLock } from '../../core/store/db.js';
 import { validateUnit, vietnamDate, type Issue } from './validate.js';
 
 export type RemapKind = 'exact' | 'level1';

@@ -8,7 +8,7 @@
  * thing left to go by is the code itself: a unit belongs to the key's province when the province
  * part of both codes is the same, and the record carries a warning saying so.
  */
-import { GatewayError } from '../../gateway/errors.js';
+import { GatewayError } from '../../core/errors.js';
 import type { DonVi } from './profile.js';
 import type { RemapResult } from './remap.js';
 import type { Issue } from './validate.js';

@@ -2,7 +2,8 @@
  * Results → vendor A's `KetQuaDongBo` answers (samples/DongBoHoSo.response.xml and
  * DongBoHoSo.invalid.response.xml), and the result code / message rules vendor C shares.
  */
-import type { HttpAnswer, IncomingCall, OperationResult, RecordResult, RecordStatus } from '../types.js';
+import type { IncomingCall, OperationResult, RecordResult, RecordStatus } from '../types.js';
+import type { HttpAnswer } from '../../core/http.js';
 import { SOAP11_CONTENT_TYPE, soap11Envelope } from '../xml/soap.js';
 import { XmlWriter } from '../xml/write.js';
 import { VENDOR_A_NS } from './parse.js';

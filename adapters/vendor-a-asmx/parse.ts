@@ -3,9 +3,10 @@
  * read eagerly (it carries the key); the records are mapped only when the pipeline asks, after
  * the key is known (its encoding setting decides the text repair).
  */
-import { GatewayError } from '../../gateway/errors.js';
+import { GatewayError } from '../../core/errors.js';
 import type { DonVi } from '../national/profile.js';
-import type { IncomingCall, Operation, ParsedUnit, RequestLimits, RequestMeta, TextRepair } from '../types.js';
+import type { IncomingCall, Operation, ParsedUnit, RequestLimits, TextRepair } from '../types.js';
+import type { RequestMeta } from '../../core/http.js';
 import { IssueCollector } from '../xml/issues.js';
 import { contentTypeCharset } from '../xml/decode.js';
 import { parseXmlBytes, type XmlElement } from '../xml/parse.js';

@@ -3,8 +3,9 @@
  * elementFormDefault unqualified: only the wrapper element is in the service namespace), and its
  * SOAP 1.2 faults with the WSDL's `SyncFault` detail.
  */
-import type { GatewayError } from '../../gateway/errors.js';
-import type { HttpAnswer, IncomingCall, OperationResult, RecordResult } from '../types.js';
+import type { GatewayError } from '../../core/errors.js';
+import type { IncomingCall, OperationResult, RecordResult } from '../types.js';
+import type { HttpAnswer } from '../../core/http.js';
 import { SOAP12_CONTENT_TYPE, soap12Envelope, soap12Fault } from '../xml/soap.js';
 import { XmlWriter } from '../xml/write.js';
 import { VENDOR_B_NS } from './parse.js';

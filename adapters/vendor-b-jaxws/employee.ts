@@ -12,7 +12,7 @@
 import { ethnicCode, evaluationGrade, genderCode, isKnownCode, politicalTheory, rank, religionCode } from '../national/codelists.js';
 import type { HoSoChuaKy } from '../national/profile.js';
 import type { ParsedRecord, TextRepair } from '../types.js';
-import { echoPreview, MAX_CALLER_ID_LENGTH } from '../../gateway/ids.js';
+import { echoPreview, MAX_CALLER_ID_LENGTH } from '../../core/ids.js';
 import { IssueCollector, quote } from '../xml/issues.js';
 import type { XmlElement } from '../xml/parse.js';
 import { attr, child, children } from '../xml/tree.js';

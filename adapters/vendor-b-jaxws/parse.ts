@@ -4,9 +4,10 @@
  * the same hostile-input rules and limits as the envelope, so a refused payload is a whole-call
  * fault and the record count is known before anything else runs.
  */
-import { GatewayError } from '../../gateway/errors.js';
-import { MAX_CALLER_ID_LENGTH } from '../../gateway/ids.js';
-import type { IncomingCall, Operation, RequestLimits, RequestMeta, TextRepair } from '../types.js';
+import { GatewayError } from '../../core/errors.js';
+import { MAX_CALLER_ID_LENGTH } from '../../core/ids.js';
+import type { IncomingCall, Operation, RequestLimits, TextRepair } from '../types.js';
+import type { RequestMeta } from '../../core/http.js';
 import { contentTypeCharset } from '../xml/decode.js';
 import { parseXmlBytes, parseXmlString, type XmlElement } from '../xml/parse.js';
 import { readSoapEnvelope, soap12Action } from '../xml/soap.js';

@@ -4,7 +4,7 @@
  * passed and whose Created is not further in the future than the allowed clock skew (replay
  * protection). PasswordDigest is refused: the gateway keeps only hashes of key secrets.
  */
-import { GatewayError } from '../../gateway/errors.js';
+import { GatewayError } from '../../core/errors.js';
 import type { XmlElement } from '../xml/parse.js';
 import { attr, child } from '../xml/tree.js';
 

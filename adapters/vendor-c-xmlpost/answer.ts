@@ -4,8 +4,9 @@
  * the same shape: Ma 401 with HTTP 401 for a refused key, Ma 429 with HTTP 429 (and Retry-After)
  * when rate-limited, the wait stated in ThongBao; every other refusal Ma 9 with its HTTP status.
  */
-import type { GatewayError } from '../../gateway/errors.js';
-import type { HttpAnswer, IncomingCall, OperationResult } from '../types.js';
+import type { GatewayError } from '../../core/errors.js';
+import type { IncomingCall, OperationResult } from '../types.js';
+import type { HttpAnswer } from '../../core/http.js';
 import { RESULT_CODES, listedIssues, resultMessage } from '../vendor-a-asmx/answer.js';
 import { withRetryAfter } from '../xml/soap.js';
 import { XmlWriter } from '../xml/write.js';

@@ -3,8 +3,9 @@
  * (decoded by the declared encoding, then composed to NFC), key and unit in HTTP headers.
  * The record uses vendor A's HoSo element names and forms, so vendor A's mapping reads it.
  */
-import { GatewayError } from '../../gateway/errors.js';
-import type { IncomingCall, RequestLimits, RequestMeta, TextRepair } from '../types.js';
+import { GatewayError } from '../../core/errors.js';
+import type { IncomingCall, RequestLimits, TextRepair } from '../types.js';
+import type { RequestMeta } from '../../core/http.js';
 import { mapHoSo } from '../vendor-a-asmx/hoso.js';
 import { contentTypeCharset } from '../xml/decode.js';
 import { parseXmlBytes } from '../xml/parse.js';

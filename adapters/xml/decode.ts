@@ -6,7 +6,7 @@
  * also composes Windows-1258's separate tone marks into NFC.
  */
 import { TextDecoder } from 'node:util';
-import { GatewayError } from '../../gateway/errors.js';
+import { GatewayError } from '../../core/errors.js';
 import { decodeLegacyBytes, isSupportedEncoding } from '../text/index.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });

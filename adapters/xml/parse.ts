@@ -11,7 +11,7 @@
  * refused for safety) with a Vietnamese detail naming the line and column.
  */
 import { SaxesParser, type SaxesTagNS } from 'saxes';
-import { GatewayError } from '../../gateway/errors.js';
+import { GatewayError } from '../../core/errors.js';
 import type { RequestLimits } from '../types.js';
 import { decodeXmlBytes } from './decode.js';
 

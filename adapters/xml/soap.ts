@@ -11,8 +11,8 @@
  * (SOAP 1.1 §4.4.1; SOAP 1.2 part 1 appendix A), the only form its sender can read.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import { GatewayError } from '../../gateway/errors.js';
-import type { HttpAnswer } from '../types.js';
+import { GatewayError } from '../../core/errors.js';
+import type { HttpAnswer } from '../../core/http.js';
 import type { XmlElement } from './parse.js';
 import { attr, hasText } from './tree.js';
 import { XmlWriter, escapeText } from './write.js';

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { HttpAnswer, RequestMeta } from '../types.js';
+import type { HttpAnswer, RequestMeta } from '../../core/http.js';
 import { escapeAttr } from './write.js';
 
 /**

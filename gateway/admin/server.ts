@@ -10,11 +10,12 @@
 import https from 'node:https';
 import type { TLSSocket, SecureContextOptions } from 'node:tls';
 import express, { type Request, type Response, type NextFunction } from 'express';
-import { listenOn } from '../listen.js';
-import type { AppContext } from '../context.js';
-import type { AdminCaller, AdminModule, AdminRole } from './types.js';
-import { problem } from './types.js';
-import { GatewayError } from '../errors.js';
+import { listenOn } from '../../core/listen.js';
+import type { AppContext } from '../../core/context.js';
+import type { AdminCaller, AdminModule, AdminRole } from '../../core/admin-module.js';
+import { problem } from '../../core/admin-module.js';
+import { normalizeSerial } from '../../core/serial.js';
+import { GatewayError } from '../../core/errors.js';
 
 export interface AdminCertLookup {
   isRevoked(serial: string): boolean;
@@ -64,7 +65,7 @@ function callerResolver(deps: AdminPlaneDeps): CallerResolver {
   return async (req) => {
     const socket = req.socket as TLSSocket;
     const cert = socket.authorized ? socket.getPeerCertificate() : undefined;
-    const serial = cert?.serialNumber?.toUpperCase().replace(/^0+(?=.)/, '');
+    const serial = cert?.serialNumber ? normalizeSerial(cert.serialNumber) : undefined;
     const known = serial ? await lookup(serial) : undefined;
     if (!cert || !serial || !known || known.kind !== 'admin' || deps.certs.isRevoked(serial) || !ROLES.includes(known.role as AdminRole)) return undefined;
     const subject = Object.entries(cert.subject as unknown as Record<string, string>)

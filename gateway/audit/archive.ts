@@ -14,11 +14,11 @@ import { mkdirSync, openSync, fsyncSync, closeSync, readdirSync, rmSync } from '
 import path from 'node:path';
 import { sql } from 'kysely';
 import type { Config } from '../../config/config.js';
-import type { Store } from '../store/db.js';
-import { withWriteLock } from '../store/db.js';
-import type { Logger } from '../log.js';
+import type { Store } from '../../core/store/db.js';
+import { withWriteLock } from '../../core/store/db.js';
+import type { Logger } from '../../core/log.js';
 import type { AuditSigningIdentity } from './chain.js';
-import type { AuditSink } from './types.js';
+import type { AuditSink } from '../../core/audit-sink.js';
 import { verifyBundle } from './bundle.js';
 import { exportBundle } from './verify.js';
 

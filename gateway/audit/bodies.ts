@@ -4,7 +4,7 @@
  * as tampering, never shown as if it were what the client sent.
  */
 import type { Config } from '../../config/config.js';
-import type { Store } from '../store/db.js';
+import type { Store } from '../../core/store/db.js';
 import { sha256Hex } from './chain.js';
 import { bodyAad, decryptBody, parseBodyKeys } from './protect.js';
 

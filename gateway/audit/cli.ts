@@ -7,8 +7,8 @@ import { createWriteStream, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { once } from 'node:events';
 import type { Command } from 'commander';
-import type { AppContext } from '../context.js';
-import { CliFailure, UsageError, cliActor, print, table, withContext, type CommonOptions } from '../cli/output.js';
+import type { AppContext } from '../../core/context.js';
+import { CliFailure, UsageError, cliActor, print, table, type CommonOptions, type CliHost } from '../../core/cli-output.js';
 import type { AuditSigningIdentity } from './chain.js';
 import { verifyBundle, type BundleVerification } from './bundle.js';
 import { exportBundle, gatewayCaPems, verifyChain, type ChainVerification } from './verify.js';
@@ -120,7 +120,7 @@ async function writeOut(out: string | undefined, produce: (write: (chunk: string
   }
 }
 
-export function register(program: Command): void {
+export function register(program: Command, cli: CliHost): void {
   const audit = program.command('audit').description('nhật ký kiểm toán: kiểm tra toàn vẹn, xuất, tìm kiếm, thống kê, lưu trữ');
 
   audit
@@ -136,7 +136,7 @@ export function register(program: Command): void {
       const from = parseTime(o.from as string | undefined, 'from', '--from');
       const to = parseTime(o.to as string | undefined, 'to', '--to');
       const extraCas = typeof o.ca === 'string' ? readPems(o.ca) : [];
-      const v = await withContext(o, async (ctx) => {
+      const v = await cli.withContext(o, async (ctx) => {
         const ranged = from !== undefined || to !== undefined;
         const archives = o.archive ?? (o.archives === false || ranged ? undefined : archiveFiles(ctx));
         const trust = extraCas.length ? { caPems: [...(await gatewayCaPems(ctx.store)), ...extraCas] } : undefined;
@@ -157,7 +157,7 @@ export function register(program: Command): void {
       const from = parseTime(o.from as string, 'from', '--from');
       const to = parseTime(o.to as string, 'to', '--to');
       const out = path.resolve(String(o.out));
-      const written = await withContext(o, async (ctx) => {
+      const written = await cli.withContext(o, async (ctx) => {
         const signer = await optionalSigner(ctx);
         if (signer) await checkpointBeforeExport(ctx);
         try {
@@ -223,7 +223,7 @@ export function register(program: Command): void {
       const cursor = o.cursor !== undefined ? Number(o.cursor) : undefined;
       if (cursor !== undefined && !Number.isInteger(cursor)) throw new UsageError('--cursor phải là một vị trí (số nguyên)');
       const order = o.order === 'desc' ? 'desc' : 'asc';
-      await withContext(o, async (ctx) => {
+      await cli.withContext(o, async (ctx) => {
         ctx.audit.record({ kind: 'admin', actor: cliActor(), operation: 'audit.search', outcome: 'ok', details: { filters: { ...filters, personalId: filters.personalId ? '(đã nhập)' : undefined }, format } });
         if (format === 'csv' || format === 'jsonl') {
           await writeOut(o.out as string | undefined, async (write) => {
@@ -258,7 +258,7 @@ export function register(program: Command): void {
       const o = cmd.optsWithGlobals() as Opts;
       const bucket = o.bucketMinutes !== undefined ? Number(o.bucketMinutes) : 60;
       if (!Number.isFinite(bucket) || bucket < 1) throw new UsageError('--bucket-minutes phải là số dương');
-      const s = await withContext(o, (ctx) =>
+      const s = await cli.withContext(o, (ctx) =>
         auditSummary(ctx.store, { from: parseTime(o.from as string | undefined, 'from', '--from'), to: parseTime(o.to as string | undefined, 'to', '--to'), bucketMs: bucket * 60_000 }),
       );
       print(o, s, [
@@ -284,7 +284,7 @@ export function register(program: Command): void {
     .description(`chuyển bản ghi cũ hơn thời hạn lưu (audit.retentionDays) sang tệp lưu trữ ngay bây giờ`)
     .action(async (_o, cmd: Command) => {
       const o = cmd.optsWithGlobals() as Opts;
-      const r = await withContext(o, async (ctx) => {
+      const r = await cli.withContext(o, async (ctx) => {
         const signer = await optionalSigner(ctx);
         const res = await runRetention({ store: ctx.store, config: ctx.config, log: ctx.log, nodeName: ctx.nodeName, signer });
         ctx.audit.record({ kind: 'admin', actor: cliActor(), operation: 'audit.archive', outcome: 'ok', details: { files: res.files.map((f) => path.basename(f.file)), note: res.note } });

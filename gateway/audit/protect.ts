@@ -9,9 +9,8 @@
  *   (first 8 bytes of SHA-256 of the key, hex) travels with the ciphertext so any configured key
  *   decrypts, and rotation is "put the new key first, keep the old ones after it".
  */
-import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, randomBytes } from 'node:crypto';
-import type { Config } from '../../config/config.js';
-import { masterKey } from '../../certs/secrets.js';
+import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes } from 'node:crypto';
+import { deriveSecret, type MasterKeySettings } from '../../core/secrets.js';
 
 export function maskPersonalId(id: string): string {
   const s = id.trim();
@@ -26,8 +25,8 @@ export function normalisePersonalId(id: string): string {
 
 export type PersonalIdDigester = (id: string) => string;
 
-export function personalIdDigester(config: Pick<Config, 'masterKey' | 'dataDir'>): PersonalIdDigester {
-  const key = Buffer.from(hkdfSync('sha256', masterKey(config), 'ndxp-gateway', 'audit-personal-id/v1', 32));
+export function personalIdDigester(config: MasterKeySettings): PersonalIdDigester {
+  const key = deriveSecret(config, 'audit-personal-id/v1');
   return (id) => createHmac('sha256', key).update(normalisePersonalId(id), 'utf8').digest('hex');
 }
 

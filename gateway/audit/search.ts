@@ -9,10 +9,11 @@
  */
 import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
 import type { Config } from '../../config/config.js';
-import type { Store } from '../store/db.js';
-import type { DB } from '../store/schema.js';
-import type { AuditEntryRow } from '../store/migrations/004_audit.js';
+import type { Store } from '../../core/store/db.js';
+import type { DB } from '../../core/store/schema.js';
+import type { AuditEntryRow } from '../../core/store/tables/audit.js';
 import { personalIdDigester } from './protect.js';
+import { normalizeSerial } from '../../core/serial.js';
 
 export interface AuditFilters {
   from?: number;
@@ -134,10 +135,6 @@ export function toView(r: AuditEntryRow): AuditRecordView {
   };
 }
 
-export function normaliseSerialQuery(s: string): string {
-  return s.replace(/[:\s]/g, '').toUpperCase().replace(/^0+(?=.)/, '');
-}
-
 type EntryQuery = SelectQueryBuilder<DB, 'audit_entries', object>;
 
 function applyFilters(q: EntryQuery, f: AuditFilters, config: Pick<Config, 'masterKey' | 'dataDir'>, db: Kysely<DB>): EntryQuery {
@@ -155,7 +152,7 @@ function applyFilters(q: EntryQuery, f: AuditFilters, config: Pick<Config, 'mast
   if (f.actor) q = q.where('actor', '=', f.actor);
   if (f.cert) {
     const cert = f.cert.trim();
-    const serial = /^[0-9a-fA-F:\s]+$/.test(cert) ? normaliseSerialQuery(cert) : undefined;
+    const serial = /^[0-9a-fA-F:\s]+$/.test(cert) ? normalizeSerial(cert) || undefined : undefined;
     // LIKE wildcards typed by the auditor are taken literally (dropped), not as patterns.
     const subject = `%${cert.replace(/[%_\\]/g, '')}%`;
     q = q.where((eb) => (serial ? eb.or([eb('cert_serial', '=', serial), eb('cert_subject', 'like', subject)]) : eb('cert_subject', 'like', subject)));

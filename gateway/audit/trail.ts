@@ -22,12 +22,12 @@
  */
 import { sql, type Kysely } from 'kysely';
 import { ConfigError, type Config } from '../../config/config.js';
-import type { Store } from '../store/db.js';
-import { withWriteLock } from '../store/db.js';
-import type { Logger } from '../log.js';
-import type { AuditEntryRow } from '../store/migrations/004_audit.js';
-import type { AuditEvent, AuditSink } from './types.js';
-import { listDigest } from '../ids.js';
+import type { Store } from '../../core/store/db.js';
+import { withWriteLock } from '../../core/store/db.js';
+import type { Logger } from '../../core/log.js';
+import type { AuditEntryRow } from '../../core/store/tables/audit.js';
+import type { AuditEvent, AuditSink } from '../../core/audit-sink.js';
+import { listDigest } from '../../core/ids.js';
 import { entryHash, sha256Hex, signCheckpoint, type AuditSigningIdentity, type CheckpointRecord } from './chain.js';
 import { bodyAad, encryptBody, maskPersonalId, parseBodyKeys, personalIdDigester, type BodyKey, type PersonalIdDigester } from './protect.js';
 
@@ -36,8 +36,14 @@ export interface AuditTrailDeps {
   config: Config;
   log: Logger;
   nodeName: string;
-  /** Where checkpoint signatures come from; default: `auditSigningIdentity(ctx)` of certs/material.ts. */
+  /** A fixed identity for checkpoint signatures (tests, benchmarks). */
   signingIdentity?: () => Promise<AuditSigningIdentity>;
+  /**
+   * The deployment's audit identity, loaded (or created, which is itself audited through `sink`)
+   * by the PKI: gateway/context.ts wires certs/material.ts here, so the trail never imports the
+   * PKI. Consulted once the identity exists, or once the process has run for a checkpoint interval.
+   */
+  deploymentIdentity?: (sink: AuditSink) => Promise<AuditSigningIdentity>;
   /** Events per transaction (default 500). */
   maxBatch?: number;
   /** Events kept in memory while the store is unavailable (default 100,000). */
@@ -115,12 +121,6 @@ function toBuffer(body: Buffer | string | undefined): Buffer | undefined {
 
 function intOrNull(n: number | undefined): number | null {
   return typeof n === 'number' && Number.isFinite(n) ? Math.round(n) : null;
-}
-
-/** Loads certs/material.ts lazily: processes that never sign a checkpoint do not load the PKI code. */
-async function defaultSigningIdentity(deps: AuditTrailDeps, sink: AuditSink): Promise<AuditSigningIdentity> {
-  const { auditSigningIdentity } = await import('../../certs/material.js');
-  return auditSigningIdentity({ config: deps.config, store: deps.store, log: deps.log, audit: sink, nodeName: deps.nodeName });
 }
 
 export async function createAuditTrail(deps: AuditTrailDeps): Promise<AuditTrail> {
@@ -482,7 +482,9 @@ export async function createAuditTrail(deps: AuditTrailDeps): Promise<AuditTrail
     if (identity) return identity;
     if (identityLoading) return identityLoading;
     if (Date.now() - identityFailedAt < 30_000) return undefined;
-    const provider = deps.signingIdentity ?? (() => defaultSigningIdentity(deps, sink));
+    const deploymentIdentity = deps.deploymentIdentity;
+    const provider = deps.signingIdentity ?? (deploymentIdentity ? () => deploymentIdentity(sink) : undefined);
+    if (!provider) return undefined;
     identityLoading = provider()
       .then((id) => {
         identity = id;

@@ -10,8 +10,8 @@
  */
 import path from 'node:path';
 import type { Kysely } from 'kysely';
-import type { Store } from '../store/db.js';
-import type { DB } from '../store/schema.js';
+import type { Store } from '../../core/store/db.js';
+import type { DB } from '../../core/store/schema.js';
 import { GENESIS_HASH, type AuditSigningIdentity, type ChainEntry, type CheckpointRecord } from './chain.js';
 import { problem, walkChain, type ChainProblem, type SignerInfo, type Trust } from './walk.js';
 import { bundleEntry, pemToDer, verifyBundle, writeBundle, type BundleVerification, type WrittenBundle } from './bundle.js';

@@ -5,9 +5,10 @@
  */
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../../config/config.js';
-import { GatewayError } from '../errors.js';
-import { CliFailure, UsageError } from './output.js';
+import { GatewayError } from '../../core/errors.js';
+import { CliFailure, UsageError } from '../../core/cli-output.js';
 import { registerStart } from './start.js';
+import { cliHost as cli } from './verbs.js';
 import { register as registerCerts } from '../../certs/cli.js';
 import { register as registerKeys } from '../keys/cli.js';
 import { register as registerUnits } from '../../adapters/national/cli.js';
@@ -23,15 +24,15 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerStart(program);
-  registerCerts(program);
-  registerKeys(program);
-  registerUnits(program);
-  registerQueue(program);
-  registerAudit(program);
+  registerCerts(program, cli);
+  registerKeys(program, cli);
+  registerUnits(program, cli);
+  registerQueue(program, cli);
+  registerAudit(program, cli);
   registerCentralSim(program);
-  registerRateLimit(program);
+  registerRateLimit(program, cli);
   const keys = program.commands.find((c) => c.name() === 'keys');
-  if (keys) registerLockoutCommands(keys);
+  if (keys) registerLockoutCommands(keys, cli);
   // Every verb inherits --json and --config so they can be given after the verb.
   const addCommon = (cmd: Command) => {
     for (const sub of cmd.commands) {

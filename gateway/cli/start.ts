@@ -17,12 +17,13 @@ import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
 import { publicUrl, splitHostPort, type Config } from '../../config/config.js';
-import { closeContext, openContext, type AppContext } from '../context.js';
+import { closeContext, openContext } from '../context.js';
+import { type AppContext } from '../../core/context.js';
 import { checkRedis, RedisUnavailableError } from '../redis-check.js';
 import { startGatewayNode, type GatewayNode, type NodeRoles } from '../runtime.js';
 import { ensurePki } from '../../certs/pki.js';
 import { issueCertificate } from '../../certs/issue.js';
-import { CliFailure, cliConfig, print, type CommonOptions } from './output.js';
+import { CliFailure, cliConfig, print, type CommonOptions } from '../../core/cli-output.js';
 
 const FIRST_ADMIN_MARKER = 'first-admin-issued';
 

@@ -8,18 +8,19 @@
  * Credentials: `X-Connection-Key` or `Authorization: Bearer <token>`. Errors are JSON problems.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Operation, RequestMeta, VendorId } from '../../adapters/types.js';
+import type { Operation, VendorId } from '../../adapters/types.js';
+import type { RequestMeta } from '../../core/http.js';
 import { jsonCredentials } from '../../adapters/json/credentials.js';
-import type { AppContext } from '../context.js';
+import type { AppContext } from '../../core/context.js';
 import type { Delivery } from '../delivery/types.js';
-import { GatewayError } from '../errors.js';
-import { echoPreview, isTrackingId, newRequestId } from '../ids.js';
-import { keyRejections, requestsTotal } from '../metrics.js';
+import { GatewayError } from '../../core/errors.js';
+import { echoPreview, isTrackingId, newRequestId } from '../../core/ids.js';
+import { keyRejections, requestsTotal } from '../../core/metrics.js';
 import { asGatewayError } from '../pipeline/exchange.js';
 import { fromTracking, ownTracking } from '../pipeline/execute.js';
 import type { AbuseGuard, KeyCheck, KeyIdentity } from '../pipeline/ports.js';
 import { isGuess } from '../pipeline/ports.js';
-import { decodeComponent, jsonAnswer, problemAnswer, readBody, writeAnswer } from './http-io.js';
+import { decodeComponent, jsonAnswer, problemAnswer, readBody, writeAnswer } from '../../core/http.js';
 import type { JsonRoutes } from './server.js';
 import type { Peer } from './peer.js';
 import { READ_PATHS, type PassThrough } from './passthrough.js';

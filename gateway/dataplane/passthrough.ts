@@ -8,8 +8,8 @@
 import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createProxyMiddleware } from 'http-proxy-middleware';
-import { GatewayError } from '../errors.js';
-import { problemAnswer, writeAnswer } from './http-io.js';
+import { GatewayError } from '../../core/errors.js';
+import { problemAnswer, writeAnswer } from '../../core/http.js';
 
 export const READ_PATHS = [/^\/api\/v1\/profiles\/[0-9]{12}$/, /^\/api\/v1\/units\/[0-9A-Z.]{1,35}\/tree$/];
 

@@ -4,6 +4,7 @@
  * per request is then a Set lookup.
  */
 import type { TLSSocket } from 'node:tls';
+import { normalizeSerial } from '../../core/serial.js';
 
 export interface Peer {
   /** Upper-case hex, as certs/serial.ts normalises serials. */
@@ -36,7 +37,7 @@ export function peerOf(socket: TLSSocket): Peer | undefined {
   if (!cert || !cert.serialNumber) return undefined;
   const subject = cert.subject as unknown as Record<string, string | string[]>;
   const peer: Peer = {
-    serial: cert.serialNumber.toUpperCase().replace(/^0+(?=.)/, ''),
+    serial: normalizeSerial(cert.serialNumber),
     subject: dn(subject),
     cn: String(Array.isArray(subject?.CN) ? subject.CN[0] : (subject?.CN ?? '')),
     issuer: dn(cert.issuer as unknown as Record<string, string | string[]>),

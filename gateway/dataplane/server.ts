@@ -20,16 +20,18 @@ import https from 'node:https';
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket, SecureContextOptions } from 'node:tls';
-import type { HttpAnswer, RequestMeta, VendorFront } from '../../adapters/types.js';
-import { listenOn } from '../listen.js';
-import type { AppContext } from '../context.js';
-import { GatewayError } from '../errors.js';
-import { connectionsCut, requestsTotal, tlsFailureReason, tlsHandshakeFailures } from '../metrics.js';
-import { echoPreview, newRequestId } from '../ids.js';
+import type { VendorFront } from '../../adapters/types.js';
+import type { HttpAnswer, RequestMeta } from '../../core/http.js';
+import { listenOn } from '../../core/listen.js';
+import type { AppContext } from '../../core/context.js';
+import { GatewayError } from '../../core/errors.js';
+import { connectionsCut, requestsTotal, tlsFailureReason, tlsHandshakeFailures } from '../../core/metrics.js';
+import { echoPreview, newRequestId } from '../../core/ids.js';
 import { handleExchange, type ExchangeDeps } from '../pipeline/exchange.js';
 import { peerOf, type Peer } from './peer.js';
 import { applyHttpLimits, httpServerOptions } from '../ratelimit/http-limits.js';
-import { problemAnswer, writeAnswer } from './http-io.js';
+import { problemAnswer, writeAnswer } from '../../core/http.js';
+import { normalizeSerial } from '../../core/serial.js';
 
 /** AEAD suites only for TLS 1.2 (TLS 1.3 suites are all AEAD and configured separately by OpenSSL). */
 export const TLS12_CIPHERS = [
@@ -128,7 +130,7 @@ export async function startDataPlane(ctx: AppContext, deps: DataPlaneDeps, liste
       const reason = authorizationReason(socket);
       tlsHandshakeFailures.inc({ reason });
       const cert = socket.getPeerCertificate();
-      ctx.audit.record({ kind: 'refusal', front: 'tls', outcome: 'refused', code: 'CHUNG_THU_KHONG_HOP_LE', certSerial: cert?.serialNumber, certSubject: cert?.subject ? Object.entries(cert.subject).map(([k, v]) => `${k}=${v}`).join(',') : undefined, remoteAddress: socket.remoteAddress, details: { reason } });
+      ctx.audit.record({ kind: 'refusal', front: 'tls', outcome: 'refused', code: 'CHUNG_THU_KHONG_HOP_LE', certSerial: cert?.serialNumber ? normalizeSerial(cert.serialNumber) : undefined, certSubject: cert?.subject ? Object.entries(cert.subject).map(([k, v]) => `${k}=${v}`).join(',') : undefined, remoteAddress: socket.remoteAddress, details: { reason } });
       socket.destroy();
       return;
     }

@@ -9,7 +9,7 @@
  * cancelling the key ends its tokens at once.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { decodeComponent } from './http-io.js';
+import { decodeComponent } from '../../core/http.js';
 
 export interface TokenService {
   issue(keyId: string): { accessToken: string; expiresIn: number };

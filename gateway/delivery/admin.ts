@@ -5,9 +5,9 @@
  * network-admins only and are recorded in the audit trail with the caller's certificate subject.
  */
 import express, { type Request, type Response } from 'express';
-import type { AdminModule } from '../admin/types.js';
-import { adminCaller, problem, requireRole } from '../admin/types.js';
-import type { AppContext } from '../context.js';
+import type { AdminModule } from '../../core/admin-module.js';
+import { adminCaller, problem, requireRole } from '../../core/admin-module.js';
+import type { AppContext } from '../../core/context.js';
 import { listDead, maskPersonalId, queueStatus } from './status.js';
 import { discard, QueueActionError, replayDead } from './operations.js';
 import { getRow, toTrackingState } from './outbox.js';

@@ -8,19 +8,19 @@
  *   show ID                     what became of one record
  */
 import type { Command } from 'commander';
-import type { AppContext } from '../context.js';
-import { CliFailure, UsageError, cliActor, print, table, runVerb, type VerbOptions } from '../cli/output.js';
+import type { AppContext } from '../../core/context.js';
+import { CliFailure, UsageError, cliActor, print, table, type VerbOptions, type CliHost, type VerbRunner } from '../../core/cli-output.js';
 import { listDead, maskPersonalId, queueStatus } from './status.js';
 import { discard, QueueActionError, replayDead } from './operations.js';
 import { getRow, toTrackingState } from './outbox.js';
 
 type Opts = VerbOptions;
 
-const run = (cmd: Command, fn: (ctx: AppContext, opts: Opts) => Promise<void>) =>
-  runVerb(cmd, fn, (err) => {
-    if (!(err instanceof QueueActionError)) return undefined;
-    return err.status === 400 ? new UsageError(err.message) : new CliFailure(err.message, err.code);
-  });
+/** This area's errors as bad usage (exit 2) or failures (exit 1); anything else goes to main's mapping. */
+const translate = (err: unknown): Error | undefined => {
+  if (!(err instanceof QueueActionError)) return undefined;
+  return err.status === 400 ? new UsageError(err.message) : new CliFailure(err.message, err.code);
+};
 
 const STATE_VI: Record<string, string> = {
   pending: 'chờ đưa vào hàng đợi',
@@ -37,7 +37,8 @@ const STATE_VI: Record<string, string> = {
 const BREAKER_VI: Record<string, string> = { closed: 'đóng (gửi bình thường)', open: 'mở (tạm ngừng gửi)', 'half-open': 'nửa mở (đang thử lại)' };
 const iso = (ms?: number) => (ms ? new Date(ms).toISOString() : '—');
 
-export function register(program: Command): void {
+export function register(program: Command, cli: CliHost): void {
+  const run: VerbRunner = (cmd, fn) => cli.runVerb(cmd, fn, translate);
   const queue = program.command('queue').description('hàng đợi gửi hồ sơ tới CSDL quốc gia');
 
   queue

@@ -14,10 +14,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { DelayedError, Worker, type Job } from 'bullmq';
-import type { AppContext } from '../context.js';
+import type { AppContext } from '../../core/context.js';
 import { centralClientIdentity } from '../../certs/material.js';
-import { GatewayError } from '../errors.js';
-import type { OutboxRow } from '../store/migrations/005_delivery.js';
+import { GatewayError } from '../../core/errors.js';
+import type { OutboxRow } from '../../core/store/tables/delivery.js';
 import type { DonVi, HoSo } from '../../adapters/national/profile.js';
 import type { Delivery, DeliveryOutcome, Origin, ProfileSubmission, TrackingState, UnitSubmission } from './types.js';
 import { createCentralClient, type CentralClient, type CentralIdentity } from './central-client.js';

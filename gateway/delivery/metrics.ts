@@ -3,7 +3,7 @@
  * with its outcome and latency, records per call, dead letters, and this process's breaker.
  */
 import client from 'prom-client';
-import { registry } from '../metrics.js';
+import { registry } from '../../core/metrics.js';
 import type { BreakerState } from './breaker.js';
 
 export const deliveryAttempts = new client.Counter({

@@ -5,7 +5,7 @@
  * relay interval. Every action is recorded in the audit trail with its actor, durably and
  * before it takes effect (no unrecorded operator action, even if the trail is unavailable).
  */
-import type { AppContext } from '../context.js';
+import type { AppContext } from '../../core/context.js';
 
 /** A refusal of an operator action, with an HTTP status for the admin API and a machine code. */
 export class QueueActionError extends Error {

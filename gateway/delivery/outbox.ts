@@ -5,9 +5,9 @@
  * the queue worker of one process) never both act on one row.
  */
 import type { Kysely } from 'kysely';
-import type { DB } from '../store/schema.js';
-import type { Store } from '../store/db.js';
-import type { OutboxRow } from '../store/migrations/005_delivery.js';
+import type { DB } from '../../core/store/schema.js';
+import type { Store } from '../../core/store/db.js';
+import type { OutboxRow } from '../../core/store/tables/delivery.js';
 import type { TrackingState, TrackingStateName } from './types.js';
 import type { FieldIssue } from '../../adapters/types.js';
 import type { KetQua } from '../../adapters/national/profile.js';

@@ -9,7 +9,7 @@
 import { Queue, type JobsOptions, type RedisOptions as BullRedisOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Config } from '../../config/config.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../../core/log.js';
 
 export const QUEUE_NAME = 'delivery';
 

@@ -9,7 +9,7 @@
  * when it is gone (or different) every waiting row is re-enqueued.
  */
 import { randomBytes } from 'node:crypto';
-import type { AppContext } from '../context.js';
+import type { AppContext } from '../../core/context.js';
 import type { Producer } from './queue.js';
 import { forgetEnqueued, markEnqueued, overdueRows, reclaimExpired, rowsNeedingJobs } from './outbox.js';
 

@@ -7,9 +7,9 @@
  * when the attempt cap or the age cap is reached.
  */
 import type { Kysely } from 'kysely';
-import type { AppContext } from '../context.js';
-import type { DB } from '../store/schema.js';
-import type { OutboxRow } from '../store/migrations/005_delivery.js';
+import type { AppContext } from '../../core/context.js';
+import type { DB } from '../../core/store/schema.js';
+import type { OutboxRow } from '../../core/store/tables/delivery.js';
 import type { KetQua } from '../../adapters/national/profile.js';
 import { batchIdempotencyKey } from './idempotency.js';
 import type { CentralClient, Classified, CallHeaders } from './central-client.js';

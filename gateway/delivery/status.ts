@@ -5,8 +5,8 @@
  */
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import type { AppContext } from '../context.js';
-import type { Store } from '../store/db.js';
+import type { AppContext } from '../../core/context.js';
+import type { Store } from '../../core/store/db.js';
 import type { BreakerSnapshot } from './breaker.js';
 import { QUEUE_NAME } from './queue.js';
 

@@ -5,9 +5,9 @@
  * Cache-Control: no-store).
  */
 import express, { Router, type Request, type Response } from 'express';
-import type { AdminModule } from '../admin/types.js';
-import { adminCaller, problem, requireRole, str, jsonBody, route } from '../admin/types.js';
-import type { AppContext } from '../context.js';
+import type { AdminModule } from '../../core/admin-module.js';
+import { adminCaller, problem, requireRole, str, jsonBody, route } from '../../core/admin-module.js';
+import type { AppContext } from '../../core/context.js';
 import { activateKey, cancelKey, createKey, importKeys, KeyServiceError, listKeys, rotateKey, showKey, suspendKey, type CreateKeyInput } from './service.js';
 import { BODY_RETENTIONS, ENCODINGS, KEY_STATUSES, LIMIT_FIELDS, OPERATIONS, VENDORS } from './types.js';
 

@@ -4,8 +4,8 @@
  * nothing else ever shows it.
  */
 import type { Command } from 'commander';
-import type { AppContext } from '../context.js';
-import { CliFailure, UsageError, cliActor, print, table, runVerb, type VerbOptions } from '../cli/output.js';
+import type { AppContext } from '../../core/context.js';
+import { CliFailure, UsageError, cliActor, print, table, type VerbOptions, type CliHost, type VerbRunner } from '../../core/cli-output.js';
 import {
   activateKey,
   cancelKey,
@@ -22,12 +22,11 @@ import { ENCODINGS, VENDORS, type KeyView, type KeyWithSecret } from './types.js
 
 type Opts = VerbOptions;
 
-/** Runs one verb with the store open; service refusals become exit 2 (bad input) or 1 (failure). */
-const run = (cmd: Command, fn: (ctx: AppContext, opts: Opts) => Promise<void>) =>
-  runVerb(cmd, fn, (err) => {
-    if (!(err instanceof KeyServiceError)) return undefined;
-    return err.code === 'THAM_SO_KHONG_HOP_LE' ? new UsageError(err.message) : new CliFailure(err.message, err.code, err.details);
-  });
+/** This area's errors as bad usage (exit 2) or failures (exit 1); anything else goes to main's mapping. */
+const translate = (err: unknown): Error | undefined => {
+  if (!(err instanceof KeyServiceError)) return undefined;
+  return err.code === 'THAM_SO_KHONG_HOP_LE' ? new UsageError(err.message) : new CliFailure(err.message, err.code, err.details);
+};
 
 const dash = (v: unknown) => (v === null || v === undefined || v === '' ? '—' : String(v));
 
@@ -82,7 +81,8 @@ function importText(r: ImportReport): string[] {
   return lines;
 }
 
-export function register(program: Command): void {
+export function register(program: Command, cli: CliHost): void {
+  const run: VerbRunner = (cmd, fn) => cli.runVerb(cmd, fn, translate);
   const keys = program.command('keys').description('Quản lý mã kết nối của phần mềm tại các đơn vị');
 
   keys

@@ -5,8 +5,9 @@
  */
 import type { Operation } from '../../adapters/types.js';
 import { BUILT_IN_FRONTS } from '../../adapters/registry.js';
-import type { ConnectionKeyTable } from '../store/migrations/003_keys.js';
-import { normalizeSerial, normalizeSubject, parseExpiry } from './parse.js';
+import type { ConnectionKeyTable } from '../../core/store/tables/keys.js';
+import { normalizeSubject, parseExpiry } from './parse.js';
+import { normalizeSerial } from '../../core/serial.js';
 import {
   BODY_RETENTIONS,
   ENCODINGS,

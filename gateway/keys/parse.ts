@@ -41,14 +41,6 @@ export function parseExpiry(text: string): number | undefined {
   return Number.isNaN(at) ? undefined : at;
 }
 
-/** Same spelling as certs/serial.ts normalizeSerial (what Node's TLS reports): uppercase hex, no colons, no leading zeros. */
-export function normalizeSerial(serial: string): string | undefined {
-  const hex = serial.trim().replace(/^0x/i, '').replace(/[:\s-]/g, '').toUpperCase();
-  if (!/^[0-9A-F]+$/.test(hex)) return undefined;
-  const stripped = hex.replace(/^0+/, '');
-  return stripped === '' ? '0' : stripped;
-}
-
 /**
  * A distinguished name as a list of "TYPE=value" pairs, whatever the spelling: "CN=a, O=b"
  * (RFC 4514 order or reversed), "/O=b/CN=a" (OpenSSL), or Node's X509Certificate.subject with

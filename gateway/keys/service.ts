@@ -11,11 +11,11 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Kysely, Selectable } from 'kysely';
-import type { AppContext } from '../context.js';
-import { withWriteLock } from '../store/db.js';
-import type { DB } from '../store/schema.js';
-import { bumpRevision } from '../store/revisions.js';
-import type { ConnectionKeyTable } from '../store/migrations/003_keys.js';
+import type { AppContext } from '../../core/context.js';
+import { withWriteLock } from '../../core/store/db.js';
+import type { DB } from '../../core/store/schema.js';
+import { bumpRevision } from '../../core/store/revisions.js';
+import type { ConnectionKeyTable } from '../../core/store/tables/keys.js';
 import { ALL_OPERATIONS, defaultOperations, normalizeKeyFields, resolveOperations, problemsText, type KeyColumns, type KeyFieldsInput } from './fields.js';
 import { detectFormat, importStatus, ImportFileError, parseImportContent, type ImportRow } from './import-file.js';
 import { parseDuration } from './parse.js';

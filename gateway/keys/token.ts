@@ -18,9 +18,8 @@
  *   SHA-256 of a secret (never the secret); we can then compute the stored hash without it.
  * Comparison is constant-time (timingSafeEqual) on equal-length digests.
  */
-import { createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Config } from '../../config/config.js';
-import { masterKey } from '../../certs/secrets.js';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { deriveSecret, type MasterKeySettings } from '../../core/secrets.js';
 
 const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 export const KEY_ID_PREFIX = 'KN';
@@ -66,8 +65,8 @@ export function parseToken(presented: string): { keyId?: string; secret: string 
 }
 
 /** The deployment's pepper: HKDF of the master key, bound to this one purpose. */
-export function derivePepper(config: Pick<Config, 'masterKey' | 'dataDir'>): Buffer {
-  return Buffer.from(hkdfSync('sha256', masterKey(config), 'ndxp-gateway', 'connection-key-pepper/v1', 32));
+export function derivePepper(config: MasterKeySettings): Buffer {
+  return deriveSecret(config, 'connection-key-pepper/v1');
 }
 
 export function sha256(secret: string): Buffer {

@@ -12,12 +12,13 @@
  */
 import type { Operation, VendorId } from '../../adapters/types.js';
 import type { Selectable } from 'kysely';
-import type { AppContext } from '../context.js';
-import type { ConnectionKeyTable } from '../store/migrations/003_keys.js';
-import { GatewayError } from '../errors.js';
-import { watchRevisions } from '../store/revisions.js';
+import type { AppContext } from '../../core/context.js';
+import type { ConnectionKeyTable } from '../../core/store/tables/keys.js';
+import { GatewayError } from '../../core/errors.js';
+import { watchRevisions } from '../../core/store/revisions.js';
 import { resolveOperations } from './fields.js';
-import { normalizeSerial, subjectAttributes, subjectMatches } from './parse.js';
+import { subjectAttributes, subjectMatches } from './parse.js';
+import { normalizeSerial } from '../../core/serial.js';
 import { derivePepper, hashesEqual, hashSecret, parseToken, PEPPER_SETTING, pepperFingerprint } from './token.js';
 import type { BodyRetention, KeyEncoding, KeyIdentity, KeyLimits, KeyRejectReason } from './types.js';
 

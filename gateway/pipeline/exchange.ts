@@ -9,14 +9,15 @@
  * front; unexpected exceptions become LOI_HE_THONG with the request id, never a stack trace.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { HttpAnswer, IncomingCall, RequestLimits, RequestMeta, VendorFront } from '../../adapters/types.js';
-import { GatewayError } from '../errors.js';
-import { newRequestId } from '../ids.js';
-import type { AppContext } from '../context.js';
+import type { IncomingCall, RequestLimits, VendorFront } from '../../adapters/types.js';
+import type { HttpAnswer, RequestMeta } from '../../core/http.js';
+import { GatewayError } from '../../core/errors.js';
+import { newRequestId } from '../../core/ids.js';
+import type { AppContext } from '../../core/context.js';
 import type { Peer } from '../dataplane/peer.js';
-import { readBody, writeAnswer } from '../dataplane/http-io.js';
-import { codingRefusalHeaders } from '../dataplane/content-coding.js';
-import { keyRejections, recordsTotal, requestDuration, requestsTotal } from '../metrics.js';
+import { readBody, writeAnswer } from '../../core/http.js';
+import { codingRefusalHeaders } from '../../core/content-coding.js';
+import { keyRejections, recordsTotal, requestDuration, requestsTotal } from '../../core/metrics.js';
 import { execute, type ExecuteDeps, type OutOfScope } from './execute.js';
 import type { KeyCheck, KeyIdentity } from './ports.js';
 import { isGuess } from './ports.js';

@@ -6,9 +6,9 @@
 import type { FieldIssue, IncomingCall, OperationResult, RecordResult, RecordStatus } from '../../adapters/types.js';
 import { textRepair } from '../../adapters/text/index.js';
 import { vendorField } from '../../adapters/national/prepare.js';
-import { GatewayError } from '../errors.js';
-import { echoPreview, isTrackingId, listDigest, MAX_CALLER_ID_LENGTH, newTrackingId } from '../ids.js';
-import { unitScopeRefusals } from '../metrics.js';
+import { GatewayError } from '../../core/errors.js';
+import { echoPreview, isTrackingId, listDigest, MAX_CALLER_ID_LENGTH, newTrackingId } from '../../core/ids.js';
+import { unitScopeRefusals } from '../../core/metrics.js';
 import type { Delivery, DeliveryOutcome, Origin, TrackingState } from '../delivery/types.js';
 import type { AbuseGuard, KeyIdentity, PreparedRecord, RecordPreparer } from './ports.js';
 

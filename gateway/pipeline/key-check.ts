@@ -4,7 +4,7 @@
  * then its key is checked exactly as if the key itself had been presented (status, expiry,
  * certificate binding, front, operation) — so suspending a key ends its tokens at once.
  */
-import { GatewayError } from '../errors.js';
+import { GatewayError } from '../../core/errors.js';
 import type { KeyValidator } from '../keys/validator.js';
 import type { TokenService } from '../dataplane/token.js';
 import type { KeyCheck } from './ports.js';

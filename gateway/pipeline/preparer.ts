@@ -1,32 +1,16 @@
 /**
  * Binds the shared record preparation (adapters/national/prepare.ts: re-map, keep to the key's
  * unit and the units below it (scope.ts), validate, sign) to this process's unit directory and
- * the units' signing certificates. Signing identities are loaded from the store once and kept
- * until certificates change (a new `issue-signing`, a revocation), so signing costs one RSA
- * operation per record, not a key decryption.
+ * the units' signing identities (certs/signer.ts keeps them until certificates change, so
+ * signing costs one signature per record, not a key decryption).
  */
 import { prepareRecords, prepareUnit } from '../../adapters/national/prepare.js';
 import type { UnitDirectory } from '../../adapters/national/remap.js';
 import { unitScope } from '../../adapters/national/scope.js';
-import { signingIdentity, type SigningIdentity } from '../../certs/material.js';
-import type { AppContext } from '../context.js';
+import type { UnitSigner } from '../../certs/signer.js';
 import type { RecordPreparer } from './ports.js';
 
-export function createPreparer(ctx: AppContext, directory: UnitDirectory, certs: { onChange(cb: () => void): void }): RecordPreparer {
-  let identities = new Map<string, Promise<SigningIdentity>>();
-  certs.onChange(() => {
-    identities = new Map();
-  });
-  const signer = (unit: string): Promise<SigningIdentity> => {
-    let p = identities.get(unit);
-    if (!p) {
-      p = signingIdentity(ctx, unit);
-      identities.set(unit, p);
-      // A unit without a certificate is asked again next time (an admin may issue one meanwhile).
-      p.catch(() => identities.delete(unit));
-    }
-    return p;
-  };
+export function createPreparer(directory: UnitDirectory, signer: UnitSigner): RecordPreparer {
   return {
     prepareRecords: (parsed, sender) =>
       prepareRecords(parsed, { directory, signer, softwareId: sender.softwareId, sendingUnit: sender.unitCode, front: sender.front, scope: unitScope(directory, sender.keyUnitCode) }),

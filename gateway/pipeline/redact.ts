@@ -6,9 +6,10 @@
  * a bearer token, HTTP Basic), in the body's byte forms (UTF-8, UTF-16LE/BE). A stored body is
  * decrypted for auditors and lands in exports: a connection key must never be among it.
  */
-import type { IncomingCall, RequestMeta, VendorFront } from '../../adapters/types.js';
+import type { IncomingCall, VendorFront } from '../../adapters/types.js';
+import type { RequestMeta } from '../../core/http.js';
 import { REDACTED } from '../../adapters/xml/redact.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../../core/log.js';
 
 /** Shorter values are not searched for: they would match ordinary text (and are not working keys). */
 const MIN_SECRET_LENGTH = 8;

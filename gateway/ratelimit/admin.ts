@@ -5,9 +5,9 @@
  * network-admins only and is recorded in the audit trail.
  */
 import express, { type Request, type Response } from 'express';
-import type { AdminModule } from '../admin/types.js';
-import { adminCaller, problem, requireRole } from '../admin/types.js';
-import type { AppContext } from '../context.js';
+import type { AdminModule } from '../../core/admin-module.js';
+import { adminCaller, problem, requireRole } from '../../core/admin-module.js';
+import type { AppContext } from '../../core/context.js';
 import { LockoutStoreUnavailable, rateLimiterFor, type RateLimiter } from './index.js';
 
 function unavailable(res: Response, err: LockoutStoreUnavailable): void {

@@ -7,8 +7,8 @@
  * says its key is refused; the keys area calls registerLockoutCommands on its `keys` command.
  */
 import type { Command } from 'commander';
-import { CliFailure, UsageError, print, table, withContext, cliActor, type CommonOptions } from '../cli/output.js';
-import type { AppContext } from '../context.js';
+import { CliFailure, UsageError, print, table, cliActor, type CommonOptions, type CliHost } from '../../core/cli-output.js';
+import type { AppContext } from '../../core/context.js';
 import { createRateLimiter, LockoutStoreUnavailable, type Lockout, type RateLimiter } from './index.js';
 
 const REDIS_WAIT_MS = 3000;
@@ -41,13 +41,13 @@ function lockoutRows(lockouts: Lockout[]) {
   }));
 }
 
-export function registerLockoutCommands(keys: Command): void {
+export function registerLockoutCommands(keys: Command, cli: CliHost): void {
   keys
     .command('lockouts')
     .description('liệt kê các kết nối đang bị tạm khóa do nhập sai mã kết nối nhiều lần')
     .option('--json', 'in một tài liệu JSON ra stdout')
     .action(async (options: CommonOptions) => {
-      await withContext(options, (ctx) =>
+      await cli.withContext(options, (ctx) =>
         withLimiter(ctx, async (limiter) => {
           const lockouts = await limiter.listLockouts();
           print(options, { lockouts }, table(lockoutRows(lockouts), ['MÃ', 'LẦN', 'KHÓA ĐẾN', 'CÒN (GIÂY)', 'ĐỊA CHỈ GẦN NHẤT']));
@@ -62,7 +62,7 @@ export function registerLockoutCommands(keys: Command): void {
     .option('--json', 'in một tài liệu JSON ra stdout')
     .action(async (id: string, options: CommonOptions) => {
       if (!/^(cert|addr):.+$/.test(id)) throw new UsageError(`Mã tạm khóa "${id}" phải có dạng cert:<SERIAL> hoặc addr:<địa chỉ>`);
-      await withContext(options, (ctx) =>
+      await cli.withContext(options, (ctx) =>
         withLimiter(ctx, async (limiter) => {
           const lifted = await limiter.liftLockout(id, cliActor());
           if (!lifted) throw new CliFailure(`Không có lệnh tạm khóa nào đang hiệu lực cho ${id}`, 'KHONG_TIM_THAY_TAM_KHOA');
@@ -72,14 +72,14 @@ export function registerLockoutCommands(keys: Command): void {
     });
 }
 
-export function register(program: Command): void {
+export function register(program: Command, cli: CliHost): void {
   const ratelimit = program.command('ratelimit').description('giới hạn tần suất và chống dò mã kết nối');
   ratelimit
     .command('status')
     .description('các giới hạn đang áp dụng, trạng thái Redis và số kết nối đang bị tạm khóa')
     .option('--json', 'in một tài liệu JSON ra stdout')
     .action(async (options: CommonOptions) => {
-      await withContext(options, async (ctx) => {
+      await cli.withContext(options, async (ctx) => {
         const limiter = createRateLimiter(ctx);
         try {
           const redisConnected = await limiter.ready(REDIS_WAIT_MS);

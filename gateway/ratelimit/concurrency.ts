@@ -4,7 +4,7 @@
  * trips per request and leave slots stuck whenever a node dies. With N nodes behind a balancer a
  * key can therefore hold up to N × max requests in flight in total.
  */
-import { GatewayError } from '../errors.js';
+import { GatewayError } from '../../core/errors.js';
 
 export class ConcurrencySlots {
   private readonly inFlight = new Map<string, number>();

@@ -19,7 +19,7 @@ import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config } from '../../config/config.js';
-import { ERRORS } from '../errors.js';
+import { ERRORS } from '../../core/errors.js';
 
 export type CutReason = 'handshake_timeout' | 'headers_timeout' | 'request_timeout' | 'header_too_large' | 'bad_request' | 'idle_timeout';
 

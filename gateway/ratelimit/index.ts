@@ -12,8 +12,8 @@
  * KHOA_KET_NOI_BI_KHOA with retryAfterSeconds) that the protocol fronts render.
  */
 import type { Redis } from 'ioredis';
-import type { AppContext } from '../context.js';
-import { GatewayError } from '../errors.js';
+import type { AppContext } from '../../core/context.js';
+import { GatewayError } from '../../core/errors.js';
 import { createRateLimitRedis, waitForRedis } from './redis.js';
 import { RateLimits, type Dimension, type Refusal } from './limits.js';
 import { ConcurrencySlots } from './concurrency.js';

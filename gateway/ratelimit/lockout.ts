@@ -14,7 +14,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { Config } from '../../config/config.js';
-import { normalizeSerial } from '../../certs/serial.js';
+import { normalizeSerial } from '../../core/serial.js';
 
 export interface LockoutClient {
   /** Normalised serial of the client certificate, when the client presented one. */

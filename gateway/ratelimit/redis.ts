@@ -6,7 +6,7 @@
  */
 import { Redis } from 'ioredis';
 import type { Config } from '../../config/config.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../../core/log.js';
 
 export function createRateLimitRedis(config: Config, log: Logger): Redis {
   const redis = new Redis(config.redisUrl, {

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { vi } from 'vitest';
 import { CommanderError } from 'commander';
 import { buildProgram } from '../../gateway/cli/main.js';
-import { UsageError } from '../../gateway/cli/output.js';
+import { UsageError } from '../../core/cli-output.js';
 import { tempDir, testConfig, type StoreKind } from './env.js';
 
 export interface CliRun {

@@ -9,9 +9,10 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { loadConfig, type Config, type ConfigInput } from '../../config/config.js';
-import { openStore, type Store } from '../../gateway/store/db.js';
-import { openContext, closeContext, type AppContext } from '../../gateway/context.js';
-import { quietLogger } from '../../gateway/log.js';
+import { openStore, type Store } from '../../core/store/db.js';
+import { openContext, closeContext } from '../../gateway/context.js';
+import { type AppContext } from '../../core/context.js';
+import { quietLogger } from '../../core/log.js';
 
 export const PG_URL = process.env.NDXP_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const REDIS_URL = process.env.NDXP_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';

@@ -6,7 +6,7 @@
 import { eventually, tlsClient, type TlsClient } from './http.js';
 export { tlsClient, eventually, type TlsClient, type HttpResult, type RequestOptions } from './http.js';
 import type { ConfigInput } from '../../config/config.js';
-import type { AppContext } from '../../gateway/context.js';
+import type { AppContext } from '../../core/context.js';
 import { startGatewayNode, type GatewayNode, type NodeRoles } from '../../gateway/runtime.js';
 import { ensurePki } from '../../certs/pki.js';
 import { issueCertificate } from '../../certs/issue.js';

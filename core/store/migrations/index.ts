@@ -1,4 +1,4 @@
-import type { Migration } from '../migrate.js';
+import type { Migration } from '../migration.js';
 import { migration as core } from './001_core.js';
 import { migration as certs } from './002_certs.js';
 import { migration as keys } from './003_keys.js';

@@ -5,8 +5,8 @@
  * `res.locals.admin`; routers only check the role an operation needs.
  */
 import type { Router, Request, Response, NextFunction } from 'express';
-import type { AppContext } from '../context.js';
-import { GatewayError } from '../errors.js';
+import type { AppContext } from './context.js';
+import { GatewayError } from './errors.js';
 
 export type AdminRole = 'network-admin' | 'auditor';
 

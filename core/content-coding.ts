@@ -7,7 +7,7 @@
  */
 import zlib from 'node:zlib';
 import type { Transform } from 'node:stream';
-import { GatewayError } from '../errors.js';
+import { GatewayError } from './errors.js';
 
 export type Coding = 'gzip' | 'deflate' | 'br';
 

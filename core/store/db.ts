@@ -10,9 +10,9 @@ import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, SqliteDriver, sq
 import type { Config } from '../../config/config.js';
 import type { DB } from './schema.js';
 import { migrate } from './migrate.js';
+import type { Dialect } from './migration.js';
 import { openSqlite } from './sqlite.js';
 
-export type Dialect = 'sqlite' | 'postgres';
 
 export interface Store {
   db: Kysely<DB>;
@@ -131,7 +131,7 @@ export async function openStore(settings: StoreSettings, options: { migrate?: bo
       },
     };
   }
-  if (options.migrate !== false) await migrate(store);
+  if (options.migrate !== false) await migrate(store.db, store.dialect);
   return store;
 }
 

@@ -3,9 +3,8 @@
  * readable text. Errors go to stderr in Vietnamese with their machine code; exit codes are
  * 0 ok, 1 failure, 2 bad usage.
  */
-import { loadConfig, type Config } from '../../config/config.js';
-import { closeContext, openContext, type AppContext } from '../context.js';
-import { quietLogger } from '../log.js';
+import { loadConfig, type Config } from '../config/config.js';
+import { type AppContext } from './context.js';
 import os from 'node:os';
 import type { Command } from 'commander';
 
@@ -62,31 +61,26 @@ export function cliActor(): string {
   return `cli:${user}@${os.hostname()}`;
 }
 
-/** Opens config + store + audit trail for one CLI verb, and always closes them. */
-export async function withContext<T>(options: CommonOptions, fn: (ctx: AppContext) => Promise<T>): Promise<T> {
-  const ctx = await openContext(cliConfig(options), { log: quietLogger() });
-  try {
-    return await fn(ctx);
-  } finally {
-    await closeContext(ctx);
-  }
-}
-
 export type VerbOptions = CommonOptions & Record<string, unknown>;
 
 /**
- * Runs one verb with config + store + audit trail open. `translate` turns an area's own errors
- * into UsageError (exit 2) or CliFailure (exit 1); anything else propagates to main's mapping.
+ * Runs one verb with config + store + audit trail open (gateway/cli/verbs.ts builds the
+ * context). An area outside gateway/ receives it at registration, so it never imports upward.
+ * `translate` turns an area's own errors into UsageError (exit 2) or CliFailure (exit 1).
  */
-export async function runVerb(
+export type VerbRunner = (
   cmd: Command,
   fn: (ctx: AppContext, opts: VerbOptions) => Promise<void>,
-  translate: (err: unknown) => Error | undefined = () => undefined,
-): Promise<void> {
-  const opts = cmd.optsWithGlobals() as VerbOptions;
-  try {
-    await withContext(opts, (ctx) => fn(ctx, opts));
-  } catch (err) {
-    throw translate(err) ?? err;
-  }
+  translate?: (err: unknown) => Error | undefined,
+) => Promise<void>;
+
+/**
+ * What the CLI gives each area when it registers its verbs: opening the gateway's context
+ * needs the audit trail's implementation (gateway/), so areas receive it instead of importing
+ * it, and no area imports the CLI that imports it.
+ */
+export interface CliHost {
+  runVerb: VerbRunner;
+  /** Opens config + store + audit trail for one verb, and always closes them. */
+  withContext<T>(options: CommonOptions, fn: (ctx: AppContext) => Promise<T>): Promise<T>;
 }

@@ -1,12 +1,27 @@
 /**
- * Reading request bodies under a size limit and writing answers. Kept free of framework code:
- * this is the data plane's hot path.
+ * HTTP on the ground floor: the answer and request shapes every front and route share, reading
+ * request bodies under a size limit, writing answers, and the one RFC 9457 problem renderer.
+ * Kept free of framework code: this is the data plane's hot path.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { Transform } from 'node:stream';
-import { GatewayError } from '../errors.js';
+import { GatewayError } from './errors.js';
 import { corruptBody, decoderFor, requestCoding, type Coding } from './content-coding.js';
-import type { HttpAnswer } from '../../adapters/types.js';
+
+/** An answer to send: status, headers and a body, whatever the protocol. */
+export interface HttpAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: string | Buffer;
+}
+
+/** What the router knows of a request before any front reads it. */
+export interface RequestMeta {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  headers: IncomingHttpHeaders;
+}
 
 function formatBytes(n: number): string {
   return n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(0)} MB` : `${Math.round(n / 1024)} kB`;

@@ -4,16 +4,10 @@
  * them. A migration receives the dialect so triggers and types can differ where they must.
  */
 import { sql, type Kysely } from 'kysely';
-import type { Dialect, Store } from './db.js';
 import { migrations } from './migrations/index.js';
+import type { Dialect } from './migration.js';
 
-export interface Migration {
-  name: string;
-  up(db: Kysely<any>, dialect: Dialect): Promise<void>;
-}
-
-export async function migrate(store: Store): Promise<string[]> {
-  const db = store.db as Kysely<any>;
+export async function migrate(db: Kysely<any>, dialect: Dialect): Promise<string[]> {
   await db.schema
     .createTable('schema_migrations')
     .ifNotExists()
@@ -25,10 +19,10 @@ export async function migrate(store: Store): Promise<string[]> {
     // One transaction per migration, under a lock so two processes starting together do not
     // both apply it.
     const done = await db.transaction().execute(async (trx) => {
-      if (store.dialect === 'postgres') await sql`select pg_advisory_xact_lock(hashtext(current_schema() || ':ndxp-migrate'))`.execute(trx);
+      if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(hashtext(current_schema() || ':ndxp-migrate'))`.execute(trx);
       const row = await trx.selectFrom('schema_migrations').select('name').where('name', '=', migration.name).executeTakeFirst();
       if (row) return false;
-      await migration.up(trx, store.dialect);
+      await migration.up(trx, dialect);
       await trx.insertInto('schema_migrations').values({ name: migration.name, applied_at: Date.now() }).execute();
       return true;
     });
