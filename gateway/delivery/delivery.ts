@@ -29,6 +29,7 @@ import { createProducer, workerConnection, QUEUE_NAME, type DeliveryJobData, typ
 import { startRelay, type Relay } from './relay.js';
 import { setBreakerMetric } from './metrics.js';
 import { saveBreakerSnapshot, deleteBreakerSnapshot, BREAKER_HEARTBEAT_MS } from './status.js';
+import { redisHealthFor } from '../redis-health.js';
 
 export interface DeliveryOptions {
   /** Client identity for mTLS to the central database; default: `centralClientIdentity(ctx)` from the certs area. */
@@ -88,7 +89,7 @@ export async function createDelivery(ctx: AppContext, opts: DeliveryOptions = {}
   }, BREAKER_HEARTBEAT_MS);
   heartbeat.unref();
   const sender = new Sender(ctx, central, breaker);
-  const producer: Producer = createProducer(config, log);
+  const producer: Producer = createProducer(config, log, { health: redisHealthFor(ctx) });
 
   let closing = false;
   const inflight = new Set<Promise<unknown>>();
