@@ -148,4 +148,11 @@ describe('the data plane while Redis hangs', () => {
       redis.disconnect();
     }
   }, 90_000);
+
+  it('shuts down while Redis hangs: nothing waits for an answer that never comes', async () => {
+    door.hang();
+    const res = await a.request(`${h.url}/QLCBService.asmx`, { headers: SOAP11, body: recordFor(a, N + 1).body });
+    expect(res.status).toBe(200);
+    expect(await withinOrTimeout(h.node.close(), 30_000)).not.toBe('timeout');
+  }, 60_000);
 });
