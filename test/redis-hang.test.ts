@@ -18,6 +18,7 @@ import { hungRedis, type HungRedis } from './helpers/hung-redis.js';
 import { withinOrTimeout } from './ratelimit-helpers.js';
 import { FAST_DELIVERY } from './delivery-helpers.js';
 import { rateLimiterFor } from '../gateway/ratelimit/index.js';
+import { checkRedis } from '../gateway/redis-check.js';
 
 afterAll(cleanup);
 
@@ -94,6 +95,23 @@ describe('operator verbs against a hung Redis', () => {
       expect(error).toMatchObject({ code: 'REDIS_KHONG_PHAN_HOI' });
       expect((error as Error).message).toMatch(/không trả lời/);
     }
+  });
+
+  it('ndxp ratelimit status answers that Redis does not respond', async () => {
+    const run = await withinOrTimeout(ndxp(['ratelimit', 'status', '--json', '--config', cliConfig(h, hung.url)]), 25_000);
+    expect(run).not.toBe('timeout');
+    const { code, stdout } = run as Exclude<typeof run, 'timeout'>;
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ redisConnected: false, activeLockouts: null, redisProblem: { code: 'REDIS_KHONG_PHAN_HOI' } });
+  });
+
+  it('the start-up check (also behind /readyz) refuses a hung Redis with its own code, a stopped one with another', async () => {
+    const refused = await withinOrTimeout(checkRedis(hung.url, 500).then(() => 'ok', (err: unknown) => err), 10_000);
+    expect(refused).toMatchObject({ code: 'REDIS_KHONG_PHAN_HOI', message: expect.stringContaining('không trả lời') });
+    const closed = await hungRedis();
+    const url = closed.url;
+    await closed.close();
+    expect(await checkRedis(url, 500).then(() => 'ok', (err: unknown) => err)).toMatchObject({ code: 'REDIS_KHONG_KET_NOI_DUOC' });
   });
 });
 
