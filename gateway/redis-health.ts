@@ -84,7 +84,7 @@ export class RedisHealth {
 
   /**
    * Registers a client connection for the life of its owner; returns the detach function to call
-   * when the owner closes. While nothing is attached no probe runs.
+   * when the owner closes. While nothing is attached no probe runs and no hang is recorded.
    */
   attach(redis: Redis, options: { manage: boolean }): () => void {
     const entry: Attached = { redis, manage: options.manage, onReady: () => this.answered() };
@@ -93,7 +93,11 @@ export class RedisHealth {
     return () => {
       redis.off('ready', entry.onReady);
       this.clients.delete(entry);
-      if (this.clients.size === 0) this.stopProbing();
+      if (this.clients.size === 0) {
+        // Nobody left to protect (the process is closing its Redis users): forget the hang.
+        this.stopProbing();
+        this.hungSince = undefined;
+      }
     };
   }
 
