@@ -150,7 +150,7 @@ export const queueAdminModule: AdminModule = {
                     oldestWaiting: { type: 'object', properties: { trackingId: { type: 'string' }, createdAt: { type: 'string', format: 'date-time' }, ageSeconds: { type: 'integer' } } },
                     ratePerMinute: { type: 'object', properties: { last1: { type: 'number' }, last5: { type: 'number' }, last15: { type: 'number' } } },
                     breakers: { type: 'array', items: breakerSchema },
-                    redis: { type: 'object', properties: { reachable: { type: 'boolean' }, jobs: { type: 'object', additionalProperties: { type: 'integer' } } } },
+                    redis: { type: 'object', properties: { reachable: { type: 'boolean' }, jobs: { type: 'object', additionalProperties: { type: 'integer' } }, code: { type: 'string', enum: ['REDIS_KHONG_KET_NOI', 'REDIS_KHONG_PHAN_HOI'] }, message: { type: 'string' } } },
                   },
                 },
               },

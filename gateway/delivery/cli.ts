@@ -35,6 +35,7 @@ const STATE_VI: Record<string, string> = {
   invalid: 'không hợp lệ',
 };
 const BREAKER_VI: Record<string, string> = { closed: 'đóng (gửi bình thường)', open: 'mở (tạm ngừng gửi)', 'half-open': 'nửa mở (đang thử lại)' };
+const redisDownLine = (code?: string) => (code === 'REDIS_KHONG_PHAN_HOI' ? 'KHÔNG trả lời' : 'KHÔNG kết nối được');
 const iso = (ms?: number) => (ms ? new Date(ms).toISOString() : '—');
 
 export function register(program: Command, cli: CliHost): void {
@@ -54,7 +55,7 @@ export function register(program: Command, cli: CliHost): void {
             .map(([state, n]) => `  ${STATE_VI[state] ?? state} (${state}): ${n}`),
           `Chờ lâu nhất: ${s.oldestWaiting ? `${s.oldestWaiting.trackingId}, từ ${s.oldestWaiting.createdAt} (${s.oldestWaiting.ageSeconds} giây)` : '—'}`,
           `Tốc độ gửi (hồ sơ/phút): 1 phút ${s.ratePerMinute.last1} · 5 phút ${s.ratePerMinute.last5} · 15 phút ${s.ratePerMinute.last15}`,
-          `Redis: ${s.redis.reachable ? `kết nối được; việc trong hàng đợi ${JSON.stringify(s.redis.jobs)}` : 'KHÔNG kết nối được (REDIS_KHONG_SAN_SANG); hồ sơ vẫn được giữ trong outbox'}`,
+          `Redis: ${s.redis.reachable ? `kết nối được; việc trong hàng đợi ${JSON.stringify(s.redis.jobs)}` : `${redisDownLine(s.redis.code)} (${s.redis.code ?? 'REDIS_KHONG_SAN_SANG'}); hồ sơ vẫn được giữ trong outbox${s.redis.message ? `\n  ${s.redis.message}` : ''}`}`,
           'Cầu dao (circuit breaker) theo nút:',
           s.breakers.length
             ? table(

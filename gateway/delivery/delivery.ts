@@ -29,6 +29,7 @@ import { createProducer, workerConnection, QUEUE_NAME, type DeliveryJobData, typ
 import { startRelay, type Relay } from './relay.js';
 import { setBreakerMetric } from './metrics.js';
 import { saveBreakerSnapshot, deleteBreakerSnapshot, BREAKER_HEARTBEAT_MS } from './status.js';
+import { redisHealthFor } from '../redis-health.js';
 
 export interface DeliveryOptions {
   /** Client identity for mTLS to the central database; default: `centralClientIdentity(ctx)` from the certs area. */
@@ -88,7 +89,7 @@ export async function createDelivery(ctx: AppContext, opts: DeliveryOptions = {}
   }, BREAKER_HEARTBEAT_MS);
   heartbeat.unref();
   const sender = new Sender(ctx, central, breaker);
-  const producer: Producer = createProducer(config, log);
+  const producer: Producer = createProducer(config, log, { health: redisHealthFor(ctx) });
 
   let closing = false;
   const inflight = new Set<Promise<unknown>>();
@@ -345,6 +346,9 @@ export async function createDelivery(ctx: AppContext, opts: DeliveryOptions = {}
       clearInterval(heartbeat);
       const grace = opts.closeGraceMs ?? 10_000;
       // Stop taking jobs and let the active ones finish (bounded); BullMQ hands back what is left.
+      // With Redis known to hang, the worker's own close (lock releases, QUIT) can never be
+      // answered: drop its connections now rather than after the whole grace period.
+      if (worker && redisHealthFor(ctx).hung) void worker.disconnect().catch(() => undefined);
       const workerClosed = worker ? worker.close().catch(() => undefined) : Promise.resolve();
       const settled = Promise.allSettled([...inflight, workerClosed]);
       let timer: NodeJS.Timeout | undefined;
@@ -355,7 +359,13 @@ export async function createDelivery(ctx: AppContext, opts: DeliveryOptions = {}
         // Calls still out: hand their rows back so any process picks them up at once (a late
         // answer is harmless: same Idempotency-Key, same version).
         for (const [owner, ids] of inflightClaims) await releaseRows(store.db, ids, owner).catch(() => undefined);
-        if (worker) await worker.close(true).catch(() => undefined);
+        if (worker) {
+          // BullMQ's close is single-flight (close(true) returns the pending close), and against a
+          // Redis that hangs its QUIT is never answered: drop the worker's connections, which
+          // fails what it waits for, so the close finishes (both bounded anyway).
+          await bounded(worker.disconnect(), 2000);
+          await bounded(worker.close(true), 2000);
+        }
       }
       await relay?.stopped();
       await lastSnapshotWrite;
@@ -369,4 +379,11 @@ export async function createDelivery(ctx: AppContext, opts: DeliveryOptions = {}
       clearTimeout(flushTimer);
     },
   };
+}
+
+/** Waits for p (errors ignored) at most ms. */
+async function bounded(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([p.catch(() => undefined), new Promise((r) => (timer = setTimeout(r, ms)))]);
+  clearTimeout(timer);
 }

@@ -1,7 +1,9 @@
 /**
  * The BullMQ side of delivery: a producer that never makes a caller wait for Redis (offline
  * queue off, short timeouts: when Redis is down the row simply stays in the outbox for the
- * relay), and the worker connection settings BullMQ needs (blocking commands, retry forever).
+ * relay; when Redis hangs, the first add that runs out of time marks it as hung for the whole
+ * process (redis-health.ts) and later adds return at once until Redis answers again), and the
+ * worker connection settings BullMQ needs (blocking commands, retry forever).
  *
  * The queue only schedules; the outbox row decides. Job id = tracking id, so adding a job twice
  * (two relays, a relay and the synchronous path) is a no-op.
@@ -10,6 +12,7 @@ import { Queue, type JobsOptions, type RedisOptions as BullRedisOptions } from '
 import { Redis } from 'ioredis';
 import type { Config } from '../../config/config.js';
 import type { Logger } from '../../core/log.js';
+import type { RedisHealth } from '../redis-health.js';
 
 export const QUEUE_NAME = 'delivery';
 
@@ -47,7 +50,7 @@ export interface Producer {
   close(): Promise<void>;
 }
 
-export function createProducer(config: Config, log: Logger, options: { timeoutMs?: number } = {}): Producer {
+export function createProducer(config: Config, log: Logger, options: { timeoutMs?: number; health?: RedisHealth } = {}): Producer {
   const timeoutMs = options.timeoutMs ?? 2000;
   const redis = new Redis(config.redisUrl, {
     enableOfflineQueue: false,
@@ -71,17 +74,20 @@ export function createProducer(config: Config, log: Logger, options: { timeoutMs
   };
   let queue = makeQueue();
   let closed = false;
+  const { health } = options;
+  const detach = health ? health.attach(redis, { manage: true }) : () => undefined;
+  const ready = () => !closed && redis.status === 'ready' && !health?.hung;
 
   return {
     get ready() {
-      return !closed && redis.status === 'ready';
+      return ready();
     },
     redis,
     get queue() {
       return queue;
     },
     async add(items) {
-      if (items.length === 0 || closed || redis.status !== 'ready') return [];
+      if (items.length === 0 || !ready()) return [];
       const now = Date.now();
       const jobs = items.map((i) => ({
         name: 'deliver',
@@ -89,6 +95,7 @@ export function createProducer(config: Config, log: Logger, options: { timeoutMs
         opts: { jobId: jobIdFor(i.trackingId), delay: Math.max(0, i.notBefore - now) },
       }));
       let timer: NodeJS.Timeout | undefined;
+      let timedOut = false;
       try {
         const added: string[] = [];
         for (let i = 0; i < jobs.length; i += 500) {
@@ -96,7 +103,10 @@ export function createProducer(config: Config, log: Logger, options: { timeoutMs
           await Promise.race([
             queue.addBulk(part),
             new Promise((_, reject) => {
-              timer = setTimeout(() => reject(new Error('REDIS_HET_THOI_GIAN')), timeoutMs);
+              timer = setTimeout(() => {
+                timedOut = true;
+                reject(new Error('REDIS_HET_THOI_GIAN'));
+              }, timeoutMs);
             }),
           ]);
           clearTimeout(timer);
@@ -106,8 +116,12 @@ export function createProducer(config: Config, log: Logger, options: { timeoutMs
       } catch (err) {
         clearTimeout(timer);
         log.debug('delivery: enqueue failed, rows stay pending for the relay', { err: err as Error });
-        // A queue whose connection initialisation failed stays broken; start a fresh one.
-        if (redis.status === 'ready') {
+        if (timedOut && redis.status === 'ready' && health) {
+          // Connected but no answer in time: a hung Redis. Report it once for the whole process
+          // (the connection is dropped), so the next callers do not each wait for it again.
+          health.reportHang('hàng đợi gửi hồ sơ');
+        } else if (redis.status === 'ready') {
+          // A queue whose connection initialisation failed stays broken; start a fresh one.
           const old = queue;
           queue = makeQueue();
           void old.close().catch(() => undefined);
@@ -117,6 +131,7 @@ export function createProducer(config: Config, log: Logger, options: { timeoutMs
     },
     async close() {
       closed = true;
+      detach();
       await Promise.race([queue.close().catch(() => undefined), new Promise((r) => setTimeout(r, 2000).unref())]);
       redis.disconnect();
     },

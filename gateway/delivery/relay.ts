@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import type { AppContext } from '../../core/context.js';
 import type { Producer } from './queue.js';
 import { forgetEnqueued, markEnqueued, overdueRows, reclaimExpired, rowsNeedingJobs } from './outbox.js';
+import { isRedisTimeout, redisHealthFor } from '../redis-health.js';
 
 export interface Relay {
   /** One pass now; resolves to the number of rows handed to the queue. */
@@ -67,6 +68,9 @@ export function startRelay(ctx: AppContext, producer: Producer, options: { inter
         if (rows.length < PASS_LIMIT) break;
       }
     } catch (err) {
+      // A command that waited its full timeout on a ready connection: Redis hangs (the producer
+      // stops being ready until Redis answers again, so the next passes skip at once).
+      if (isRedisTimeout(err) && producer.redis.status === 'ready') redisHealthFor(ctx).reportHang('relay');
       ctx.log.warn('delivery relay: pass failed', { err: err as Error });
     }
     if (moved > 0) ctx.log.info('delivery relay: rows handed to the queue', { rows: moved });

@@ -9,6 +9,7 @@ import type { AppContext } from '../../core/context.js';
 import type { Store } from '../../core/store/db.js';
 import type { BreakerSnapshot } from './breaker.js';
 import { QUEUE_NAME } from './queue.js';
+import { pingRedis, redisProblem, type RedisProblemCode } from '../redis-check.js';
 
 const BREAKER_PREFIX = 'delivery.breaker.';
 /** How often a running node re-writes its breaker snapshot; older than three beats = the node is gone. */
@@ -47,8 +48,11 @@ export interface QueueStatus {
   ratePerMinute: { last1: number; last5: number; last15: number };
   /** Every node's breaker; `stale`: no heartbeat for 90 s (the process is gone or hung). */
   breakers: (BreakerSnapshot & { stale: boolean })[];
-  /** The BullMQ queue as Redis sees it; reachable false when Redis is down (the outbox still holds everything). */
-  redis: { reachable: boolean; jobs?: Record<string, number> };
+  /**
+   * The BullMQ queue as Redis sees it; reachable false when Redis is down or does not answer
+   * (the outbox still holds everything), with the operator's code and message.
+   */
+  redis: { reachable: boolean; jobs?: Record<string, number>; code?: RedisProblemCode; message?: string };
 }
 
 export async function queueStatus(ctx: AppContext, options: { redis?: boolean } = {}): Promise<QueueStatus> {
@@ -87,25 +91,45 @@ export async function queueStatus(ctx: AppContext, options: { redis?: boolean } 
   return status;
 }
 
+/** How long `queue status` gives Redis, in all (a hung Redis must not hang the operator's verb). */
+const REDIS_STATUS_TIMEOUT_MS = 2000;
+
 async function redisJobCounts(ctx: AppContext): Promise<QueueStatus['redis']> {
-  const redis = new Redis(ctx.config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 0, connectTimeout: 1500, lazyConnect: true, retryStrategy: () => null });
+  const url = ctx.config.redisUrl;
+  const answer = await pingRedis(url, REDIS_STATUS_TIMEOUT_MS);
+  if (answer.state !== 'ok') return { reachable: false, ...redisProblem(url, answer) };
+  // It answered a PING just now; the counts still get one overall deadline (it may hang meanwhile).
+  const redis = new Redis(url, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    connectTimeout: REDIS_STATUS_TIMEOUT_MS,
+    commandTimeout: REDIS_STATUS_TIMEOUT_MS,
+    lazyConnect: true,
+    retryStrategy: () => null,
+  });
   redis.on('error', () => undefined);
+  let queue: Queue | undefined;
+  let timer: NodeJS.Timeout | undefined;
   try {
-    await redis.connect();
-    const queue = new Queue(QUEUE_NAME, { connection: redis, prefix: ctx.config.redisPrefix });
-    try {
-      const jobs = await Promise.race([
-        queue.getJobCounts('waiting', 'delayed', 'active', 'prioritized'),
-        new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), 2000).unref()),
-      ]);
-      return { reachable: true, jobs };
-    } finally {
-      await queue.close().catch(() => undefined);
-    }
-  } catch {
-    return { reachable: false };
+    const jobs = await Promise.race([
+      (async () => {
+        await redis.connect();
+        queue = new Queue(QUEUE_NAME, { connection: redis, prefix: ctx.config.redisPrefix });
+        queue.on('error', () => undefined);
+        return queue.getJobCounts('waiting', 'delayed', 'active', 'prioritized');
+      })(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('Command timed out')), REDIS_STATUS_TIMEOUT_MS * 2);
+      }),
+    ]);
+    return { reachable: true, jobs };
+  } catch (err) {
+    const hung = /timed? ?out/i.test((err as Error).message);
+    return { reachable: false, ...redisProblem(url, hung ? { state: 'hung', reason: `nhận kết nối nhưng không trả lời trong ${REDIS_STATUS_TIMEOUT_MS * 2} ms` } : { state: 'unreachable', reason: (err as Error).message }) };
   } finally {
+    clearTimeout(timer);
     redis.disconnect();
+    if (queue) void queue.close().catch(() => undefined);
   }
 }
 

@@ -12,10 +12,13 @@ import { LockoutStoreUnavailable, rateLimiterFor, type RateLimiter } from './ind
 
 function unavailable(res: Response, err: LockoutStoreUnavailable): void {
   res.status(503).json({
-    type: 'urn:ndxp:loi:REDIS_KHONG_KET_NOI',
-    title: 'Không kết nối được Redis, nơi lưu các lệnh tạm khóa dùng chung',
+    type: `urn:ndxp:loi:${err.code}`,
+    title:
+      err.code === 'REDIS_KHONG_PHAN_HOI'
+        ? 'Redis, nơi lưu các lệnh tạm khóa dùng chung, nhận kết nối nhưng không trả lời'
+        : 'Không kết nối được Redis, nơi lưu các lệnh tạm khóa dùng chung',
     status: 503,
-    code: 'REDIS_KHONG_KET_NOI',
+    code: err.code,
     lockoutsOnThisNode: err.lockoutsOnThisNode,
   });
 }
@@ -98,7 +101,7 @@ export const rateLimitAdminModule: AdminModule = {
             content: { 'application/json': { schema: { type: 'object', properties: { lockouts: { type: 'array', items: lockoutSchema } } } } },
           },
           '403': { description: 'Vai trò không được phép', ...problemRef },
-          '503': { description: 'Redis không kết nối được; kèm các lệnh tạm khóa chỉ nút này biết', ...problemRef },
+          '503': { description: 'Redis không kết nối được (REDIS_KHONG_KET_NOI) hoặc không trả lời (REDIS_KHONG_PHAN_HOI); kèm các lệnh tạm khóa chỉ nút này biết', ...problemRef },
         },
       },
     },
@@ -113,7 +116,7 @@ export const rateLimitAdminModule: AdminModule = {
           '400': { description: 'Mã tạm khóa không hợp lệ', ...problemRef },
           '403': { description: 'Vai trò không được phép', ...problemRef },
           '404': { description: 'Không có lệnh tạm khóa đang hiệu lực', ...problemRef },
-          '503': { description: 'Redis không kết nối được', ...problemRef },
+          '503': { description: 'Redis không kết nối được (REDIS_KHONG_KET_NOI) hoặc không trả lời (REDIS_KHONG_PHAN_HOI)', ...problemRef },
         },
       },
     },

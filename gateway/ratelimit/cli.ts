@@ -7,28 +7,38 @@
  * says its key is refused; the keys area calls registerLockoutCommands on its `keys` command.
  */
 import type { Command } from 'commander';
-import { CliFailure, UsageError, print, table, cliActor, type CommonOptions, type CliHost } from '../../core/cli-output.js';
+import { CliFailure, UsageError, print, table, cliActor, type CliHost, type VerbOptions } from '../../core/cli-output.js';
 import type { AppContext } from '../../core/context.js';
+import { pingRedis, redisProblem, safeRedisUrl } from '../redis-check.js';
 import { createRateLimiter, LockoutStoreUnavailable, type Lockout, type RateLimiter } from './index.js';
 
+/** How long a verb gives Redis to answer before it gives up (a hung Redis must not hang the verb). */
 const REDIS_WAIT_MS = 3000;
 
+/** Asks Redis first (bounded), so a verb against a hung or absent Redis says so instead of waiting. */
 async function withLimiter<T>(ctx: AppContext, fn: (limiter: RateLimiter) => Promise<T>): Promise<T> {
+  const answer = await pingRedis(ctx.config.redisUrl, REDIS_WAIT_MS);
+  if (answer.state !== 'ok') {
+    const problem = redisProblem(ctx.config.redisUrl, answer);
+    throw new CliFailure(`${problem.message}; không đọc được các lệnh tạm khóa dùng chung`, problem.code);
+  }
   const limiter = createRateLimiter(ctx);
   try {
-    if (!(await limiter.ready(REDIS_WAIT_MS))) throw redisDown(ctx);
+    if (!(await limiter.ready(REDIS_WAIT_MS))) throw redisDown(ctx, limiter.stats().redisHung);
     return await fn(limiter);
   } catch (err) {
-    if (err instanceof LockoutStoreUnavailable) throw redisDown(ctx);
+    if (err instanceof LockoutStoreUnavailable) throw redisDown(ctx, err.code === 'REDIS_KHONG_PHAN_HOI');
     throw err;
   } finally {
     await limiter.close();
   }
 }
 
-function redisDown(ctx: AppContext): CliFailure {
-  const url = ctx.config.redisUrl.replace(/\/\/[^@/]*@/, '//***@');
-  return new CliFailure(`Không kết nối được Redis tại ${url}, nơi lưu các lệnh tạm khóa dùng chung`, 'REDIS_KHONG_KET_NOI');
+function redisDown(ctx: AppContext, hung: boolean): CliFailure {
+  const url = safeRedisUrl(ctx.config.redisUrl);
+  return hung
+    ? new CliFailure(`Redis tại ${url}, nơi lưu các lệnh tạm khóa dùng chung, nhận kết nối nhưng không trả lời`, 'REDIS_KHONG_PHAN_HOI')
+    : new CliFailure(`Không kết nối được Redis tại ${url}, nơi lưu các lệnh tạm khóa dùng chung`, 'REDIS_KHONG_KET_NOI');
 }
 
 function lockoutRows(lockouts: Lockout[]) {
@@ -46,23 +56,23 @@ export function registerLockoutCommands(keys: Command, cli: CliHost): void {
     .command('lockouts')
     .description('liệt kê các kết nối đang bị tạm khóa do nhập sai mã kết nối nhiều lần')
     .option('--json', 'in một tài liệu JSON ra stdout')
-    .action(async (options: CommonOptions) => {
-      await cli.withContext(options, (ctx) =>
+    .action(async (_o: unknown, cmd: Command) =>
+      cli.runVerb(cmd, (ctx, options) =>
         withLimiter(ctx, async (limiter) => {
           const lockouts = await limiter.listLockouts();
           print(options, { lockouts }, table(lockoutRows(lockouts), ['MÃ', 'LẦN', 'KHÓA ĐẾN', 'CÒN (GIÂY)', 'ĐỊA CHỈ GẦN NHẤT']));
         }),
-      );
-    });
+      ),
+    );
 
   keys
     .command('unlock')
     .description('gỡ tạm khóa cho một chứng thư (cert:<SERIAL>) hoặc địa chỉ (addr:<địa chỉ>)')
     .argument('<id>', 'mã tạm khóa như trong `ndxp keys lockouts`')
     .option('--json', 'in một tài liệu JSON ra stdout')
-    .action(async (id: string, options: CommonOptions) => {
+    .action(async (id: string, _o: unknown, cmd: Command) => {
       if (!/^(cert|addr):.+$/.test(id)) throw new UsageError(`Mã tạm khóa "${id}" phải có dạng cert:<SERIAL> hoặc addr:<địa chỉ>`);
-      await cli.withContext(options, (ctx) =>
+      await cli.runVerb(cmd, (ctx, options) =>
         withLimiter(ctx, async (limiter) => {
           const lifted = await limiter.liftLockout(id, cliActor());
           if (!lifted) throw new CliFailure(`Không có lệnh tạm khóa nào đang hiệu lực cho ${id}`, 'KHONG_TIM_THAY_TAM_KHOA');
@@ -78,24 +88,32 @@ export function register(program: Command, cli: CliHost): void {
     .command('status')
     .description('các giới hạn đang áp dụng, trạng thái Redis và số kết nối đang bị tạm khóa')
     .option('--json', 'in một tài liệu JSON ra stdout')
-    .action(async (options: CommonOptions) => {
-      await cli.withContext(options, async (ctx) => {
-        const limiter = createRateLimiter(ctx);
-        try {
-          const redisConnected = await limiter.ready(REDIS_WAIT_MS);
-          const lockouts = redisConnected ? (await limiter.listLockouts()).length : null;
-          const s = ctx.config.rateLimit;
-          const doc = { settings: s, redisConnected, activeLockouts: lockouts };
-          print(options, doc, [
-            `Mỗi mã kết nối: ${s.requestsPerSecond} yêu cầu/giây, ${s.recordsPerSecond} hồ sơ/giây, dồn tối đa ${s.burstSeconds} giây, ${s.concurrentPerKey} yêu cầu đồng thời/nút`,
-            `Mỗi đơn vị: ${s.unitRequestsPerSecond} yêu cầu/giây, ${s.unitRecordsPerSecond} hồ sơ/giây`,
-            `Chống dò mã: khóa sau ${s.lockoutThreshold} lần sai trong ${s.lockoutWindowSeconds} giây; ${s.lockoutBaseSeconds} giây, nhân đôi mỗi lần, tối đa ${s.lockoutMaxSeconds} giây`,
-            `Redis: ${redisConnected ? 'đã kết nối (giới hạn dùng chung giữa các nút)' : `KHÔNG kết nối được — mỗi nút dùng 1/${s.expectedNodes} giới hạn trong bộ nhớ`}`,
-            `Đang tạm khóa: ${lockouts ?? 'không rõ (Redis không kết nối được)'}`,
-          ]);
-        } finally {
-          await limiter.close();
+    .action(async (_o: unknown, cmd: Command) =>
+      cli.runVerb(cmd, async (ctx, options: VerbOptions) => {
+        const s = ctx.config.rateLimit;
+        const answer = await pingRedis(ctx.config.redisUrl, REDIS_WAIT_MS);
+        const problem = answer.state === 'ok' ? undefined : redisProblem(ctx.config.redisUrl, answer);
+        let redisConnected = false;
+        let lockouts: number | null = null;
+        if (!problem) {
+          const limiter = createRateLimiter(ctx);
+          try {
+            redisConnected = await limiter.ready(REDIS_WAIT_MS);
+            lockouts = redisConnected ? (await limiter.listLockouts()).length : null;
+          } catch (err) {
+            if (!(err instanceof LockoutStoreUnavailable)) throw err;
+          } finally {
+            await limiter.close();
+          }
         }
-      });
-    });
+        const doc = { settings: s, redisConnected, activeLockouts: lockouts, ...(problem ? { redisProblem: problem } : {}) };
+        print(options, doc, [
+          `Mỗi mã kết nối: ${s.requestsPerSecond} yêu cầu/giây, ${s.recordsPerSecond} hồ sơ/giây, dồn tối đa ${s.burstSeconds} giây, ${s.concurrentPerKey} yêu cầu đồng thời/nút`,
+          `Mỗi đơn vị: ${s.unitRequestsPerSecond} yêu cầu/giây, ${s.unitRecordsPerSecond} hồ sơ/giây`,
+          `Chống dò mã: khóa sau ${s.lockoutThreshold} lần sai trong ${s.lockoutWindowSeconds} giây; ${s.lockoutBaseSeconds} giây, nhân đôi mỗi lần, tối đa ${s.lockoutMaxSeconds} giây`,
+          `Redis: ${redisConnected ? 'đã kết nối (giới hạn dùng chung giữa các nút)' : `${problem?.code === 'REDIS_KHONG_PHAN_HOI' ? 'KHÔNG trả lời' : 'KHÔNG kết nối được'} — mỗi nút dùng 1/${s.expectedNodes} giới hạn trong bộ nhớ${problem ? ` (${problem.code})` : ''}`}`,
+          `Đang tạm khóa: ${lockouts ?? 'không rõ (Redis không kết nối được)'}`,
+        ]);
+      }),
+    );
 }

@@ -15,9 +15,10 @@ import type { Redis } from 'ioredis';
 import type { AppContext } from '../../core/context.js';
 import { GatewayError } from '../../core/errors.js';
 import { createRateLimitRedis, waitForRedis } from './redis.js';
+import { redisHealthFor } from '../redis-health.js';
 import { RateLimits, type Dimension, type Refusal } from './limits.js';
 import { ConcurrencySlots } from './concurrency.js';
-import { LockoutTracker, lockoutId, normalizeLockoutId, type InvalidKeyOutcome, type Lockout, type LockoutClient } from './lockout.js';
+import { LockoutStoreUnavailable, LockoutTracker, lockoutId, normalizeLockoutId, type InvalidKeyOutcome, type Lockout, type LockoutClient } from './lockout.js';
 
 export { LockoutStoreUnavailable, lockoutId, normalizeLockoutId, type Lockout, type LockoutClient, type InvalidKeyOutcome } from './lockout.js';
 
@@ -50,8 +51,10 @@ export interface RateLimitStats {
   lockoutsStarted: number;
   /** Rate-limit decisions taken from this node's memory because Redis was not ready. */
   memoryDecisions: number;
-  /** Times Redis was connected but did not answer within redisCommandTimeoutMs (connection then dropped and re-made). */
+  /** Times this limiter found Redis connected but not answering within redisCommandTimeoutMs (it then marked Redis as hung for the whole process). */
   redisHangs: number;
+  /** Redis is known to hang right now: limits and lockouts are decided from memory without asking it. */
+  redisHung: boolean;
   /** Requests currently holding a concurrency slot on this node. */
   inFlight: number;
   /** Redis reachable right now (false also when running without Redis). */
@@ -78,7 +81,7 @@ export interface RateLimiter {
   /** Lifts a lockout (recorded as an admin action); resolves what was lifted, or null if there was none. */
   liftLockout(id: string, actor: string): Promise<Lockout | null>;
   stats(): RateLimitStats;
-  /** Waits until Redis is connected; false after timeoutMs or when running without Redis. */
+  /** Waits until Redis is connected and answers; false after timeoutMs or when running without Redis. */
   ready(timeoutMs?: number): Promise<boolean>;
   close(): Promise<void>;
 }
@@ -103,6 +106,10 @@ export function createRateLimiter(ctx: AppContext, options: RateLimiterOptions =
   const ownsRedis = options.redis === undefined;
   const redis: Redis | null = options.redis === undefined ? createRateLimitRedis(config, log) : options.redis;
   const limits = new RateLimits(config, redis);
+  // Shared with delivery: one detected hang makes every part of this process skip Redis.
+  const health = redis ? redisHealthFor(ctx) : null;
+  const detach = redis && health ? health.attach(redis, { manage: ownsRedis }) : () => undefined;
+  const redisAnswers = () => !health?.hung;
   const slots = new ConcurrencySlots();
   const counters = {
     limited: { requests: 0, records: 0, unit: 0, concurrency: 0, lockout: 0 } as Record<LimitReason, number>,
@@ -110,31 +117,46 @@ export function createRateLimiter(ctx: AppContext, options: RateLimiterOptions =
     lockoutsStarted: 0,
     memoryDecisions: 0,
   };
-  const lockouts = new LockoutTracker(config, redis, (id, seconds) => {
-    counters.lockoutsStarted += 1;
-    log.warn('Tạm khóa kết nối do nhập sai mã kết nối nhiều lần', { code: 'KHOA_KET_NOI_BI_KHOA', lockout: id, seconds });
-  });
+  const lockouts = new LockoutTracker(
+    config,
+    redis,
+    (id, seconds) => {
+      counters.lockoutsStarted += 1;
+      log.warn('Tạm khóa kết nối do nhập sai mã kết nối nhiều lần', { code: 'KHOA_KET_NOI_BI_KHOA', lockout: id, seconds });
+    },
+    redisAnswers,
+  );
   const limited = (reason: LimitReason) => {
     counters.limited[reason] += 1;
     options.onLimited?.(reason);
   };
-  const redisConnected = () => redis !== null && redis.status === 'ready';
+  const redisConnected = () => redis !== null && redis.status === 'ready' && redisAnswers();
   let hangsDetected = 0;
   /**
    * A Redis that accepts the connection but does not answer (paused, failing over) would cost
    * every request the full command timeout. When a check took that long while the connection
-   * looked ready, drop the connection: until ioredis has reconnected and Redis answers its ready
-   * check again, the limits are decided from memory at once.
+   * looked ready, report the hang: the shared health state drops the connection and, until a
+   * probe gets an answer again, limits and lockouts are decided from memory at once.
    */
   const watchForHang = (startedAt: number) => {
-    if (!redis || !ownsRedis || redis.status !== 'ready') return;
+    if (!redis || !health || redis.status !== 'ready' || health.hung) return;
     if (Date.now() - startedAt < config.rateLimit.redisCommandTimeoutMs) return;
     hangsDetected += 1;
-    log.warn('Redis của giới hạn tần suất không trả lời kịp; kết nối lại và tạm dùng giới hạn trong bộ nhớ', {
+    log.warn('Redis của giới hạn tần suất không trả lời kịp; tạm dùng giới hạn trong bộ nhớ', {
       code: 'REDIS_KHONG_TRA_LOI',
       timeoutMs: config.rateLimit.redisCommandTimeoutMs,
     });
-    redis.disconnect(true);
+    health.reportHang('giới hạn tần suất');
+  };
+
+  /** Operator reads and writes of lockouts: a timeout there is a hang too (tell the rest of the process). */
+  const reportingHangs = async <T>(fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (err) {
+      if (err instanceof LockoutStoreUnavailable && err.code === 'REDIS_KHONG_PHAN_HOI') health?.reportHang('danh sách tạm khóa');
+      throw err;
+    }
   };
 
   /** Runs the checks of one level together (one Redis round trip); refuses with the longest wait. */
@@ -160,17 +182,18 @@ export function createRateLimiter(ctx: AppContext, options: RateLimiterOptions =
   const consumeAll = async ({ keyId, unitCode, records, overrides }: ConsumeRequest): Promise<void> => {
     const rl = config.rateLimit;
     if (redis && !redisConnected()) counters.memoryDecisions += 1;
+    const inMemory = !redisAnswers();
     const n = Math.max(0, Math.floor(records));
     const requestRate = positive(overrides?.requestsPerSecond) ?? rl.requestsPerSecond;
     const recordRate = positive(overrides?.recordsPerSecond) ?? rl.recordsPerSecond;
     const burstSeconds = positive(overrides?.burstSeconds) ?? rl.burstSeconds;
     // The key's own limits first; only calls within them count against the unit, so one key
     // hammering never uses up the allowance of the other software of its unit.
-    const keyChecks = [limits.take('key-requests', keyId, requestRate, 1, burstSeconds)];
-    if (n > 0) keyChecks.push(limits.take('key-records', keyId, recordRate, n, burstSeconds));
+    const keyChecks = [limits.take('key-requests', keyId, requestRate, 1, burstSeconds, inMemory)];
+    if (n > 0) keyChecks.push(limits.take('key-records', keyId, recordRate, n, burstSeconds, inMemory));
     await level(keyChecks, `key ${keyId}`);
-    const unitChecks = [limits.take('unit-requests', unitCode, rl.unitRequestsPerSecond, 1)];
-    if (n > 0) unitChecks.push(limits.take('unit-records', unitCode, rl.unitRecordsPerSecond, n));
+    const unitChecks = [limits.take('unit-requests', unitCode, rl.unitRequestsPerSecond, 1, undefined, inMemory)];
+    if (n > 0) unitChecks.push(limits.take('unit-records', unitCode, rl.unitRecordsPerSecond, n, undefined, inMemory));
     await level(unitChecks, `unit ${unitCode}`);
   };
 
@@ -195,7 +218,12 @@ export function createRateLimiter(ctx: AppContext, options: RateLimiterOptions =
 
     async noteInvalidKey(client) {
       counters.invalidKeys += 1;
-      return lockouts.noteInvalidKey(client);
+      const startedAt = Date.now();
+      try {
+        return await lockouts.noteInvalidKey(client);
+      } finally {
+        watchForHang(startedAt);
+      }
     },
 
     async assertNotLockedOut(client) {
@@ -208,11 +236,11 @@ export function createRateLimiter(ctx: AppContext, options: RateLimiterOptions =
       }
     },
 
-    listLockouts: () => lockouts.list(),
+    listLockouts: () => reportingHangs(() => lockouts.list()),
 
     async liftLockout(rawId, actor) {
       const id = normalizeLockoutId(rawId);
-      const lifted = await lockouts.lift(id);
+      const lifted = await reportingHangs(() => lockouts.lift(id));
       ctx.audit.record({
         kind: 'admin',
         operation: 'keys.unlock',
@@ -231,14 +259,22 @@ export function createRateLimiter(ctx: AppContext, options: RateLimiterOptions =
       lockoutsStarted: counters.lockoutsStarted,
       memoryDecisions: counters.memoryDecisions,
       redisHangs: hangsDetected,
+      redisHung: health?.hung ?? false,
       inFlight: slots.total(),
       redisConnected: redisConnected(),
     }),
 
-    ready: async (timeoutMs = 2000) => (redis ? waitForRedis(redis, timeoutMs) : false),
+    async ready(timeoutMs = 2000) {
+      if (!redis) return false;
+      const deadline = Date.now() + timeoutMs;
+      // First Redis must answer again (a hang ends with the probe), then this connection be re-made.
+      if (health && !(await health.whenAnswering(timeoutMs))) return false;
+      return (await waitForRedis(redis, Math.max(0, deadline - Date.now()))) && redisConnected();
+    },
 
     async close() {
       if (registry.get(ctx) === limiter) registry.delete(ctx);
+      detach();
       if (redis && ownsRedis) {
         await redis.quit().catch(() => redis.disconnect());
       }

@@ -8,7 +8,7 @@
  * burst window (with the defaults 2 s / 10 s: a sustained ceiling of 1.1 × rate).
  *
  * The counters live in Redis, so every gateway node draws from the same allowance. While Redis
- * is unreachable, each limiter's insurance limiter (RateLimiterMemory) answers from this
+ * is unreachable (or known to hang, see redis-health.ts), each limiter's insurance limiter (RateLimiterMemory) answers from this
  * process's memory, sized limit / (expectedNodes × data-plane worker processes per node), so that
  * all processes together stay near the configured limit.
  */
@@ -30,6 +30,8 @@ export interface Refusal {
 
 interface Limiter {
   consume(key: string, points: number): Promise<RateLimiterRes>;
+  /** The same limit from this process's memory only (Redis hangs: do not even try it). */
+  consumeInMemory(key: string, points: number): Promise<RateLimiterRes>;
   /** Largest number of points one call can ever take (bigger calls are clamped to it). */
   capacity: number;
 }
@@ -59,11 +61,15 @@ export class RateLimits {
     this.divisor = fallbackDivisor(config);
   }
 
-  /** Takes `points` from the limit of `dimension` for `id` at `rate`; resolves a Refusal when over. */
-  async take(dimension: Dimension, id: string, rate: number, points: number, burstSeconds = this.config.rateLimit.burstSeconds): Promise<Refusal | null> {
+  /**
+   * Takes `points` from the limit of `dimension` for `id` at `rate`; resolves a Refusal when over.
+   * `inMemory`: decide from the memory fallback right away (Redis is known to hang).
+   */
+  async take(dimension: Dimension, id: string, rate: number, points: number, burstSeconds = this.config.rateLimit.burstSeconds, inMemory = false): Promise<Refusal | null> {
     const limiter = this.limiter(dimension, rate, burstSeconds);
     try {
-      await limiter.consume(id, Math.min(points, limiter.capacity));
+      const n = Math.min(points, limiter.capacity);
+      await (inMemory ? limiter.consumeInMemory(id, n) : limiter.consume(id, n));
       return null;
     } catch (err) {
       if (err instanceof RateLimiterRes) return { dimension, msBeforeNext: err.msBeforeNext, rate };
@@ -91,23 +97,32 @@ export class RateLimits {
     // (a per-key override below 1/s) never mix; thresholds may differ for the same counter.
     const base = `${this.config.redisPrefix}:rl:${dimension}`;
     const primary = this.one(`${base}:w${main.seconds}`, main.points, main.seconds);
-    if (burstPoints < 1) return { consume: (k, p) => primary.consume(k, p), capacity: main.points };
+    if (burstPoints < 1) return { consume: (k, p) => primary.shared.consume(k, p), consumeInMemory: (k, p) => primary.memory.consume(k, p), capacity: main.points };
     const burst = this.one(`${base}:b${rl.burstWindowSeconds}`, burstPoints, rl.burstWindowSeconds);
-    const bursty = new BurstyRateLimiter(primary, burst);
-    return { consume: (k, p) => bursty.consume(k, p), capacity: Math.max(main.points, burstPoints) };
+    const bursty = new BurstyRateLimiter(primary.shared, burst.shared);
+    // The memory side uses the very limiters the Redis ones fall back to, so a decision taken
+    // directly from memory and one taken after a failed Redis call count against the same points.
+    const inMemory = new BurstyRateLimiter(primary.memory, burst.memory);
+    return { consume: (k, p) => bursty.consume(k, p), consumeInMemory: (k, p) => inMemory.consume(k, p), capacity: Math.max(main.points, burstPoints) };
   }
 
-  private one(keyPrefix: string, points: number, duration: number): RateLimiterMemory | RateLimiterRedis {
-    if (!this.redis) return new RateLimiterMemory({ keyPrefix, points, duration });
+  /** One window's limiter: shared in Redis (when there is one) and its per-process memory fallback. */
+  private one(keyPrefix: string, points: number, duration: number): { shared: RateLimiterMemory | RateLimiterRedis; memory: RateLimiterMemory } {
+    if (!this.redis) {
+      const memory = new RateLimiterMemory({ keyPrefix, points, duration });
+      return { shared: memory, memory };
+    }
     const perNode = Math.max(1, Math.floor(points / this.divisor));
-    return new RateLimiterRedis({
+    const memory = new RateLimiterMemory({ keyPrefix, points: perNode, duration });
+    const shared = new RateLimiterRedis({
       storeClient: this.redis,
       keyPrefix,
       points,
       duration,
       // Do not even try while disconnected: answer from memory immediately.
       rejectIfRedisNotReady: true,
-      insuranceLimiter: new RateLimiterMemory({ keyPrefix, points: perNode, duration }),
+      insuranceLimiter: memory,
     });
+    return { shared, memory };
   }
 }

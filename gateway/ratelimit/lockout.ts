@@ -15,6 +15,7 @@
 import type { Redis } from 'ioredis';
 import type { Config } from '../../config/config.js';
 import { normalizeSerial } from '../../core/serial.js';
+import { isRedisTimeout } from '../redis-health.js';
 
 export interface LockoutClient {
   /** Normalised serial of the client certificate, when the client presented one. */
@@ -51,11 +52,20 @@ export interface InvalidKeyOutcome {
 
 /** Thrown by reads that must see the shared state (listings for operators) when Redis is unreachable. */
 export class LockoutStoreUnavailable extends Error {
+  /** REDIS_KHONG_PHAN_HOI when Redis accepts connections but does not answer; REDIS_KHONG_KET_NOI otherwise. */
+  readonly code: 'REDIS_KHONG_KET_NOI' | 'REDIS_KHONG_PHAN_HOI';
   constructor(
     readonly lockoutsOnThisNode: Lockout[],
     cause: unknown,
+    hung = false,
   ) {
-    super('Không kết nối được Redis, nơi lưu các lệnh tạm khóa dùng chung (REDIS_KHONG_KET_NOI)', { cause });
+    super(
+      hung
+        ? 'Redis, nơi lưu các lệnh tạm khóa dùng chung, nhận kết nối nhưng không trả lời (REDIS_KHONG_PHAN_HOI)'
+        : 'Không kết nối được Redis, nơi lưu các lệnh tạm khóa dùng chung (REDIS_KHONG_KET_NOI)',
+      { cause },
+    );
+    this.code = hung ? 'REDIS_KHONG_PHAN_HOI' : 'REDIS_KHONG_KET_NOI';
     this.name = 'LockoutStoreUnavailable';
   }
 }
@@ -153,6 +163,8 @@ export class LockoutTracker {
     private readonly config: Config,
     redis: Redis | null,
     private readonly onLockout: (id: string, seconds: number) => void = () => undefined,
+    /** False while Redis is known to hang (redis-health.ts): decide from memory without waiting for it. */
+    private readonly redisAnswers: () => boolean = () => true,
   ) {
     this.prefix = `${config.redisPrefix}:lockout`;
     this.redis = redis as LockoutRedis | null;
@@ -170,7 +182,7 @@ export class LockoutTracker {
   /** Counts one invalid connection key from this client; may start a lockout. */
   async noteInvalidKey(client: LockoutClient, now = Date.now()): Promise<InvalidKeyOutcome> {
     const id = lockoutId(client);
-    if (this.redis) {
+    if (this.redis && this.redisAnswers()) {
       try {
         const k = this.keys(id);
         const rl = this.config.rateLimit;
@@ -225,7 +237,7 @@ export class LockoutTracker {
     let until = 0;
     const mem = this.memory.get(id);
     if (mem?.lockedUntil && mem.lockedUntil > now) until = mem.lockedUntil;
-    if (this.redis) {
+    if (this.redis && this.redisAnswers()) {
       try {
         const shared = await this.redis.hget(this.keys(id).state, 'lockedUntil');
         if (shared && Number(shared) > until) until = Number(shared);
@@ -240,6 +252,7 @@ export class LockoutTracker {
   async list(now = Date.now()): Promise<Lockout[]> {
     const local = this.memoryLockouts(now);
     if (!this.redis) return local;
+    if (!this.redisAnswers()) throw new LockoutStoreUnavailable(local, new Error('Redis hangs'), true);
     let shared: Lockout[];
     try {
       const index = this.keys('').index;
@@ -264,7 +277,7 @@ export class LockoutTracker {
         }));
       });
     } catch (err) {
-      throw new LockoutStoreUnavailable(local, err);
+      throw new LockoutStoreUnavailable(local, err, !this.redisAnswers() || isRedisTimeout(err));
     }
     const sharedIds = new Set(shared.map((l) => l.id));
     return [...shared, ...local.filter((l) => !sharedIds.has(l.id))].sort((a, b) => a.lockedUntil.localeCompare(b.lockedUntil));
@@ -280,7 +293,7 @@ export class LockoutTracker {
       try {
         await this.redis.multi().del(k.state).del(k.fail).zrem(k.index, id).exec();
       } catch (err) {
-        throw new LockoutStoreUnavailable(this.memoryLockouts(now), err);
+        throw new LockoutStoreUnavailable(this.memoryLockouts(now), err, !this.redisAnswers() || isRedisTimeout(err));
       }
     }
     return before;
