@@ -30,6 +30,7 @@ import { handleExchange, type ExchangeDeps } from '../pipeline/exchange.js';
 import { peerOf, type Peer } from './peer.js';
 import { applyHttpLimits, httpServerOptions } from '../ratelimit/http-limits.js';
 import { problemAnswer, writeAnswer } from './http-io.js';
+import { keepPipelinedRequests } from '../pipelining.js';
 
 /** AEAD suites only for TLS 1.2 (TLS 1.3 suites are all AEAD and configured separately by OpenSSL). */
 export const TLS12_CIPHERS = [
@@ -115,6 +116,8 @@ export async function startDataPlane(ctx: AppContext, deps: DataPlaneDeps, liste
   const server = https.createServer({ ...tlsOptions(await deps.tlsMaterial()), ...httpServerOptions(limits) });
   // Slow-loris, oversized headers, slow handshakes and silent connections are cut and counted.
   applyHttpLimits(server, limits, { onCut: (reason) => connectionsCut.inc({ reason }) });
+  // A request arriving while an earlier answer drains must not be cut as a parse error.
+  keepPipelinedRequests(server);
 
   // Open connections by certificate serial, so a revocation can close them at once.
   const bySerial = new Map<string, Set<TLSSocket>>();
