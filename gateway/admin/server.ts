@@ -12,6 +12,16 @@ import { listenOn } from '../listen.js';
 import type { AppContext } from '../context.js';
 import type { AdminCaller, AdminModule, AdminRole } from './types.js';
 import { problem } from './types.js';
+import { applyHttpLimits, defaultIdleTimeout, httpServerOptions } from '../ratelimit/http-limits.js';
+import { connectionsCut } from '../metrics.js';
+import { keepPipelinedRequests } from '../pipelining.js';
+
+/**
+ * The admin plane's slowest answers (audit verification or export over a long trail) have no
+ * bound like the data plane's, so a connection silent both ways is cut only after this long;
+ * slow clients are cut by the same header and request timeouts as on the data plane.
+ */
+const ADMIN_IDLE_TIMEOUT_MS = 10 * 60_000;
 
 export interface AdminCertLookup {
   isRevoked(serial: string): boolean;
@@ -160,7 +170,11 @@ export async function startAdminPlane(ctx: AppContext, deps: AdminPlaneDeps, lis
     rejectUnauthorized: false, // health endpoints answer without a certificate; /api checks `socket.authorized`
     minVersion: 'TLSv1.2',
   });
-  const server = https.createServer(options(await deps.tlsMaterial()), app);
+  const limits = ctx.config.limits;
+  const server = https.createServer({ ...options(await deps.tlsMaterial()), ...httpServerOptions(limits) }, app);
+  // Slow-loris clients, oversized headers and slow handshakes are cut here as on the data plane.
+  applyHttpLimits(server, limits, { onCut: (reason) => connectionsCut.inc({ reason }), idleTimeoutMs: Math.max(defaultIdleTimeout(limits), ADMIN_IDLE_TIMEOUT_MS) });
+  keepPipelinedRequests(server);
   deps.onCertChange?.(() => {
     deps
       .tlsMaterial()

@@ -115,7 +115,8 @@ export async function startDataPlane(ctx: AppContext, deps: DataPlaneDeps, liste
   const limits = ctx.config.limits;
   const server = https.createServer({ ...tlsOptions(await deps.tlsMaterial()), ...httpServerOptions(limits) });
   // Slow-loris, oversized headers, slow handshakes and silent connections are cut and counted.
-  applyHttpLimits(server, limits, { onCut: (reason) => connectionsCut.inc({ reason }) });
+  // A cut request on a front's path hears so in that front's protocol (SOAP fault, vendor C XML).
+  applyHttpLimits(server, limits, { onCut: (reason) => connectionsCut.inc({ reason }), answerFor: (err, path) => deps.frontForPath(path)?.renderError(err) });
   // A request arriving while an earlier answer drains must not be cut as a parse error.
   keepPipelinedRequests(server);
 
