@@ -12,6 +12,8 @@ import { listenOn } from '../listen.js';
 import type { AppContext } from '../context.js';
 import type { AdminCaller, AdminModule, AdminRole } from './types.js';
 import { problem } from './types.js';
+import { GatewayError } from '../errors.js';
+import { formatBytes } from '../dataplane/http-io.js';
 import { applyHttpLimits, defaultIdleTimeout, httpServerOptions } from '../ratelimit/http-limits.js';
 import { connectionsCut } from '../metrics.js';
 import { keepPipelinedRequests } from '../pipelining.js';
@@ -140,7 +142,8 @@ export function buildAdminApp(ctx: AppContext, deps: AdminPlaneDeps): express.Ex
   });
   const api = express.Router();
   api.use(authenticate(deps));
-  api.use(express.json({ limit: '10mb' }));
+  // No body parser here: each route parses its own body under its own limit (1 MB, 16 kB,
+  // 64 kB, 20 MB, 100 MB). A shared parser in front would read every body first under one limit.
   api.get('/whoami', (_req, res) => {
     res.json(res.locals.admin);
   });
@@ -152,6 +155,10 @@ export function buildAdminApp(ctx: AppContext, deps: AdminPlaneDeps): express.Ex
   // Express error handler (4 arguments): malformed JSON bodies and anything a router threw.
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
     const e = err as { type?: string; status?: number };
+    if (e?.type === 'entity.too.large') {
+      problem(res, new GatewayError('DU_LIEU_QUA_LON', { limit: formatBytes((err as { limit: number }).limit) }, 'admin body over its route limit'));
+      return;
+    }
     if (e?.type === 'entity.parse.failed') {
       res.status(400).json({ type: 'urn:ndxp:loi:JSON_KHONG_HOP_LE', title: 'Nội dung JSON không hợp lệ', status: 400, code: 'JSON_KHONG_HOP_LE' });
       return;

@@ -6,7 +6,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GatewayError } from '../errors.js';
 import type { HttpAnswer } from '../../adapters/types.js';
 
-function formatBytes(n: number): string {
+/** A byte count as a caller reads it in a refusal ("10 MB", "64 kB"). */
+export function formatBytes(n: number): string {
   return n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(0)} MB` : `${Math.round(n / 1024)} kB`;
 }
 
