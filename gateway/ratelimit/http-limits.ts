@@ -47,10 +47,8 @@ export interface HttpLimitsOptions {
 
 /** Per connection: the requests in progress and the head of the one not yet complete. */
 interface ConnectionState {
-  /** Answers of requests whose headers are complete, until they are closed. */
-  open: Set<ServerResponse>;
-  /** Path of the latest request with complete headers. */
-  path?: string;
+  /** Requests whose headers are complete, by their answer, until the answer is closed. */
+  open: Map<ServerResponse, IncomingMessage>;
   /** First bytes (latin1) of a request whose headers are not complete yet. */
   head: string;
 }
@@ -123,14 +121,13 @@ export function applyHttpLimits(server: HttpsServer, limits: ConnectionLimits, o
   const connections = new WeakMap<Socket, ConnectionState>();
   const stateOf = (socket: Socket): ConnectionState => {
     let state = connections.get(socket);
-    if (!state) connections.set(socket, (state = { open: new Set(), head: '' }));
+    if (!state) connections.set(socket, (state = { open: new Map(), head: '' }));
     return state;
   };
 
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const state = stateOf(req.socket);
-    state.open.add(res);
-    state.path = pathOf(req.url ?? '/');
+    state.open.set(res, req);
     state.head = '';
     res.once('close', () => state.open.delete(res));
   });
@@ -157,27 +154,31 @@ export function applyHttpLimits(server: HttpsServer, limits: ConnectionLimits, o
       return;
     }
     const state = connections.get(socket);
-    const inProgress = (state?.open.size ?? 0) > 0;
+    const open = state ? [...state.open] : [];
+    // A request whose headers are complete but not its body: a timeout is then about its body.
+    const slowBody = open.find(([, req]) => !req.complete);
     let reason: CutReason;
     let refusal: GatewayError;
     if (err.code === 'HPE_HEADER_OVERFLOW') {
       reason = 'header_too_large';
       refusal = new GatewayError('TIEU_DE_QUA_LON');
     } else if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
-      // Complete headers: the request timeout (slow body); otherwise the headers timeout.
-      reason = inProgress ? 'request_timeout' : 'headers_timeout';
+      reason = slowBody ? 'request_timeout' : 'headers_timeout';
       refusal = new GatewayError('HET_THOI_GIAN');
     } else {
       reason = 'bad_request';
       refusal = new GatewayError('YEU_CAU_HTTP_KHONG_HOP_LE');
     }
     onCut(reason);
-    // Never write into an answer already on its way (that would corrupt it): then just cut.
-    if ([...(state?.open ?? [])].some((res) => res.headersSent)) {
+    // Answer only when ours is the next answer on the connection: nothing else in flight, or
+    // just the cut request's own answer, not begun. Otherwise an answer on its way would be
+    // corrupted, or ours taken for an earlier request's (pipelining): then just cut.
+    const ours = open.length === 0 || (open.length === 1 && slowBody !== undefined && !slowBody[0].headersSent);
+    if (!ours) {
       socket.destroy();
       return;
     }
-    const path = inProgress ? state?.path : pathInHead(state?.head ?? '');
+    const path = slowBody ? pathOf(slowBody[1].url ?? '/') : pathInHead(state?.head ?? '');
     const answer = (path !== undefined ? options.answerFor?.(refusal, path) : undefined) ?? problemAnswer(refusal);
     socket.end(rawAnswer(answer));
     setTimeout(() => socket.destroy(), 1000).unref();
