@@ -23,7 +23,8 @@ export interface RequestMeta {
   headers: IncomingHttpHeaders;
 }
 
-function formatBytes(n: number): string {
+/** A byte count as a caller reads it in a refusal ("10 MB", "64 kB"). */
+export function formatBytes(n: number): string {
   return n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(0)} MB` : `${Math.round(n / 1024)} kB`;
 }
 

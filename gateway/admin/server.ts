@@ -16,6 +16,17 @@ import type { AdminCaller, AdminModule, AdminRole } from '../../core/admin-modul
 import { problem } from '../../core/admin-module.js';
 import { normalizeSerial } from '../../core/serial.js';
 import { GatewayError } from '../../core/errors.js';
+import { formatBytes } from '../../core/http.js';
+import { applyHttpLimits, defaultIdleTimeout, httpServerOptions } from '../ratelimit/http-limits.js';
+import { connectionsCut } from '../../core/metrics.js';
+import { keepPipelinedRequests } from '../pipelining.js';
+
+/**
+ * The admin plane's slowest answers (audit verification or export over a long trail) have no
+ * bound like the data plane's, so a connection silent both ways is cut only after this long;
+ * slow clients are cut by the same header and request timeouts as on the data plane.
+ */
+const ADMIN_IDLE_TIMEOUT_MS = 10 * 60_000;
 
 export interface AdminCertLookup {
   isRevoked(serial: string): boolean;
@@ -150,7 +161,8 @@ export function buildAdminApp(ctx: AppContext, deps: AdminPlaneDeps): express.Ex
   });
   const api = express.Router();
   api.use(authenticate(resolveCaller));
-  api.use(express.json({ limit: '10mb' }));
+  // No body parser here: each route parses its own body under its own limit (1 MB, 16 kB,
+  // 64 kB, 20 MB, 100 MB). A shared parser in front would read every body first under one limit.
   api.get('/whoami', (_req, res) => {
     res.json(res.locals.admin);
   });
@@ -165,6 +177,10 @@ export function buildAdminApp(ctx: AppContext, deps: AdminPlaneDeps): express.Ex
     // A path parameter with malformed percent-encoding (Express's decodeURIComponent failed).
     if (err instanceof URIError) {
       problem(res, new GatewayError('YEU_CAU_HTTP_KHONG_HOP_LE', {}, 'malformed percent-encoding'));
+      return;
+    }
+    if (e?.type === 'entity.too.large') {
+      problem(res, new GatewayError('DU_LIEU_QUA_LON', { limit: formatBytes((err as { limit: number }).limit) }, 'admin body over its route limit'));
       return;
     }
     if (e?.type === 'entity.parse.failed') {
@@ -185,7 +201,11 @@ export async function startAdminPlane(ctx: AppContext, deps: AdminPlaneDeps, lis
     rejectUnauthorized: false, // health endpoints answer without a certificate; /api checks `socket.authorized`
     minVersion: 'TLSv1.2',
   });
-  const server = https.createServer(options(await deps.tlsMaterial()), app);
+  const limits = ctx.config.limits;
+  const server = https.createServer({ ...options(await deps.tlsMaterial()), ...httpServerOptions(limits) }, app);
+  // Slow-loris clients, oversized headers and slow handshakes are cut here as on the data plane.
+  applyHttpLimits(server, limits, { onCut: (reason) => connectionsCut.inc({ reason }), idleTimeoutMs: Math.max(defaultIdleTimeout(limits), ADMIN_IDLE_TIMEOUT_MS) });
+  keepPipelinedRequests(server);
   deps.onCertChange?.(() => {
     deps
       .tlsMaterial()

@@ -32,6 +32,7 @@ import { peerOf, type Peer } from './peer.js';
 import { applyHttpLimits, httpServerOptions } from '../ratelimit/http-limits.js';
 import { problemAnswer, writeAnswer } from '../../core/http.js';
 import { normalizeSerial } from '../../core/serial.js';
+import { keepPipelinedRequests } from '../pipelining.js';
 
 /** AEAD suites only for TLS 1.2 (TLS 1.3 suites are all AEAD and configured separately by OpenSSL). */
 export const TLS12_CIPHERS = [
@@ -116,7 +117,10 @@ export async function startDataPlane(ctx: AppContext, deps: DataPlaneDeps, liste
   const limits = ctx.config.limits;
   const server = https.createServer({ ...tlsOptions(await deps.tlsMaterial()), ...httpServerOptions(limits) });
   // Slow-loris, oversized headers, slow handshakes and silent connections are cut and counted.
-  applyHttpLimits(server, limits, { onCut: (reason) => connectionsCut.inc({ reason }) });
+  // A cut request on a front's path hears so in that front's protocol (SOAP fault, vendor C XML).
+  applyHttpLimits(server, limits, { onCut: (reason) => connectionsCut.inc({ reason }), answerFor: (err, path) => deps.frontForPath(path)?.renderError(err) });
+  // A request arriving while an earlier answer drains must not be cut as a parse error.
+  keepPipelinedRequests(server);
 
   // Open connections by certificate serial, so a revocation can close them at once.
   const bySerial = new Map<string, Set<TLSSocket>>();

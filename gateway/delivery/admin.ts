@@ -22,7 +22,8 @@ function fail(res: Response, err: unknown): void {
 
 export function queueRouter(ctx: AppContext): express.Router {
   const router = express.Router();
-  router.use(express.json({ limit: '16kb' }));
+  // Per route, not router-wide: every admin module's router sees every /api/v1/admin request.
+  const json = express.json({ limit: '16kb' });
 
   router.get('/queue/status', requireRole('network-admin', 'auditor'), async (_req: Request, res: Response) => {
     try {
@@ -45,7 +46,7 @@ export function queueRouter(ctx: AppContext): express.Router {
     }
   });
 
-  router.post('/queue/replay', requireRole('network-admin'), async (req: Request, res: Response) => {
+  router.post('/queue/replay', requireRole('network-admin'), json, async (req: Request, res: Response) => {
     const body = (req.body ?? {}) as { trackingId?: unknown; all?: unknown; unit?: unknown };
     const hasId = typeof body.trackingId === 'string' && body.trackingId.length > 0;
     if (hasId === (body.all === true)) {
@@ -61,7 +62,7 @@ export function queueRouter(ctx: AppContext): express.Router {
     }
   });
 
-  router.post('/queue/:trackingId/discard', requireRole('network-admin'), async (req: Request, res: Response) => {
+  router.post('/queue/:trackingId/discard', requireRole('network-admin'), json, async (req: Request, res: Response) => {
     const reason = (req.body as { reason?: unknown } | undefined)?.reason;
     try {
       res.json(await discard(ctx, String(req.params.trackingId), typeof reason === 'string' ? reason : '', adminCaller(res).actor));

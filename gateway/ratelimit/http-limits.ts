@@ -17,9 +17,10 @@
 import type { Server as HttpsServer, ServerOptions } from 'node:https';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Config } from '../../config/config.js';
-import { ERRORS } from '../../core/errors.js';
+import { ERRORS, GatewayError } from '../../core/errors.js';
+import { problemAnswer, type HttpAnswer } from '../../core/http.js';
 
 export type CutReason = 'handshake_timeout' | 'headers_timeout' | 'request_timeout' | 'header_too_large' | 'bad_request' | 'idle_timeout';
 
@@ -34,6 +35,51 @@ export interface HttpLimitsOptions {
    * default: the longest of requestTimeoutMs, headersTimeoutMs, keepAliveTimeoutMs (0 = off).
    */
   idleTimeoutMs?: number;
+  /**
+   * The answer to a cut request in its caller's protocol, chosen by the request's path (e.g. a
+   * vendor's SOAP fault on its front's path); undefined means the JSON problem. When given, the
+   * first bytes of each request are kept until its headers are complete, because Node does not
+   * tell a 'clientError' handler which path a half-received request was for.
+   */
+  answerFor?: (err: GatewayError, path: string) => HttpAnswer | undefined;
+}
+
+/** Per connection: the requests in progress and the head of the one not yet complete. */
+interface ConnectionState {
+  /** Requests whose headers are complete, by their answer, until the answer is closed. */
+  open: Map<ServerResponse, IncomingMessage>;
+  /** First bytes (latin1) of a request whose headers are not complete yet. */
+  head: string;
+}
+
+/** Enough for a request line with any path a front serves. */
+const HEAD_BYTES = 2048;
+
+const pathOf = (url: string): string => {
+  const q = url.indexOf('?');
+  return q === -1 ? url : url.slice(0, q);
+};
+
+/** The path of the request line in `head`, if it got that far. */
+function pathInHead(head: string): string | undefined {
+  const m = /^(?:\r\n)*[A-Z]+ (\/[^ \r\n]*) HTTP\/1\.[01]\r\n/.exec(head);
+  return m ? pathOf(m[1]) : undefined;
+}
+
+/** A complete HTTP/1.1 answer that closes the connection, written straight to the socket. */
+function rawAnswer(answer: HttpAnswer): Buffer {
+  const body = typeof answer.body === 'string' ? Buffer.from(answer.body, 'utf8') : answer.body;
+  let head = `HTTP/1.1 ${answer.status} ${STATUS_CODES[answer.status] ?? ''}\r\n`;
+  for (const [name, value] of Object.entries(answer.headers)) {
+    if (!/^(content-length|connection)$/i.test(name)) head += `${name}: ${value}\r\n`;
+  }
+  head += `Content-Length: ${body.length}\r\nConnection: close\r\n\r\n`;
+  return Buffer.concat([Buffer.from(head, 'latin1'), body]);
+}
+
+/** The idle cut when none is given: the longest of the request, headers and keep-alive timeouts. */
+export function defaultIdleTimeout(limits: ConnectionLimits): number {
+  return Math.max(limits.requestTimeoutMs, limits.headersTimeoutMs, limits.keepAliveTimeoutMs);
 }
 
 /** Node rejects headersTimeout > requestTimeout; the request timeout is the outer bound. */
@@ -57,14 +103,6 @@ export function httpServerOptions(limits: ConnectionLimits): Pick<ServerOptions,
   };
 }
 
-function plainAnswer(status: number, reason: string, code: 'TIEU_DE_QUA_LON' | 'HET_THOI_GIAN' | 'YEU_CAU_HTTP_KHONG_HOP_LE'): string {
-  const body = JSON.stringify({ type: `urn:ndxp:loi:${code}`, title: ERRORS[code].message, status, code });
-  return (
-    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/problem+json; charset=utf-8\r\n` +
-    `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`
-  );
-}
-
 /**
  * Sets the limits that can be changed on a running server and installs the handlers that cut
  * and count: 'clientError' (header overflow, header/request timeouts, malformed requests),
@@ -76,17 +114,35 @@ export function applyHttpLimits(server: HttpsServer, limits: ConnectionLimits, o
   server.headersTimeout = effectiveHeadersTimeout(limits);
   server.requestTimeout = limits.requestTimeoutMs;
   server.keepAliveTimeout = limits.keepAliveTimeoutMs;
-  const idle = options.idleTimeoutMs ?? Math.max(limits.requestTimeoutMs, limits.headersTimeoutMs, limits.keepAliveTimeoutMs);
+  const idle = options.idleTimeoutMs ?? defaultIdleTimeout(limits);
   server.setTimeout(idle);
 
-  // Sockets whose current request has complete headers: a timeout then is the request timeout
-  // (slow body), otherwise the headers timeout (slow headers).
-  const headersDone = new WeakSet<Socket>();
+  const connections = new WeakMap<Socket, ConnectionState>();
+  const stateOf = (socket: Socket): ConnectionState => {
+    let state = connections.get(socket);
+    if (!state) connections.set(socket, (state = { open: new Map(), head: '' }));
+    return state;
+  };
+
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    const socket = req.socket;
-    headersDone.add(socket);
-    res.once('close', () => headersDone.delete(socket));
+    const state = stateOf(req.socket);
+    state.open.set(res, req);
+    state.head = '';
+    res.once('close', () => state.open.delete(res));
   });
+
+  if (options.answerFor) {
+    // Node's parser sees each chunk before this listener does: a chunk that completed a
+    // request's headers has already opened it. Bytes after a request in progress (its body, or
+    // a pipelined next request) are not kept; a cut then answers in JSON.
+    server.on('secureConnection', (socket: TLSSocket) => {
+      const state = stateOf(socket);
+      socket.on('data', (chunk: Buffer) => {
+        if (state.open.size > 0 || state.head.length >= HEAD_BYTES) return;
+        state.head += chunk.toString('latin1', 0, Math.min(chunk.length, HEAD_BYTES - state.head.length));
+      });
+    });
+  }
 
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
     // https.Server re-emits TLS failures (handshake timeouts included) as 'clientError'; those
@@ -96,22 +152,34 @@ export function applyHttpLimits(server: HttpsServer, limits: ConnectionLimits, o
       socket.destroy();
       return;
     }
+    const state = connections.get(socket);
+    const open = state ? [...state.open] : [];
+    // A request whose headers are complete but not its body: a timeout is then about its body.
+    const slowBody = open.find(([, req]) => !req.complete);
     let reason: CutReason;
-    let answer: string;
+    let refusal: GatewayError;
     if (err.code === 'HPE_HEADER_OVERFLOW') {
       reason = 'header_too_large';
-      answer = plainAnswer(431, 'Request Header Fields Too Large', 'TIEU_DE_QUA_LON');
+      refusal = new GatewayError('TIEU_DE_QUA_LON');
     } else if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
-      reason = headersDone.has(socket) ? 'request_timeout' : 'headers_timeout';
-      answer = plainAnswer(408, 'Request Timeout', 'HET_THOI_GIAN');
+      reason = slowBody ? 'request_timeout' : 'headers_timeout';
+      refusal = new GatewayError('HET_THOI_GIAN');
     } else {
       reason = 'bad_request';
-      answer = plainAnswer(400, 'Bad Request', 'YEU_CAU_HTTP_KHONG_HOP_LE');
+      refusal = new GatewayError('YEU_CAU_HTTP_KHONG_HOP_LE');
     }
     onCut(reason);
-    // Answer only if nothing was written on this connection yet (never corrupt a response).
-    if (socket.bytesWritten === 0) socket.end(answer);
-    else socket.destroy();
+    // Answer only when ours is the next answer on the connection: nothing else in flight, or
+    // just the cut request's own answer, not begun. Otherwise an answer on its way would be
+    // corrupted, or ours taken for an earlier request's (pipelining): then just cut.
+    const ours = open.length === 0 || (open.length === 1 && slowBody !== undefined && !slowBody[0].headersSent);
+    if (!ours) {
+      socket.destroy();
+      return;
+    }
+    const path = slowBody ? pathOf(slowBody[1].url ?? '/') : pathInHead(state?.head ?? '');
+    const answer = (path !== undefined ? options.answerFor?.(refusal, path) : undefined) ?? problemAnswer(refusal);
+    socket.end(rawAnswer(answer));
     setTimeout(() => socket.destroy(), 1000).unref();
   });
 
