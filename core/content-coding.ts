@@ -2,7 +2,7 @@
  * Request bodies sent with a Content-Encoding: PHP SoapClient with SOAP_COMPRESSION_GZIP, .NET
  * clients with a compressing handler and Java stacks send gzip or deflate bodies. This module
  * says which codings the data plane undoes and makes the streaming decoder for one; readBody
- * (http-io.ts) pipes the socket through it and caps the DECOMPRESSED size at the body limit, so
+ * (core/http.ts readBody) pipes the socket through it and caps the DECOMPRESSED size at the body limit, so
  * a few kilobytes cannot expand into gigabytes in memory.
  */
 import zlib from 'node:zlib';
