@@ -1,7 +1,7 @@
 /**
  * The scheduled fetch of matching results, run where delivery runs (gateway/runtime.ts). The
- * next run is due one interval after the last successful fetch recorded in the store, so a
- * gateway restarted more often than the interval still fetches, and a fetch stopped by a central
+ * next run is due one interval after the last successful fetch recorded in the store (or after
+ * start, before the first ever), so a gateway restarted more often than the interval still fetches, and a fetch stopped by a central
  * outage is retried at the next tick, resuming after the last result stored.
  */
 import type { AppContext } from '../../core/context.js';
@@ -47,8 +47,9 @@ export function startDoiSoatSchedule(ctx: AppContext): DoiSoatSchedule {
         .select((eb) => eb.fn.min('fetched_at').as('at'))
         .executeTakeFirst()
         .catch(() => undefined);
+      // Never fetched: one interval after start (a fresh node settles first; tests never see it).
       const at = Number(last?.at ?? 0);
-      arm(Math.max(FIRST_RUN_MIN_MS, at ? at + every - Date.now() : FIRST_RUN_MIN_MS));
+      arm(at ? Math.max(FIRST_RUN_MIN_MS, at + every - Date.now()) : every);
     })();
   }
   return {
