@@ -111,6 +111,17 @@ export const configSchema = z.object({
     })
     .prefault({}),
 
+  doiSoat: z
+    .object({
+      /** How often a running gateway fetches the centre's matching results (and reconciles); 0 = only `ndxp doi-soat fetch`. */
+      fetchIntervalMs: duration.default(3600_000),
+      /** Units whose results are fetched; default: the units of the connection keys and of the records sent. */
+      units: z.array(z.string().min(1)).default([]),
+      /** Results asked per call (contract: 1..5000). */
+      pageSize: z.number().int().min(1).max(5000).default(1000),
+    })
+    .prefault({}),
+
   audit: z
     .object({
       /** Default body retention: off, metadata or full (encrypted). Overridable per key. */
@@ -177,6 +188,7 @@ export const ENVIRONMENT: Record<string, { path: string[]; type: 'string' | 'num
   NDXP_DELIVERY_BACKOFF_MAX_MS: { path: ['delivery', 'backoffMaxMs'], type: 'number' },
   NDXP_BREAKER_OPEN_MS: { path: ['delivery', 'breakerOpenMs'], type: 'number' },
   NDXP_RELAY_INTERVAL_MS: { path: ['delivery', 'relayIntervalMs'], type: 'number' },
+  NDXP_DOI_SOAT_INTERVAL_MS: { path: ['doiSoat', 'fetchIntervalMs'], type: 'number' },
   NDXP_KEYS_REFRESH_MS: { path: ['keys', 'refreshIntervalMs'], type: 'number' },
   NDXP_AUDIT_BODIES: { path: ['audit', 'bodies'], type: 'string' },
   NDXP_AUDIT_ENCRYPTION_KEYS: { path: ['audit', 'encryptionKeys'], type: 'list' },

@@ -26,6 +26,10 @@ import { createUnitDirectory } from '../adapters/national/remap.js';
 import { queueAdminModule } from './delivery/admin.js';
 import { createDelivery, type DeliveryService } from './delivery/delivery.js';
 import { auditAdminModule } from './audit/admin.js';
+import { doiSoatAdminModule } from './doi-soat/admin.js';
+import { startDoiSoatSchedule } from './doi-soat/schedule.js';
+import { createMismatchWarnings } from './doi-soat/warnings.js';
+import { reconcileAdminModule } from './reconcile/admin.js';
 import { rateLimitAdminModule } from './ratelimit/admin.js';
 import { createRateLimiter, type RateLimiter } from './ratelimit/index.js';
 import type { AppContext } from '../core/context.js';
@@ -120,6 +124,10 @@ export async function startGatewayNode(ctx: AppContext, roles: NodeRoles, option
       node.delivery = delivery;
       closers.push(() => delivery!.close());
     }
+    if (roles.delivery) {
+      const doiSoat = startDoiSoatSchedule(ctx);
+      closers.push(() => doiSoat.stop());
+    }
 
     if (roles.dataPlane) {
       const validator = await createKeyValidator(ctx);
@@ -140,6 +148,7 @@ export async function startGatewayNode(ctx: AppContext, roles: NodeRoles, option
         guard,
         delivery: delivery!,
         preparer,
+        mismatches: createMismatchWarnings(ctx.store.db),
         limits: requestLimits(ctx),
         maxRecordsPerCall: config.limits.maxRecordsPerCall,
         publicUrl: url,
@@ -154,6 +163,7 @@ export async function startGatewayNode(ctx: AppContext, roles: NodeRoles, option
           tokens,
           passThrough,
           currentUnitCode: (code) => preparer.currentUnitCode(code),
+          mismatches: createMismatchWarnings(ctx.store.db),
         }),
       };
       const dataPlane = await startDataPlane(ctx, deps);
@@ -175,7 +185,7 @@ export async function startGatewayNode(ctx: AppContext, roles: NodeRoles, option
         tlsMaterial: () => serverTlsMaterial(ctx, 'admin'),
         certs,
         onCertChange: (cb) => certs.onChange(cb),
-        modules: [keysAdminModule, certsAdminModule, unitsAdminModule, queueAdminModule, auditAdminModule, rateLimitAdminModule],
+        modules: [keysAdminModule, certsAdminModule, unitsAdminModule, queueAdminModule, auditAdminModule, rateLimitAdminModule, doiSoatAdminModule, reconcileAdminModule],
         metrics: () => metricsExposition(Boolean(options.clustered)),
         readiness: [
           { name: 'store', check: async () => (await pingStore(ctx.store), { backend: ctx.store.describe }) },

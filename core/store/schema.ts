@@ -9,5 +9,6 @@ import type { KeyTables } from './tables/keys.js';
 import type { AuditTables } from './tables/audit.js';
 import type { DeliveryTables } from './tables/delivery.js';
 import type { UnitTables } from './tables/units.js';
+import type { DoiSoatTables } from './tables/doi-soat.js';
 
-export interface DB extends CoreTables, CertTables, KeyTables, AuditTables, DeliveryTables, UnitTables {}
+export interface DB extends CoreTables, CertTables, KeyTables, AuditTables, DeliveryTables, UnitTables, DoiSoatTables {}

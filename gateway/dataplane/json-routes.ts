@@ -18,6 +18,7 @@ import { echoPreview, isTrackingId, newRequestId } from '../../core/ids.js';
 import { keyRejections, requestsTotal } from '../../core/metrics.js';
 import { asGatewayError } from '../pipeline/exchange.js';
 import { fromTracking, ownTracking } from '../pipeline/execute.js';
+import type { MismatchWarnings } from '../doi-soat/warnings.js';
 import type { AbuseGuard, KeyCheck, KeyIdentity } from '../pipeline/ports.js';
 import { isGuess } from '../pipeline/ports.js';
 import { decodeComponent, jsonAnswer, problemAnswer, readBody, writeAnswer } from '../../core/http.js';
@@ -34,6 +35,8 @@ export interface JsonRouteDeps {
   tokens: TokenService;
   passThrough: PassThrough;
   currentUnitCode(code: string): string;
+  /** Open population-matching mismatches of delivered records, as warnings (issue 13). */
+  mismatches?: MismatchWarnings;
 }
 
 export function createJsonRoutes(deps: JsonRouteDeps): JsonRoutes {
@@ -105,6 +108,7 @@ export function createJsonRoutes(deps: JsonRouteDeps): JsonRoutes {
     const state = ownTracking(found, identity.unitCode, deps.currentUnitCode, 'json');
     if (!state) throw new GatewayError('MA_THEO_DOI_KHONG_TON_TAI', { trackingId: id }, found ? 'other_unit' : undefined);
     const r = fromTracking(id, 0, state, 'maTheoDoi');
+    await deps.mismatches?.annotate([r], 'json');
     return jsonAnswer(200, {
       maTheoDoi: id,
       trangThai: state.state,
@@ -114,6 +118,7 @@ export function createJsonRoutes(deps: JsonRouteDeps): JsonRoutes {
       loiGanNhat: state.lastError ?? null,
       phanHoiTrungUong: state.central ?? null,
       loi: r.errors,
+      canhBao: r.warnings,
       taoLuc: new Date(state.createdAt).toISOString(),
       capNhatLuc: new Date(state.updatedAt).toISOString(),
       dongBoLuc: state.deliveredAt ? new Date(state.deliveredAt).toISOString() : null,

@@ -128,7 +128,8 @@ export function classifyNetworkError(err: unknown): Classified {
   };
 }
 
-export function createCentralClient(options: CentralClientOptions): CentralClient {
+/** The connection pool to the central database (mTLS with the gateway's identity) and the path prefix of its API; shared by every client of the central API. */
+export function openCentralPool(options: CentralClientOptions): { pool: Pool; basePath: string } {
   const url = new URL(options.url);
   const basePath = url.pathname.replace(/\/$/, '');
   const origin = `${url.protocol}//${url.host}`;
@@ -141,6 +142,11 @@ export function createCentralClient(options: CentralClientOptions): CentralClien
     bodyTimeout: options.timeoutMs,
     connect: tls ? { ...tls, rejectUnauthorized: true } : undefined,
   });
+  return { pool, basePath };
+}
+
+export function createCentralClient(options: CentralClientOptions): CentralClient {
+  const { pool, basePath } = openCentralPool(options);
 
   async function call(method: 'POST' | 'PUT', path: string, body: string, h: CallHeaders): Promise<{ status: number; json: unknown; retryAfter?: string | string[] } | { error: unknown }> {
     const headers: Record<string, string> = {

@@ -11,12 +11,15 @@ import { echoPreview, isTrackingId, listDigest, MAX_CALLER_ID_LENGTH, newTrackin
 import { unitScopeRefusals } from '../../core/metrics.js';
 import type { Delivery, DeliveryOutcome, Origin, TrackingState } from '../delivery/types.js';
 import type { AbuseGuard, KeyIdentity, PreparedRecord, RecordPreparer } from './ports.js';
+import type { MismatchWarnings } from '../doi-soat/warnings.js';
 
 export interface ExecuteDeps {
   delivery: Delivery;
   preparer: RecordPreparer;
   guard: AbuseGuard;
   maxRecordsPerCall: number;
+  /** Open population-matching mismatches of delivered records, as warnings (issue 13). */
+  mismatches?: MismatchWarnings;
 }
 
 export interface Execution {
@@ -164,6 +167,7 @@ export async function execute(call: IncomingCall, identity: KeyIdentity, origin:
     });
     const field = call.trackingField ?? '';
     const results = ids.map((id, i) => (isTrackingId(id) ? fromTracking(id, i, found.get(id), field) : malformedTracking(id, i, field)));
+    await deps.mismatches?.annotate(results, origin.front);
     return {
       result: { operation: 'status', correlation: call.correlation, results },
       personalIds: [...found.values()].flatMap((s) => (s.soDinhDanh ? [s.soDinhDanh] : [])),

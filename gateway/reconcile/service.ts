@@ -1,0 +1,249 @@
+/**
+ * Reconciliation: what the central database holds for a unit and its descendants (contract 1.1
+ * inventory, paged, with `bam` = SHA-256 of the RFC 8785 canonical JSON without chuKySo) against
+ * the newest version this gateway delivered or still holds of each person. Each person falls in
+ * exactly one class:
+ *   complete          the centre holds the gateway's newest version, same content (same bam);
+ *   missingAtCentre   the gateway has the person, the centre does not;
+ *   centreBehind      the centre holds an older version than the gateway's newest;
+ *   differs           same version, different content;
+ *   unknownToGateway  at the centre, never sent through this gateway (e.g. retired software);
+ *   centreAhead       the centre holds a newer version than any this gateway sent (another sender).
+ * `resend` puts the gateway's newest version of the missing and behind back in the outbox queue
+ * (delivered or dead rows become queued; rows already waiting are left alone: idempotent), and
+ * the relay of every running gateway sends them. Transient failures of the centre are retried on
+ * the same cursor; an outage that lasts fails the run before anything is changed.
+ */
+import { createHash } from 'node:crypto';
+import { sql } from 'kysely';
+import type { AppContext } from '../../core/context.js';
+import type { OutboxRow } from '../../core/store/tables/delivery.js';
+import { signedBytes } from '../../adapters/national/sign.js';
+import { versionMillis } from '../delivery/idempotency.js';
+import { createCentralReads, CentralReadError, type CentralReads, type InventoryLine } from '../doi-soat/central-reads.js';
+import { DoiSoatError, fromCentralRead } from '../doi-soat/errors.js';
+import { chunks, unitSubtree } from '../doi-soat/scope.js';
+import { HELD_STATES } from '../doi-soat/service.js';
+
+export const CLASSES = ['complete', 'missingAtCentre', 'centreBehind', 'differs', 'unknownToGateway', 'centreAhead'] as const;
+export type ReconcileClass = (typeof CLASSES)[number];
+
+export interface ReconcileEntry {
+  soDinhDanh: string;
+  maDonVi: string;
+  /** The gateway's newest version (and its tracking id), when it has one. */
+  gateway?: { phienBan: string | null; trackingId: string; state: string; bam: string };
+  centre?: { phienBan: string; bam: string };
+}
+
+export interface ReconcileReport {
+  unit: string;
+  total: number;
+  complete: number;
+  missingAtCentre: number;
+  centreBehind: number;
+  differs: number;
+  unknownToGateway: number;
+  centreAhead: number;
+  resent: number;
+  /** complete / total (1 when the unit has no records). */
+  share: number;
+  lists?: Record<ReconcileClass, ReconcileEntry[]>;
+  resentTrackingIds?: string[];
+}
+
+export interface ReconcileOptions {
+  resend?: boolean;
+  verbose?: boolean;
+  reads?: CentralReads;
+  pageSize?: number;
+  actor?: string;
+  /** After each inventory page (progress; tests cut the centre off here). */
+  onPage?: (page: number, lines: number) => void | Promise<void>;
+}
+
+const RETRIES = 3;
+
+async function readInventory(ctx: AppContext, reads: CentralReads, unit: string, options: ReconcileOptions): Promise<Map<string, InventoryLine>> {
+  const lines = new Map<string, InventoryLine>();
+  let cursor: string | null = null;
+  let page = 0;
+  do {
+    let attempt = 0;
+    for (;;) {
+      try {
+        const p = await reads.inventory(unit, cursor, options.pageSize ?? 5000);
+        for (const l of p.hoSo) lines.set(l.soDinhDanh, l);
+        cursor = p.tiepTheo;
+        break;
+      } catch (err) {
+        if (!(err instanceof CentralReadError)) throw err;
+        const transient = err.status === undefined || err.status >= 500 || err.status === 429;
+        if (!transient || ++attempt > RETRIES) throw fromCentralRead(err, `Đối chiếu đơn vị ${unit}`);
+        ctx.log.info('reconcile: centre did not answer a page; retrying the same page', { unit, page, code: err.code, attempt });
+        await new Promise((r) => setTimeout(r, 250 * 2 ** attempt));
+      }
+    }
+    await options.onPage?.(++page, lines.size);
+  } while (cursor);
+  return lines;
+}
+
+type HeldRow = Pick<OutboxRow, 'tracking_id' | 'subject_id' | 'version_ms' | 'version' | 'state' | 'body'>;
+
+/** The newest held row per person: highest version, a delivered row before a waiting one of the same version. */
+function keepNewest(into: Map<string, HeldRow>, rows: HeldRow[]): void {
+  for (const r of rows) {
+    if (!r.subject_id || !r.body) continue;
+    const cur = into.get(r.subject_id);
+    const v = Number(r.version_ms);
+    if (!cur || v > Number(cur.version_ms) || (v === Number(cur.version_ms) && r.state === 'delivered' && cur.state !== 'delivered')) into.set(r.subject_id, r);
+  }
+}
+
+/** The gateway's side: newest held version of each person whose record names one of `units`, plus of each person the centre lists. */
+async function gatewaySide(ctx: AppContext, units: string[], centreIds: string[]): Promise<Map<string, HeldRow>> {
+  const db = ctx.store.db;
+  const donVi = ctx.store.dialect === 'postgres' ? sql<string>`(body::jsonb #>> '{donVi,maDinhDanh}')` : sql<string>`json_extract(body, '$.donVi.maDinhDanh')`;
+  const newest = new Map<string, HeldRow>();
+  const cols = ['tracking_id', 'subject_id', 'version_ms', 'version', 'state', 'body'] as const;
+  for (const part of chunks(units)) {
+    const rows = await db.selectFrom('outbox').select(cols).where('kind', '=', 'profile').where('state', 'in', [...HELD_STATES]).where(donVi, 'in', part).execute();
+    keepNewest(newest, rows);
+  }
+  // People the centre lists whose newest version here names another unit (moved, re-mapped).
+  const rest = centreIds.filter((id) => !newest.has(id));
+  for (const part of chunks(rest)) {
+    const rows = await db.selectFrom('outbox').select(cols).where('kind', '=', 'profile').where('state', 'in', [...HELD_STATES]).where('subject_id', 'in', part).execute();
+    keepNewest(newest, rows);
+  }
+  return newest;
+}
+
+const bamOf = (body: string): string => createHash('sha256').update(signedBytes(JSON.parse(body) as Record<string, unknown>)).digest('hex');
+const unitOf = (body: string): string => (JSON.parse(body) as { donVi?: { maDinhDanh?: string } }).donVi?.maDinhDanh ?? '';
+
+export async function reconcileUnit(ctx: AppContext, unit: string, options: ReconcileOptions = {}): Promise<ReconcileReport> {
+  const reads = options.reads ?? (await createCentralReads(ctx));
+  let centre: Map<string, InventoryLine>;
+  try {
+    centre = await readInventory(ctx, reads, unit, options);
+  } finally {
+    if (!options.reads) await reads.close();
+  }
+  const units = [...new Set([...(await unitSubtree(ctx.store.db, unit)), ...[...centre.values()].map((l) => l.maDonVi)])];
+  const held = await gatewaySide(ctx, units, [...centre.keys()]);
+
+  const lists = Object.fromEntries(CLASSES.map((c) => [c, [] as ReconcileEntry[]])) as Record<ReconcileClass, ReconcileEntry[]>;
+  const toResend: HeldRow[] = [];
+  for (const id of [...new Set([...centre.keys(), ...held.keys()])].sort()) {
+    const c = centre.get(id);
+    const g = held.get(id);
+    const entry: ReconcileEntry = { soDinhDanh: id, maDonVi: c?.maDonVi ?? (g ? unitOf(g.body!) : '') };
+    if (c) entry.centre = { phienBan: c.phienBan, bam: c.bam };
+    if (g) entry.gateway = { phienBan: g.version, trackingId: g.tracking_id, state: g.state, bam: bamOf(g.body!) };
+    let cls: ReconcileClass;
+    if (!c) cls = 'missingAtCentre';
+    else if (!g) cls = 'unknownToGateway';
+    else {
+      const gv = Number(g.version_ms);
+      const cv = versionMillis(c.phienBan);
+      cls = gv > cv ? 'centreBehind' : gv < cv ? 'centreAhead' : entry.gateway!.bam === c.bam ? 'complete' : 'differs';
+    }
+    lists[cls].push(entry);
+    if ((cls === 'missingAtCentre' || cls === 'centreBehind') && g) toResend.push(g);
+  }
+
+  let resentIds: string[] = [];
+  if (options.resend && toResend.length) resentIds = await requeue(ctx, unit, toResend, options.actor ?? 'system');
+
+  const total = CLASSES.reduce((n, c) => n + lists[c].length, 0);
+  const report: ReconcileReport = {
+    unit,
+    total,
+    complete: lists.complete.length,
+    missingAtCentre: lists.missingAtCentre.length,
+    centreBehind: lists.centreBehind.length,
+    differs: lists.differs.length,
+    unknownToGateway: lists.unknownToGateway.length,
+    centreAhead: lists.centreAhead.length,
+    resent: resentIds.length,
+    share: total ? lists.complete.length / total : 1,
+  };
+  await saveRun(ctx, report);
+  if (options.verbose) {
+    report.lists = lists;
+    report.resentTrackingIds = resentIds;
+  }
+  return report;
+}
+
+/** Puts delivered or dead rows back in the queue (recorded in the audit trail first); rows already waiting are on their way. */
+async function requeue(ctx: AppContext, unit: string, rows: HeldRow[], actor: string): Promise<string[]> {
+  const ids = rows.filter((r) => r.state === 'delivered' || r.state === 'dead').map((r) => r.tracking_id);
+  if (ids.length === 0) return [];
+  try {
+    await ctx.audit.recordDurable({ kind: 'admin', front: 'admin', operation: 'reconcile.resend', actor, target: unit, trackingIds: ids.slice(0, 1000), outcome: 'ok', details: { count: ids.length } });
+  } catch {
+    throw new DoiSoatError(503, 'NHAT_KY_KHONG_SAN_SANG', 'Không ghi được nhật ký kiểm toán nên chưa gửi lại; vui lòng thử lại sau');
+  }
+  const now = Date.now();
+  const done: string[] = [];
+  for (const part of chunks(ids, 200)) {
+    const updated = await ctx.store.db
+      .updateTable('outbox')
+      .set({ state: 'queued', attempts: 0, next_attempt_at: 0, enqueued: 0, window_start: now, reason: null, last_error: 'Gửi lại sau khi đối chiếu với CSDL quốc gia (reconcile)', lease_owner: null, lease_until: 0, updated_at: now })
+      .where('tracking_id', 'in', part)
+      .where('state', 'in', ['delivered', 'dead'])
+      .returning('tracking_id')
+      .execute();
+    done.push(...updated.map((u) => u.tracking_id));
+  }
+  return done;
+}
+
+async function saveRun(ctx: AppContext, r: ReconcileReport): Promise<void> {
+  const { lists: _l, resentTrackingIds: _t, ...counts } = r;
+  const row = { ma_don_vi: r.unit, total: r.total, complete: r.complete, summary: JSON.stringify(counts), ran_at: Date.now() };
+  await ctx.store.db.insertInto('reconcile_runs').values(row).onConflict((oc) => oc.column('ma_don_vi').doUpdateSet(row)).execute();
+}
+
+/** The units `reconcile --all` goes through: configured feed units, else every unit a connection key is issued to. */
+export async function allUnits(ctx: AppContext): Promise<string[]> {
+  if (ctx.config.doiSoat.units.length) return [...new Set(ctx.config.doiSoat.units)].sort();
+  const keys = await ctx.store.db.selectFrom('connection_keys').select('unit_code').distinct().where('status', '!=', 'cancelled').execute();
+  return keys.map((k) => k.unit_code).sort();
+}
+
+export interface AllLine {
+  unit: string;
+  total?: number;
+  complete?: number;
+  share?: number;
+  error?: { code: string; message: string };
+}
+
+export async function reconcileAll(ctx: AppContext, options: Omit<ReconcileOptions, 'verbose' | 'onPage'> = {}): Promise<AllLine[]> {
+  const reads = options.reads ?? (await createCentralReads(ctx));
+  const out: AllLine[] = [];
+  try {
+    for (const unit of await allUnits(ctx)) {
+      try {
+        const r = await reconcileUnit(ctx, unit, { ...options, reads });
+        out.push({ unit, total: r.total, complete: r.complete, share: r.share });
+      } catch (err) {
+        if (!(err instanceof DoiSoatError)) throw err;
+        out.push({ unit, error: { code: err.code, message: err.message } });
+      }
+    }
+  } finally {
+    if (!options.reads) await reads.close();
+  }
+  return out;
+}
+
+/** The last reconciliation of every unit, without calling the centre. */
+export async function lastRuns(ctx: AppContext): Promise<(ReconcileReport & { ranAt: string })[]> {
+  const rows = await ctx.store.db.selectFrom('reconcile_runs').selectAll().orderBy('ma_don_vi').execute();
+  return rows.map((r) => ({ ...(JSON.parse(r.summary) as ReconcileReport), ranAt: new Date(Number(r.ran_at)).toISOString() }));
+}
