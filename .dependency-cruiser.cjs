@@ -40,6 +40,13 @@ module.exports = {
       to: { path: '^(certs|gateway|central-sim|bench)/' },
     },
     {
+      name: 'adapters-are-contracts',
+      severity: 'error',
+      comment: 'adapters/ translates and checks; it keeps no state. Store access, admin routes and CLI verbs (the units service included) live in gateway/<area>/.',
+      from: { path: '^adapters/' },
+      to: { path: '^core/(store/|admin-module\\.ts$|cli-output\\.ts$)' },
+    },
+    {
       name: 'fronts-are-independent',
       severity: 'error',
       comment: 'A vendor front never imports another front: what two fronts share lives in a shared folder (legacy-hoso/, xml/, text/, national/).',

@@ -123,6 +123,11 @@ export interface RequestLimits {
 /** One legacy protocol front. Adding a vendor = one folder exporting this + one registry line. */
 export interface VendorFront {
   id: VendorId;
+  /**
+   * What this protocol can ask for (from its contract): a connection key issued for this vendor
+   * allows all of them unless an admin narrows it, and can allow nothing else.
+   */
+  operations: readonly Operation[];
   /** Data-plane paths this front answers (exact match, without query). */
   paths: string[];
   /**

@@ -16,7 +16,7 @@ import { ensurePki } from '../certs/pki.js';
 import { issueCertificate } from '../certs/issue.js';
 import { serverTlsMaterial } from '../certs/material.js';
 import { createKey } from '../gateway/keys/service.js';
-import { loadRemapRules, loadUnitTree } from '../adapters/national/remap.js';
+import { loadRemapRules, loadUnitTree } from '../gateway/units/service.js';
 import { startCentralSim, type CentralSim } from '../central-sim/server.js';
 import type { AppContext } from '../core/context.js';
 import type { IssuedCertificate } from '../certs/types.js';

@@ -28,7 +28,7 @@ import { issueCertificate } from '../certs/issue.js';
 import { serverTlsMaterial } from '../certs/material.js';
 import { createKey } from '../gateway/keys/service.js';
 import { startCentralSim, type CentralSim } from '../central-sim/server.js';
-import { loadRemapRules, loadUnitTree } from '../adapters/national/remap.js';
+import { loadRemapRules, loadUnitTree } from '../gateway/units/service.js';
 import { generateBodyKey } from '../gateway/audit/protect.js';
 import type { AppContext } from '../core/context.js';
 

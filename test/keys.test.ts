@@ -22,7 +22,7 @@ import {
   suspendKey,
 } from '../gateway/keys/service.js';
 import { createKeyValidator } from '../gateway/keys/validator.js';
-import { VENDOR_OPERATIONS } from '../gateway/keys/types.js';
+import { operationsOf } from '../adapters/registry.js';
 import { readRevisions } from '../core/store/revisions.js';
 import { GatewayError } from '../core/errors.js';
 
@@ -128,7 +128,7 @@ describe.each(STORE_KINDS)('connection keys on %s', (kind) => {
 
     const other = await createKey(ctx, { ...base, unitCode: '000.00.00.H03', vendor: 'json' }, 'admin:test');
     // No list given: every operation of the vendor, resolved when read (so later ones apply too).
-    expect(other).toMatchObject({ operations: [...VENDOR_OPERATIONS.json], allOperations: true });
+    expect(other).toMatchObject({ operations: [...operationsOf('json')!], allOperations: true });
     expect(created.allOperations).toBe(false);
     expect((await listKeys(ctx, { unit: '000.00.00.H26' })).map((k) => k.keyId)).toEqual([created.keyId]);
 

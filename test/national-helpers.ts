@@ -78,3 +78,16 @@ export const SAMPLE_TREE = {
     { maDinhDanh: '000.07.12.H06', ten: 'Sở Tài chính tỉnh Bắc Ninh', maDonViCha: '000.00.00.H06', cap: 2, hieuLucTu: '2025-07-01' },
   ],
 };
+
+/** A tree with every resolution case: old codes in maCu, one old code two successors claim, a closed unit. */
+export const REMAP_TEST_TREE = {
+  donVi: [
+    { maDinhDanh: '000.00.00.H06', ten: 'UBND tỉnh Bắc Ninh', cap: 1, hieuLucTu: '2025-07-01', maCu: ['000.00.00.H03'] },
+    { maDinhDanh: '000.05.31.H06', ten: 'Sở Nội vụ tỉnh Bắc Ninh', maDonViCha: '000.00.00.H06', cap: 2, hieuLucTu: '2025-07-01' },
+    { maDinhDanh: '000.07.12.H06', ten: 'Sở Tài chính', maDonViCha: '000.00.00.H06', cap: 2, hieuLucTu: '2025-07-01' },
+    { maDinhDanh: '001.02.03.H06', ten: 'Xã Tân Mỹ', maDonViCha: '000.00.00.H06', cap: 2, hieuLucTu: '2025-07-01', maCu: ['001.02.03.H03', '001.02.04.H03'] },
+    { maDinhDanh: '002.02.03.H06', ten: 'Phường Bắc', maDonViCha: '000.00.00.H06', cap: 2, hieuLucTu: '2025-07-01', maCu: ['009.09.09.H09'] },
+    { maDinhDanh: '003.02.03.H06', ten: 'Phường Nam', maDonViCha: '000.00.00.H06', cap: 2, hieuLucTu: '2025-07-01', maCu: ['009.09.09.H09'] },
+    { maDinhDanh: '000.09.01.H06', ten: 'Ban đã giải thể', maDonViCha: '000.00.00.H06', cap: 2, hieuLucTu: '2025-07-01', hieuLucDen: '2025-08-01' },
+  ],
+};

@@ -6,7 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STORE_KINDS, cleanup, testContext } from './helpers/env.js';
-import { createUnitDirectory, loadRemapRules, loadUnitTree, type UnitDirectory } from '../adapters/national/remap.js';
+import { createUnitDirectory, type UnitDirectory } from '../gateway/units/directory.js';
+import { loadRemapRules, loadUnitTree } from '../gateway/units/service.js';
 import { prepareRecords, prepareUnit, vendorField, type PrepareEnv } from '../adapters/national/prepare.js';
 import { verifyRecord, type RecordSigningIdentity } from '../adapters/national/sign.js';
 import type { ParsedRecord, ParsedUnit } from '../adapters/types.js';

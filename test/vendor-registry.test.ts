@@ -1,11 +1,18 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { BUILT_IN_FRONTS, createRegistry, frontById, frontForPath, fronts } from '../adapters/registry.js';
+import { Command } from 'commander';
+import { BUILT_IN_FRONTS, createRegistry, frontById, frontForPath, fronts, registerFront } from '../adapters/registry.js';
 import { textRepair } from '../adapters/text/index.js';
+import { register as registerKeysCli } from '../gateway/keys/cli.js';
+import { createKey } from '../gateway/keys/service.js';
+import { cliHost } from '../gateway/cli/verbs.js';
 import { vendorD } from './fixtures/vendor-d-example/index.js';
 import { limits, meta } from './vendor-helpers.js';
-import { REPO } from './helpers/env.js';
+import { REPO, cleanup } from './helpers/env.js';
+import { startHarness } from './helpers/gateway.js';
+
+afterAll(cleanup);
 
 describe('front registry', () => {
   it('serves the three vendor fronts on their contract paths', () => {
@@ -58,5 +65,46 @@ describe('front registry', () => {
     // A path that differs only in case from a case-insensitive front's path is a collision.
     expect(() => createRegistry([...BUILT_IN_FRONTS, { ...vendorD, paths: ['/qlcbservice.asmx'] }])).toThrow(/case-insensitive/);
     expect(() => createRegistry([{ ...vendorD, paths: ['/qlcbservice.asmx'] }, ...BUILT_IN_FRONTS])).toThrow(/case-insensitive/);
+  });
+
+  it('gives a registered fourth front connection keys, `ndxp keys create --vendor` help and the admin OpenAPI enums, with nothing changed outside its folder', async () => {
+    const h = await startHarness();
+    const spec = { softwareId: 'PM-D', unitCode: '000.00.00.H06', vendor: vendorD.id };
+    // Not registered yet: no key can be issued for it.
+    await expect(createKey(h.ctx, spec, 'test')).rejects.toThrow(/Giao diện kết nối không hợp lệ/);
+
+    registerFront(vendorD); // the one registration line (BUILT_IN_FRONTS in adapters/registry.ts)
+
+    // Keys: issued with the operations the front declares, and nothing else allowed.
+    const key = await createKey(h.ctx, spec, 'test');
+    expect(key).toMatchObject({ vendor: 'vendor-d-example', operations: ['upsertUnit'], allOperations: true });
+    await expect(createKey(h.ctx, { ...spec, operations: 'submitProfiles' }, 'test')).rejects.toThrow(/Thao tác không hợp lệ cho giao diện vendor-d-example/);
+
+    // The data plane serves it through the real pipeline with such a key.
+    const client = await h.legacyClient({ vendor: vendorD.id, unitCode: '000.00.00.H06', softwareId: 'PM-D2' });
+    const created = h.sim.stats().units.created;
+    const res = await client.request(`${h.url}/vendor-d/donvi`, {
+      headers: { 'content-type': 'application/json', 'x-api-key': client.connectionKey },
+      body: JSON.stringify({ code: '000.09.31.H06', name: 'Phòng mới', parent: '000.00.00.H06', level: 2, since: '2025-07-01' }),
+    });
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.text)).toMatchObject({ status: 'SYNCED', errors: [] });
+    expect(h.sim.stats().units.created).toBe(created + 1);
+
+    // CLI help names it among the vendors.
+    const program = new Command('ndxp');
+    registerKeysCli(program, cliHost);
+    const create = program.commands.find((c) => c.name() === 'keys')!.commands.find((c) => c.name() === 'create')!;
+    expect(create.options.find((o) => o.long === '--vendor')!.description).toBe('giao diện kết nối: vendor-a-asmx | vendor-b-jaxws | vendor-c-xmlpost | json | vendor-d-example');
+    expect(create.helpInformation()).toContain('vendor-d-example');
+
+    // The admin plane's OpenAPI document lists it wherever a vendor is named.
+    const admin = await h.adminClient('auditor');
+    const openapi = JSON.parse((await admin.request(`${h.adminUrl}/openapi.json`)).text) as { paths: Record<string, any> };
+    const keys = openapi.paths['/api/v1/admin/keys'];
+    const expected = ['vendor-a-asmx', 'vendor-b-jaxws', 'vendor-c-xmlpost', 'json', 'vendor-d-example'];
+    expect(keys.post.requestBody.content['application/json'].schema.properties.vendor.enum).toEqual(expected);
+    expect(keys.get.parameters.find((p: { name: string }) => p.name === 'vendor').schema.enum).toEqual(expected);
+    expect(keys.get.responses['200'].content['application/json'].schema.items.properties.vendor.enum).toEqual(expected);
   });
 });

@@ -74,6 +74,8 @@ function view(r: RecordResult) {
 
 export const jsonFront: VendorFront = {
   id: 'json',
+  // Everything, including 'read': the pass-through of the central database's read paths.
+  operations: ['submitProfiles', 'upsertUnit', 'status', 'read'],
   paths: [SINGLE, BATCH],
 
   readRequest(body: Buffer, meta: RequestMeta, limits: RequestLimits): IncomingCall {

@@ -2,29 +2,25 @@
  * Unit re-mapping after the 1 July 2025 reorganisation: legacy software keeps sending pre-2025
  * unit codes; every record must be re-homed to the current unit tree before it is sent.
  *
- * Two sources, both in the store (migration 006) and cached in memory by `createUnitDirectory`:
- * - re-mapping rules network admins load (`ndxp units remap load FILE`, admin API), shaped like
- *   the contract's unit-remap.sample.json: exact rules (maCu → maMoi) and level-1 rules
- *   (maCap1Cu → maCap1Moi, replacing only the last group of any code under that body);
- * - the current unit tree (`ndxp units load FILE`, unit.schema.json objects); a unit's maCu lists
- *   the codes it replaced.
+ * This file is the pure part, shared by every process that has the data in hand: reading the two
+ * documents network admins load (gateway/units/ keeps them in the store and an in-process
+ * directory fresh), building an index from them and resolving a code against it.
+ * - re-mapping rules, shaped like the contract's unit-remap.sample.json: exact rules
+ *   (maCu → maMoi) and level-1 rules (maCap1Cu → maCap1Moi, replacing only the last group of any
+ *   code under that body);
+ * - the current unit tree (unit.schema.json objects); a unit's maCu lists the codes it replaced.
  *
  * Resolution order for a code: exact rule → a current unit that lists the code in maCu → the code
  * itself when it is a unit of the current tree → level-1 rule → error MA_DON_VI_KHONG_TON_TAI.
  * Rules only apply from their tuNgay (Vietnam date). Results of a rule may themselves be old codes
  * (two reorganisations): resolution follows at most MAX_HOPS steps and refuses cycles.
  *
- * While the tree table is EMPTY (never loaded), a code without a rule passes unchanged with a
- * warning CAY_DON_VI_CHUA_NAP: refusing every record of a fresh installation would be worse than
- * sending codes the central database checks again anyway. Operators see the warning per record.
- *
- * Every instance reloads the cache when the 'units' revision moves (within keys.refreshIntervalMs).
+ * While the tree is EMPTY (never loaded), a code without a rule passes unchanged with a warning
+ * CAY_DON_VI_CHUA_NAP: refusing every record of a fresh installation would be worse than sending
+ * codes the central database checks again anyway. Operators see the warning per record.
  */
-import type { AppContext } from '../../core/context.js';
 import type { DonVi } from './profile.js';
-import { bumpRevision, watchRevisions } from '../../core/store/revisions.js';
-import { withWriteLock } from '../../core/store/db.js';
-import { validateUnit, vietnamDate, type Issue } from './validate.js';
+import { validateUnit, type Issue } from './validate.js';
 
 export type RemapKind = 'exact' | 'level1';
 
@@ -36,12 +32,6 @@ export interface RemapRule {
   /** yyyy-MM-dd: the rule applies from this date (Vietnam time). */
   tuNgay: string;
   ghiChu?: string;
-}
-
-export interface StoredRemapRule extends RemapRule {
-  id: number;
-  createdAt: string;
-  createdBy: string;
 }
 
 /** How a code was re-homed. */
@@ -58,33 +48,13 @@ export interface AppliedRemap {
 
 export type RemapResult = { code: string; ruleApplied?: AppliedRemap; warning?: Issue } | { error: Issue };
 
-export interface UnitDirectoryStats {
-  exactRules: number;
-  level1Rules: number;
-  units: number;
-  loadedAt: string | undefined;
-}
-
-export interface UnitDirectory {
-  /** Re-homes one unit code; `pointer` is put on the issue it may return. */
-  remap(code: string, pointer?: string): RemapResult;
-  /** A unit of the current tree. */
-  unit(code: string): DonVi | undefined;
-  /** False while the tree table is empty. */
-  treeLoaded(): boolean;
-  stats(): UnitDirectoryStats;
-  /** Re-reads rules and tree now (normally done on revision 'units'). */
-  reload(): Promise<void>;
-  stop(): void;
-}
-
 const CODE = /^[0-9A-Z]+(\.[0-9A-Z]+)*$/;
 const GROUP = /^[0-9A-Z]+$/;
 const DATE = /^[0-9]{4}-[0-9]{2}-[0-9]{2}$/;
 const MAX_HOPS = 5;
 
 // ---------------------------------------------------------------------------------------------
-// The in-memory index (pure; also usable without a store)
+// The in-memory index
 
 interface IndexedRule {
   id: number;
@@ -123,8 +93,8 @@ function displayDate(iso: string): string {
 }
 
 /**
- * Resolves a code against an index as of `today` (yyyy-MM-dd). Pure; the directory wraps it with
- * its cache.
+ * Resolves a code against an index as of `today` (yyyy-MM-dd). Pure; gateway/units/directory.ts
+ * wraps it with its cache.
  */
 export function resolveUnitCode(index: UnitIndex, code: string, today: string, pointer = ''): RemapResult {
   const issue = (c: string, message: string): Issue => ({ pointer, field: pointer, code: c, message });
@@ -218,69 +188,7 @@ function applied(kind: AppliedRemap['kind'], from: string, to: string, ruleIds: 
 }
 
 // ---------------------------------------------------------------------------------------------
-// Store access
-
-function rowToUnit(r: {
-  ma_dinh_danh: string;
-  ten: string;
-  ma_don_vi_cha: string | null;
-  cap: number;
-  hieu_luc_tu: string;
-  hieu_luc_den: string | null;
-  ma_cu: string | null;
-  ngay_cap_nhat: string | null;
-}): DonVi {
-  const u: DonVi = { maDinhDanh: r.ma_dinh_danh, ten: r.ten, cap: Number(r.cap), hieuLucTu: r.hieu_luc_tu };
-  if (r.ma_don_vi_cha) u.maDonViCha = r.ma_don_vi_cha;
-  if (r.hieu_luc_den) u.hieuLucDen = r.hieu_luc_den;
-  if (r.ma_cu) u.maCu = JSON.parse(r.ma_cu) as string[];
-  if (r.ngay_cap_nhat) u.ngayCapNhat = r.ngay_cap_nhat;
-  return u;
-}
-
-export async function listRemapRules(ctx: Pick<AppContext, 'store'>): Promise<StoredRemapRule[]> {
-  const rows = await ctx.store.db.selectFrom('unit_remap_rules').selectAll().orderBy('kind').orderBy('ma_cu').execute();
-  return rows.map((r) => {
-    const rule: StoredRemapRule = {
-      id: Number(r.id),
-      kind: r.kind,
-      maCu: r.ma_cu,
-      maMoi: r.ma_moi,
-      tuNgay: r.tu_ngay,
-      createdAt: new Date(Number(r.created_at)).toISOString(),
-      createdBy: r.created_by,
-    };
-    if (r.ghi_chu !== null) rule.ghiChu = r.ghi_chu;
-    return rule;
-  });
-}
-
-export interface UnitListFilter {
-  /** Only direct children of this unit. */
-  parent?: string;
-  /** Code prefix or a piece of the name (case- and diacritic-insensitive). */
-  q?: string;
-  limit?: number;
-  offset?: number;
-}
-
-export async function listUnits(ctx: Pick<AppContext, 'store'>, filter: UnitListFilter = {}): Promise<{ total: number; units: DonVi[] }> {
-  let query = ctx.store.db.selectFrom('units').selectAll();
-  if (filter.parent) query = query.where('ma_don_vi_cha', '=', filter.parent);
-  const rows = await query.orderBy('cap').orderBy('ma_dinh_danh').execute();
-  let units = rows.map(rowToUnit);
-  if (filter.q) {
-    const fold = (s: string) => s.normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/[đĐ]/g, 'd').toLowerCase();
-    const q = fold(filter.q);
-    units = units.filter((u) => fold(u.maDinhDanh).startsWith(q) || fold(u.ten).includes(q));
-  }
-  const total = units.length;
-  const offset = filter.offset ?? 0;
-  return { total, units: units.slice(offset, filter.limit === undefined ? undefined : offset + filter.limit) };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Loading (replace-all, validated, audited)
+// Reading the documents (validated as a whole; gateway/units/ stores them)
 
 /** A remap or tree file that cannot be loaded; nothing was changed. */
 export class UnitDataError extends Error {
@@ -292,22 +200,6 @@ export class UnitDataError extends Error {
     super(message);
     this.name = 'UnitDataError';
   }
-}
-
-export interface RemapLoadReport {
-  exact: number;
-  level1: number;
-  total: number;
-  /** How many rules the load replaced. */
-  replaced: number;
-}
-
-export interface TreeLoadReport {
-  units: number;
-  /** Units that list replaced codes (maCu). */
-  withOldCodes: number;
-  replaced: number;
-  warnings: Issue[];
 }
 
 function realDate(s: string): boolean {
@@ -417,214 +309,4 @@ export function parseUnitTree(json: unknown): { units: DonVi[]; warnings: Issue[
   }
   if (issues.length) throw new UnitDataError(`Tệp cây đơn vị không hợp lệ: ${issues.length} lỗi`, issues);
   return { units, warnings };
-}
-
-const CHUNK = 200;
-
-function chunks<T>(items: T[]): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += CHUNK) out.push(items.slice(i, i + CHUNK));
-  return out;
-}
-
-function auditLoad(ctx: AppContext, operation: string, actor: string, outcome: string, details: Record<string, unknown>, code?: string): void {
-  ctx.audit.record({ kind: 'admin', front: 'admin', operation, actor, target: operation.startsWith('units.remap') ? 'unit_remap_rules' : 'units', outcome, code, details });
-}
-
-/** Replaces all re-mapping rules with the document's, in one transaction; bumps revision 'units'. */
-export async function loadRemapRules(ctx: AppContext, json: unknown, actor: string): Promise<RemapLoadReport> {
-  let rules: RemapRule[];
-  try {
-    rules = parseRemapRules(json);
-  } catch (err) {
-    if (err instanceof UnitDataError) auditLoad(ctx, 'units.remap.load', actor, 'invalid', { errors: err.issues.length }, err.code);
-    throw err;
-  }
-  const at = Date.now();
-  const replaced = await withWriteLock(ctx.store, 'units', async (trx) => {
-    const before = await trx.selectFrom('unit_remap_rules').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
-    await trx.deleteFrom('unit_remap_rules').execute();
-    for (const part of chunks(rules)) {
-      await trx
-        .insertInto('unit_remap_rules')
-        .values(part.map((r) => ({ kind: r.kind, ma_cu: r.maCu, ma_moi: r.maMoi, tu_ngay: r.tuNgay, ghi_chu: r.ghiChu ?? null, created_at: at, created_by: actor })))
-        .execute();
-    }
-    await bumpRevision(trx, 'units');
-    return Number(before?.n ?? 0);
-  });
-  const report: RemapLoadReport = {
-    exact: rules.filter((r) => r.kind === 'exact').length,
-    level1: rules.filter((r) => r.kind === 'level1').length,
-    total: rules.length,
-    replaced,
-  };
-  auditLoad(ctx, 'units.remap.load', actor, 'ok', { ...report });
-  return report;
-}
-
-/**
- * Adds one rule, or replaces the rule with the same kind and old code (an edit without
- * re-loading the file). `json` has the file's rule shape ({maCu, maMoi, tuNgay, ghiChu?} or
- * {maCap1Cu, maCap1Moi, …}). The table must stay free of cycles.
- */
-export async function upsertRemapRule(ctx: AppContext, json: unknown, actor: string): Promise<{ rule: StoredRemapRule; replaced: boolean }> {
-  let rule: RemapRule;
-  try {
-    try {
-      [rule] = parseRemapRules([json]);
-    } catch (err) {
-      // One rule, not a list: point at its members directly ("/maMoi", not "/0/maMoi").
-      if (err instanceof UnitDataError) {
-        const issues = err.issues.map((i) => ({ ...i, pointer: i.pointer.replace(/^\/0/, ''), field: i.field.replace(/^\/0/, ''), message: i.message.replace(/^Quy tắc 1: /, '') }));
-        throw new UnitDataError(`Quy tắc chuyển đổi mã đơn vị không hợp lệ: ${issues.map((i) => i.message).join('; ')}`, issues);
-      }
-      throw err;
-    }
-    const others = (await listRemapRules(ctx)).filter((r) => !(r.kind === rule.kind && r.maCu === rule.maCu));
-    // Re-check the whole table as it would be, so a cycle through existing rules is refused too.
-    parseRemapRules({
-      rules: [...others, rule].map((r) => (r.kind === 'exact' ? { maCu: r.maCu, maMoi: r.maMoi, tuNgay: r.tuNgay } : { maCap1Cu: r.maCu, maCap1Moi: r.maMoi, tuNgay: r.tuNgay })),
-    });
-  } catch (err) {
-    if (err instanceof UnitDataError) auditLoad(ctx, 'units.remap.upsert', actor, 'invalid', { errors: err.issues.length }, err.code);
-    throw err;
-  }
-  const at = Date.now();
-  const replaced = await withWriteLock(ctx.store, 'units', async (trx) => {
-    const deleted = await trx.deleteFrom('unit_remap_rules').where('kind', '=', rule.kind).where('ma_cu', '=', rule.maCu).executeTakeFirst();
-    await trx
-      .insertInto('unit_remap_rules')
-      .values({ kind: rule.kind, ma_cu: rule.maCu, ma_moi: rule.maMoi, tu_ngay: rule.tuNgay, ghi_chu: rule.ghiChu ?? null, created_at: at, created_by: actor })
-      .execute();
-    await bumpRevision(trx, 'units');
-    return Number(deleted.numDeletedRows) > 0;
-  });
-  const stored = (await listRemapRules(ctx)).find((r) => r.kind === rule.kind && r.maCu === rule.maCu)!;
-  ctx.audit.record({ kind: 'admin', front: 'admin', operation: 'units.remap.upsert', actor, target: `${rule.kind}:${rule.maCu}`, outcome: 'ok', details: { maMoi: rule.maMoi, tuNgay: rule.tuNgay, replaced } });
-  return { rule: stored, replaced };
-}
-
-/** Removes one rule by id; false when there is no such rule. */
-export async function removeRemapRule(ctx: AppContext, id: number, actor: string): Promise<boolean> {
-  const removed = await withWriteLock(ctx.store, 'units', async (trx) => {
-    const row = await trx.selectFrom('unit_remap_rules').select(['kind', 'ma_cu', 'ma_moi']).where('id', '=', id).executeTakeFirst();
-    if (!row) return undefined;
-    await trx.deleteFrom('unit_remap_rules').where('id', '=', id).execute();
-    await bumpRevision(trx, 'units');
-    return row;
-  });
-  ctx.audit.record({
-    kind: 'admin',
-    front: 'admin',
-    operation: 'units.remap.remove',
-    actor,
-    target: String(id),
-    outcome: removed ? 'ok' : 'not_found',
-    details: removed ? { kind: removed.kind, maCu: removed.ma_cu, maMoi: removed.ma_moi } : undefined,
-  });
-  return removed !== undefined;
-}
-
-/** Replaces the current unit tree with the document's, in one transaction; bumps revision 'units'. */
-export async function loadUnitTree(ctx: AppContext, json: unknown, actor: string): Promise<TreeLoadReport> {
-  let parsed: { units: DonVi[]; warnings: Issue[] };
-  try {
-    parsed = parseUnitTree(json);
-  } catch (err) {
-    if (err instanceof UnitDataError) auditLoad(ctx, 'units.tree.load', actor, 'invalid', { errors: err.issues.length }, err.code);
-    throw err;
-  }
-  const at = Date.now();
-  const replaced = await withWriteLock(ctx.store, 'units', async (trx) => {
-    const before = await trx.selectFrom('units').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
-    await trx.deleteFrom('units').execute();
-    for (const part of chunks(parsed.units)) {
-      await trx
-        .insertInto('units')
-        .values(
-          part.map((u) => ({
-            ma_dinh_danh: u.maDinhDanh,
-            ten: u.ten,
-            ma_don_vi_cha: u.maDonViCha ?? null,
-            cap: u.cap,
-            hieu_luc_tu: u.hieuLucTu,
-            hieu_luc_den: u.hieuLucDen ?? null,
-            ma_cu: u.maCu && u.maCu.length ? JSON.stringify(u.maCu) : null,
-            ngay_cap_nhat: u.ngayCapNhat ?? null,
-            updated_at: at,
-            updated_by: actor,
-          })),
-        )
-        .execute();
-    }
-    await bumpRevision(trx, 'units');
-    return Number(before?.n ?? 0);
-  });
-  const report: TreeLoadReport = {
-    units: parsed.units.length,
-    withOldCodes: parsed.units.filter((u) => u.maCu && u.maCu.length > 0).length,
-    replaced,
-    warnings: parsed.warnings,
-  };
-  auditLoad(ctx, 'units.tree.load', actor, 'ok', { units: report.units, withOldCodes: report.withOldCodes, replaced, warnings: report.warnings.length });
-  return report;
-}
-
-// ---------------------------------------------------------------------------------------------
-// The cached directory
-
-export interface UnitDirectoryOptions {
-  refreshIntervalMs?: number;
-  /** Clock, for tests. */
-  now?: () => number;
-}
-
-export async function createUnitDirectory(ctx: Pick<AppContext, 'store' | 'config' | 'log'>, options: UnitDirectoryOptions = {}): Promise<UnitDirectory> {
-  const clock = options.now ?? Date.now;
-  let index: UnitIndex = buildUnitIndex([], []);
-  let loadedAt: string | undefined;
-
-  const reload = async (): Promise<void> => {
-    const [ruleRows, unitRows] = await Promise.all([
-      ctx.store.db.selectFrom('unit_remap_rules').select(['id', 'kind', 'ma_cu', 'ma_moi', 'tu_ngay']).execute(),
-      ctx.store.db.selectFrom('units').selectAll().execute(),
-    ]);
-    index = buildUnitIndex(
-      ruleRows.map((r) => ({ id: Number(r.id), kind: r.kind, maCu: r.ma_cu, maMoi: r.ma_moi, tuNgay: r.tu_ngay })),
-      unitRows.map(rowToUnit),
-    );
-    loadedAt = new Date(clock()).toISOString();
-    ctx.log.debug('unit directory loaded', { exact: index.exact.size, level1: index.level1.size, units: index.units.size });
-  };
-
-  await reload(); // fail start-up loudly when the store cannot be read
-  const watcher = watchRevisions(
-    ctx.store as AppContext['store'],
-    ['units'],
-    options.refreshIntervalMs ?? ctx.config.keys.refreshIntervalMs,
-    () => reload(),
-    (err) => ctx.log.warn('unit directory refresh failed; the cached rules stay in force', { err }),
-  );
-
-  // The Vietnam date changes once a day; computing it per call would allocate a Date per code.
-  let todayCache = '';
-  let todayUntil = 0;
-  const today = (): string => {
-    const t = clock();
-    if (t >= todayUntil) {
-      todayCache = vietnamDate(new Date(t));
-      todayUntil = t + 60_000;
-    }
-    return todayCache;
-  };
-
-  return {
-    remap: (code, pointer = '') => resolveUnitCode(index, code, today(), pointer),
-    unit: (code) => index.units.get(code),
-    treeLoaded: () => index.units.size > 0,
-    stats: () => ({ exactRules: index.exact.size, level1Rules: index.level1.size, units: index.units.size, loadedAt }),
-    reload,
-    stop: () => watcher.stop(),
-  };
 }

@@ -1,53 +1,24 @@
 /**
  * Results → vendor A's `KetQuaDongBo` answers (samples/DongBoHoSo.response.xml and
- * DongBoHoSo.invalid.response.xml), and the result code / message rules vendor C shares.
+ * DongBoHoSo.invalid.response.xml); result codes and issue lists are the HoSo dialect's
+ * (../legacy-hoso/result.ts), the wording the one record-status table's.
  */
-import type { IncomingCall, OperationResult, RecordResult, RecordStatus } from '../types.js';
+import type { IncomingCall, OperationResult, RecordResult } from '../types.js';
+import { RECORD_STATUS_TEXT, recordStatusText } from '../record-status.js';
+import { RESULT_CODES, listedIssues } from '../legacy-hoso/result.js';
 import type { HttpAnswer } from '../../core/http.js';
 import { SOAP11_CONTENT_TYPE, soap11Envelope } from '../xml/soap.js';
 import { XmlWriter } from '../xml/write.js';
 import { VENDOR_A_NS } from './parse.js';
 
-/** MaKetQua (vendor A) and Ma (vendor C): 0 synced, 1 queued, 2 invalid, 3 stale, 9 gateway error. */
-export const RESULT_CODES: Readonly<Record<RecordStatus, number>> = {
-  SYNCED: 0,
-  QUEUED: 1,
-  INVALID: 2,
-  STALE: 3,
-  ERROR: 9,
-};
-
-const DEFAULT_MESSAGES: Readonly<Record<RecordStatus, string>> = {
-  SYNCED: 'Đồng bộ thành công',
-  QUEUED: 'Đã tiếp nhận, đang chờ đồng bộ',
-  INVALID: 'Dữ liệu không hợp lệ',
-  STALE: 'Bản ghi cũ hơn bản đã có',
-  ERROR: 'Lỗi hệ thống',
-};
-
-/** ThongBao: the pipeline's Vietnamese summary, or the contract's wording for the status. */
-export function resultMessage(r: RecordResult): string {
-  if (r.message) return r.message;
-  if (r.status === 'INVALID') return `${DEFAULT_MESSAGES.INVALID}: ${r.errors.length} lỗi`;
-  return DEFAULT_MESSAGES[r.status];
-}
-
-/** What a clerk sees per field: errors first, then warnings marked as such (they do not block). */
-export function listedIssues(r: RecordResult): { field: string; message: string }[] {
-  const out: { field: string; message: string }[] = [];
-  for (const e of r.errors) out.push({ field: e.field, message: e.message });
-  for (const w of r.warnings) out.push({ field: w.field, message: `Cảnh báo: ${w.message}` });
-  return out;
-}
-
 function writeKetQua(w: XmlWriter, element: string, r: RecordResult | undefined): void {
   w.open(element);
   if (!r) {
-    w.leaf('MaKetQua', RESULT_CODES.ERROR).leaf('ThongBao', DEFAULT_MESSAGES.ERROR);
+    w.leaf('MaKetQua', RESULT_CODES.ERROR).leaf('ThongBao', RECORD_STATUS_TEXT.ERROR);
     w.close(element);
     return;
   }
-  w.leaf('MaKetQua', RESULT_CODES[r.status]).leaf('ThongBao', resultMessage(r)).leaf('MaTheoDoi', r.trackingId);
+  w.leaf('MaKetQua', RESULT_CODES[r.status]).leaf('ThongBao', recordStatusText(r)).leaf('MaTheoDoi', r.trackingId);
   const issues = listedIssues(r);
   if (issues.length > 0) {
     w.open('DanhSachLoi');

@@ -23,6 +23,8 @@ export function vendorAWsdl(): string {
 
 export const vendorA: VendorFront = {
   id: 'vendor-a-asmx',
+  // The WSDL's DongBoHoSo / DongBoDanhSachHoSo, CapNhatDonVi and TraCuuTrangThai.
+  operations: ['submitProfiles', 'upsertUnit', 'status'],
   paths: [VENDOR_A_PATH],
   caseInsensitivePaths: true,
   describe: describers(wsdlDescriber(vendorAWsdl, VENDOR_A_PATH), discoDescriber(vendorAWsdl, VENDOR_A_PATH)),

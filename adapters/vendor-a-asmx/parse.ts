@@ -12,8 +12,8 @@ import { contentTypeCharset } from '../xml/decode.js';
 import { parseXmlBytes, type XmlElement } from '../xml/parse.js';
 import { readSoapEnvelope, soap11Action } from '../xml/soap.js';
 import { child, children, childText } from '../xml/tree.js';
-import { mapHoSo } from './hoso.js';
-import { integer, legacyDate } from './legacy-forms.js';
+import { mapHoSo } from '../legacy-hoso/hoso.js';
+import { integer, legacyDate } from '../legacy-hoso/legacy-forms.js';
 
 export const VENDOR_A_NS = 'http://qlcb.vendor-a.vn/';
 

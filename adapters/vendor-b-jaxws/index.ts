@@ -20,6 +20,8 @@ export function vendorBWsdl(): string {
 
 export const vendorB: VendorFront = {
   id: 'vendor-b-jaxws',
+  // The WSDL's submitRecords and getStatus.
+  operations: ['submitProfiles', 'status'],
   paths: [VENDOR_B_PATH],
   describe: wsdlDescriber(vendorBWsdl, VENDOR_B_PATH),
   readRequest: readVendorBRequest,

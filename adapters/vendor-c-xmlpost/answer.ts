@@ -1,13 +1,14 @@
 /**
  * Vendor C's answers: `<KetQua><Ma/><ThongBao/><MaTheoDoi/><Loi truong="…">…</Loi>*</KetQua>` in
- * UTF-8. Record outcomes use vendor A's result codes (0, 1, 2, 3, 9) with HTTP 200; refusals keep
- * the same shape: Ma 401 with HTTP 401 for a refused key, Ma 429 with HTTP 429 (and Retry-After)
+ * UTF-8. Record outcomes use the HoSo dialect's result codes (0, 1, 2, 3, 9, as vendor A) with
+ * HTTP 200; refusals keep the same shape: Ma 401 with HTTP 401 for a refused key, Ma 429 with HTTP 429 (and Retry-After)
  * when rate-limited, the wait stated in ThongBao; every other refusal Ma 9 with its HTTP status.
  */
 import type { GatewayError } from '../../core/errors.js';
 import type { IncomingCall, OperationResult } from '../types.js';
 import type { HttpAnswer } from '../../core/http.js';
-import { RESULT_CODES, listedIssues, resultMessage } from '../vendor-a-asmx/answer.js';
+import { RECORD_STATUS_TEXT, recordStatusText } from '../record-status.js';
+import { RESULT_CODES, listedIssues } from '../legacy-hoso/result.js';
 import { withRetryAfter } from '../xml/soap.js';
 import { XmlWriter } from '../xml/write.js';
 
@@ -17,9 +18,9 @@ export function renderVendorCResult(_call: IncomingCall, result: OperationResult
   const r = [...result.results].sort((a, b) => a.index - b.index)[0];
   const w = new XmlWriter().declaration().open('KetQua');
   if (!r) {
-    w.leaf('Ma', RESULT_CODES.ERROR).leaf('ThongBao', 'Lỗi hệ thống');
+    w.leaf('Ma', RESULT_CODES.ERROR).leaf('ThongBao', RECORD_STATUS_TEXT.ERROR);
   } else {
-    w.leaf('Ma', RESULT_CODES[r.status]).leaf('ThongBao', resultMessage(r)).leaf('MaTheoDoi', r.trackingId);
+    w.leaf('Ma', RESULT_CODES[r.status]).leaf('ThongBao', recordStatusText(r)).leaf('MaTheoDoi', r.trackingId);
     for (const i of listedIssues(r)) w.leaf('Loi', i.message, { truong: i.field });
   }
   w.close('KetQua');

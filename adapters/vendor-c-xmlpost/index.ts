@@ -10,6 +10,8 @@ export const VENDOR_C_PATH = '/vendor-c/hoso';
 
 export const vendorC: VendorFront = {
   id: 'vendor-c-xmlpost',
+  // One record per post; status is allowed so a later status path needs no key change.
+  operations: ['submitProfiles', 'status'],
   paths: [VENDOR_C_PATH],
   readRequest: readVendorCRequest,
   renderResult: renderVendorCResult,

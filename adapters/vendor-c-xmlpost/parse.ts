@@ -1,12 +1,13 @@
 /**
  * Vendor C's request: one `<HoSoCanBo>` document posted as plain XML, usually in Windows-1258
  * (decoded by the declared encoding, then composed to NFC), key and unit in HTTP headers.
- * The record uses vendor A's HoSo element names and forms, so vendor A's mapping reads it.
+ * The record uses the HoSo dialect vendor A also speaks (same element names and forms), so the
+ * shared mapping in ../legacy-hoso reads it.
  */
 import { GatewayError } from '../../core/errors.js';
 import type { IncomingCall, RequestLimits, TextRepair } from '../types.js';
 import type { RequestMeta } from '../../core/http.js';
-import { mapHoSo } from '../vendor-a-asmx/hoso.js';
+import { mapHoSo } from '../legacy-hoso/hoso.js';
 import { contentTypeCharset } from '../xml/decode.js';
 import { parseXmlBytes } from '../xml/parse.js';
 

@@ -16,7 +16,7 @@ import { ensurePki } from '../../certs/pki.js';
 import { issueCertificate } from '../../certs/issue.js';
 import { serverTlsMaterial, centralClientIdentity } from '../../certs/material.js';
 import { createKey } from '../../gateway/keys/service.js';
-import { loadRemapRules, loadUnitTree } from '../../adapters/national/remap.js';
+import { loadRemapRules, loadUnitTree } from '../../gateway/units/service.js';
 import type { KeyLimits } from '../../gateway/keys/types.js';
 
 /** The contract's sample re-mapping (national/unit-remap.sample.json), copied so a checkout without ../shared runs. */

@@ -11,7 +11,7 @@ import { registerStart } from './start.js';
 import { cliHost as cli } from './verbs.js';
 import { register as registerCerts } from '../../certs/cli.js';
 import { register as registerKeys } from '../keys/cli.js';
-import { register as registerUnits } from '../../adapters/national/cli.js';
+import { register as registerUnits } from '../units/cli.js';
 import { register as registerQueue } from '../delivery/cli.js';
 import { register as registerAudit } from '../audit/cli.js';
 import { register as registerDoiSoat } from '../doi-soat/cli.js';

@@ -9,7 +9,8 @@ import type { AdminModule } from '../../core/admin-module.js';
 import { adminCaller, problem, requireRole, str, jsonBody, route } from '../../core/admin-module.js';
 import type { AppContext } from '../../core/context.js';
 import { activateKey, cancelKey, createKey, importKeys, KeyServiceError, listKeys, rotateKey, showKey, suspendKey, type CreateKeyInput } from './service.js';
-import { BODY_RETENTIONS, ENCODINGS, KEY_STATUSES, LIMIT_FIELDS, OPERATIONS, VENDORS } from './types.js';
+import { vendorIds } from '../../adapters/registry.js';
+import { BODY_RETENTIONS, ENCODINGS, KEY_STATUSES, LIMIT_FIELDS, OPERATIONS } from './types.js';
 
 const bool = (v: unknown): boolean => v === true || v === 'true' || v === '1';
 
@@ -129,7 +130,8 @@ const keySchema = {
     keyId: { type: 'string', examples: ['KNABCDEFGH2345'] },
     softwareId: { type: 'string' },
     unitCode: { type: 'string' },
-    vendor: { type: 'string', enum: [...VENDORS] },
+    // The registry's own (growing) list, so the document names every registered front.
+    vendor: { type: 'string', enum: vendorIds },
     encoding: { type: 'string', enum: [...ENCODINGS] },
     operations: { type: 'array', items: { type: 'string', enum: [...OPERATIONS] } },
     allOperations: { type: 'boolean', description: 'Every operation of the vendor, including ones added later' },
@@ -174,7 +176,7 @@ const createSchema = {
   properties: {
     softwareId: { type: 'string' },
     unitCode: { type: 'string' },
-    vendor: { type: 'string', enum: [...VENDORS] },
+    vendor: { type: 'string', enum: vendorIds },
     encoding: { type: 'string', enum: [...ENCODINGS], default: 'unicode' },
     operations: { type: 'array', items: { type: 'string', enum: [...OPERATIONS] }, description: 'Default: every operation of the vendor' },
     certSerial: { type: 'string' },
@@ -229,7 +231,7 @@ const openapi: Record<string, unknown> = {
       parameters: [
         { name: 'status', in: 'query', schema: { type: 'string', enum: [...KEY_STATUSES] } },
         { name: 'unit', in: 'query', schema: { type: 'string' } },
-        { name: 'vendor', in: 'query', schema: { type: 'string', enum: [...VENDORS] } },
+        { name: 'vendor', in: 'query', schema: { type: 'string', enum: vendorIds } },
         { name: 'software', in: 'query', schema: { type: 'string' } },
       ],
       responses: { '200': { description: 'Danh sách', content: { 'application/json': { schema: { type: 'array', items: keySchema } } } }, '403': common['403'] },

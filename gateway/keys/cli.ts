@@ -18,7 +18,8 @@ import {
   suspendKey,
   type ImportReport,
 } from './service.js';
-import { ENCODINGS, VENDORS, type KeyView, type KeyWithSecret } from './types.js';
+import { vendorIds } from '../../adapters/registry.js';
+import { ENCODINGS, type KeyView, type KeyWithSecret } from './types.js';
 
 type Opts = VerbOptions;
 
@@ -90,7 +91,7 @@ export function register(program: Command, cli: CliHost): void {
     .description('Cấp mã kết nối mới (khóa bí mật chỉ hiển thị một lần)')
     .requiredOption('--software <id>', 'mã phần mềm được cấp')
     .requiredOption('--unit <code>', 'mã đơn vị')
-    .requiredOption('--vendor <adapter>', `giao diện kết nối: ${VENDORS.join(' | ')}`)
+    .requiredOption('--vendor <adapter>', `giao diện kết nối: ${vendorIds.join(' | ')}`)
     .option('--encoding <enc>', `bảng mã văn bản cũ: ${ENCODINGS.join(' | ')}`, 'unicode')
     .option('--operations <list>', 'thao tác được phép, cách nhau bởi dấu phẩy (mặc định: mọi thao tác của giao diện)')
     .option('--cert-serial <serial>', 'chỉ nhận khi chứng thư số của phần mềm có số hiệu này')

@@ -4,7 +4,7 @@
  * three entry points, with Vietnamese messages naming the field.
  */
 import type { Operation } from '../../adapters/types.js';
-import { BUILT_IN_FRONTS } from '../../adapters/registry.js';
+import { operationsOf, vendorIds } from '../../adapters/registry.js';
 import type { ConnectionKeyTable } from '../../core/store/tables/keys.js';
 import { normalizeSubject, parseExpiry } from './parse.js';
 import { normalizeSerial } from '../../core/serial.js';
@@ -13,10 +13,7 @@ import {
   ENCODINGS,
   LIMIT_FIELDS,
   OPERATIONS,
-  VENDORS,
-  VENDOR_OPERATIONS,
   type KeyLimits,
-  type KeyVendor,
 } from './types.js';
 
 /** What an admin may set on a key. Strings as typed; arrays/objects accepted where natural. */
@@ -63,14 +60,6 @@ export interface FieldProblem {
   message: string;
 }
 
-/**
- * Vendors a key may be issued for: the four the contract names, plus any front registered in
- * adapters/registry.ts, so adding a vendor folder needs no change here.
- */
-export function knownVendors(): string[] {
-  return [...new Set<string>([...VENDORS, ...BUILT_IN_FRONTS.map((f) => f.id)])];
-}
-
 const present = (v: unknown): boolean => v !== undefined && v !== null && !(typeof v === 'string' && v.trim() === '');
 
 /**
@@ -94,8 +83,8 @@ export function normalizeKeyFields(input: KeyFieldsInput, base?: { vendor?: stri
   }
   if (present(input.vendor)) {
     const v = String(input.vendor).trim().toLowerCase();
-    const vendors = knownVendors();
-    if (!vendors.includes(v)) bad('vendor', `Giao diện kết nối không hợp lệ: ${input.vendor} (chọn một trong ${vendors.join(', ')})`);
+    // The registered fronts (adapters/registry.ts): a new front folder needs no change here.
+    if (!vendorIds.includes(v)) bad('vendor', `Giao diện kết nối không hợp lệ: ${input.vendor} (chọn một trong ${vendorIds.join(', ')})`);
     else columns.vendor = v;
   }
   if (present(input.encoding)) {
@@ -107,8 +96,8 @@ export function normalizeKeyFields(input: KeyFieldsInput, base?: { vendor?: stri
     const list = (Array.isArray(input.operations) ? input.operations : String(input.operations).split(/[\s,|;]+/))
       .map((s) => String(s).trim())
       .filter(Boolean);
-    const vendor = (columns.vendor ?? base?.vendor) as KeyVendor | undefined;
-    const allowed: readonly string[] = vendor && VENDOR_OPERATIONS[vendor] ? VENDOR_OPERATIONS[vendor] : OPERATIONS;
+    const vendor = columns.vendor ?? base?.vendor;
+    const allowed: readonly string[] = (vendor && operationsOf(vendor)) || OPERATIONS;
     const unknown = list.filter((op) => !allowed.includes(op));
     if (list.length === 0) bad('operations', 'Danh sách thao tác được phép không được để trống');
     else if (unknown.length) bad('operations', `Thao tác không hợp lệ cho giao diện ${vendor ?? ''}: ${unknown.join(', ')} (cho phép: ${allowed.join(', ')})`);
@@ -186,7 +175,7 @@ export function defaultOperations(_vendor: string): string {
 
 /** The operations a stored value allows for this vendor. */
 export function resolveOperations(text: string, vendor: string): Operation[] {
-  if (text === ALL_OPERATIONS) return [...(VENDOR_OPERATIONS[vendor as KeyVendor] ?? OPERATIONS)];
+  if (text === ALL_OPERATIONS) return [...(operationsOf(vendor) ?? OPERATIONS)];
   try {
     const v = JSON.parse(text) as unknown;
     return Array.isArray(v) ? (v.filter((x) => typeof x === 'string') as Operation[]) : [];

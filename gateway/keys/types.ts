@@ -1,11 +1,9 @@
 /**
  * Vocabulary of connection keys shared by the service, the validator, the CLI and the admin API.
+ * The vendors themselves (and the operations each allows) come from adapters/registry.ts.
  */
 import type { Config } from '../../config/config.js';
 import type { Operation, VendorId } from '../../adapters/types.js';
-
-export const VENDORS = ['vendor-a-asmx', 'vendor-b-jaxws', 'vendor-c-xmlpost', 'json'] as const;
-export type KeyVendor = (typeof VENDORS)[number];
 
 export const ENCODINGS = ['unicode', 'tcvn3'] as const;
 export type KeyEncoding = (typeof ENCODINGS)[number];
@@ -16,21 +14,11 @@ export type KeyStatus = (typeof KEY_STATUSES)[number];
 export const BODY_RETENTIONS = ['off', 'metadata', 'full'] as const;
 export type BodyRetention = (typeof BODY_RETENTIONS)[number];
 
-export const OPERATIONS: readonly Operation[] = ['submitProfiles', 'upsertUnit', 'status', 'read'];
-
 /**
- * What each vendor's protocol can ask for (from its contract): a key allows all of them unless
- * the admin narrows it. Vendor A's WSDL has DongBoHoSo/DongBoDanhSachHoSo, CapNhatDonVi and
- * TraCuuTrangThai; vendor B submitRecords and getStatus; vendor C posts one record (status is
- * allowed so a later status path needs no key change); JSON clients can do everything, including
- * 'read': the pass-through of the central database's read paths.
+ * Every operation, in the order stored lists keep. Which vendors exist and what each one's
+ * protocol can ask for is the front registry's (adapters/registry.ts: vendorIds, operationsOf).
  */
-export const VENDOR_OPERATIONS: Record<KeyVendor, readonly Operation[]> = {
-  'vendor-a-asmx': ['submitProfiles', 'upsertUnit', 'status'],
-  'vendor-b-jaxws': ['submitProfiles', 'status'],
-  'vendor-c-xmlpost': ['submitProfiles', 'status'],
-  json: ['submitProfiles', 'upsertUnit', 'status', 'read'],
-};
+export const OPERATIONS: readonly Operation[] = ['submitProfiles', 'upsertUnit', 'status', 'read'];
 
 /** Per-key overrides of the deployment's rate limits (gateway/ratelimit reads them). */
 export type KeyLimits = Partial<Pick<Config['rateLimit'], 'requestsPerSecond' | 'recordsPerSecond' | 'burstSeconds' | 'concurrentPerKey'>>;

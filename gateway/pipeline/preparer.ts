@@ -5,7 +5,7 @@
  * signing costs one signature per record, not a key decryption).
  */
 import { prepareRecords, prepareUnit } from '../../adapters/national/prepare.js';
-import type { UnitDirectory } from '../../adapters/national/remap.js';
+import type { UnitDirectory } from '../units/directory.js';
 import { unitScope } from '../../adapters/national/scope.js';
 import type { UnitSigner } from '../../certs/signer.js';
 import type { RecordPreparer } from './ports.js';

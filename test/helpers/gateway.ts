@@ -13,7 +13,7 @@ import { issueCertificate } from '../../certs/issue.js';
 import { serverTlsMaterial } from '../../certs/material.js';
 import { createKey, type CreateKeyInput } from '../../gateway/keys/service.js';
 import { startCentralSim, type CentralSim } from '../../central-sim/server.js';
-import { loadRemapRules, loadUnitTree } from '../../adapters/national/remap.js';
+import { loadRemapRules, loadUnitTree } from '../../gateway/units/service.js';
 import type { IssuedCertificate } from '../../certs/types.js';
 import { testConfig, testContext, onCleanup, type StoreKind, CONTRACTS } from './env.js';
 import { readFileSync } from 'node:fs';

@@ -2,7 +2,7 @@
 import type { Generated } from 'kysely';
 
 /**
- * Unit re-mapping after the 1 July 2025 reorganisation (adapters/national/remap.ts):
+ * Unit re-mapping after the 1 July 2025 reorganisation (gateway/units/service.ts):
  * - unit_remap_rules: what network admins load (`ndxp units remap load`), replaced as a whole;
  * - units: the current (post-2025) unit tree as the central database publishes it; a unit's
  *   `ma_cu` lists the codes of the units it replaced, so those re-home too.

@@ -14,8 +14,9 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { AppContext } from '../../core/context.js';
 import { CliFailure, UsageError, cliActor, print, table, type VerbOptions, type CliHost, type VerbRunner } from '../../core/cli-output.js';
-import { vietnamDate } from './validate.js';
-import { buildUnitIndex, listRemapRules, listUnits, loadRemapRules, loadUnitTree, removeRemapRule, resolveUnitCode, UnitDataError, upsertRemapRule } from './remap.js';
+import { vietnamDate } from '../../adapters/national/validate.js';
+import { UnitDataError } from '../../adapters/national/remap.js';
+import { listRemapRules, listUnits, loadRemapRules, loadUnitTree, removeRemapRule, resolveInStore, upsertRemapRule } from './service.js';
 
 type Opts = VerbOptions;
 
@@ -138,10 +139,9 @@ export function register(program: Command, cli: CliHost): void {
     .option('--date <yyyy-MM-dd>', 'tính theo ngày này (mặc định: hôm nay)')
     .action(async (code: string, _o, cmd: Command) =>
       run(cmd, async (ctx, o) => {
-        const [rules, tree] = await Promise.all([listRemapRules(ctx), listUnits(ctx)]);
         const date = (o.date as string | undefined) ?? vietnamDate(new Date());
         if (!/^[0-9]{4}-[0-9]{2}-[0-9]{2}$/.test(date)) throw new UsageError('--date phải có dạng yyyy-MM-dd');
-        const result = resolveUnitCode(buildUnitIndex(rules, tree.units), code, date);
+        const result = await resolveInStore(ctx, code, date);
         if ('error' in result) throw new CliFailure(`${result.error.message}`, result.error.code, { input: code, date, ...result });
         const how = result.ruleApplied ? ` (theo ${result.ruleApplied.kind === 'tree' ? 'mã cũ ghi trong cây đơn vị' : result.ruleApplied.kind === 'exact' ? 'quy tắc mã chính xác' : 'quy tắc mã cấp 1'})` : '';
         print(o, { input: code, date, ...result }, [`${code} → ${result.code}${how}`, ...(result.warning ? [`Cảnh báo: ${result.warning.message} (${result.warning.code})`] : [])]);

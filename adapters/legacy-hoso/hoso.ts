@@ -1,6 +1,6 @@
 /**
- * Vendor A's `HoSo` (and vendor C's `HoSoCanBo`, which uses the same element names and forms) →
- * a draft national record, per the quirk table of vendor A's README. Elements are matched by
+ * The HoSo dialect's record: vendor A's `HoSo` (and vendor C's `HoSoCanBo`, which uses the same
+ * element names and forms) → a draft national record, per the quirk table of vendor A's README. Elements are matched by
  * local name, so the same code reads vendor A's qualified elements and vendor C's unqualified ones.
  *
  * A value that cannot be converted is left out of the draft and reported with its national

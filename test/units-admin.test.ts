@@ -10,11 +10,11 @@ import request from 'supertest';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CONTRACTS, STORE_KINDS, cleanup, tempDir, testContext } from './helpers/env.js';
 import { Command } from 'commander';
-import { register } from '../adapters/national/cli.js';
+import { register } from '../gateway/units/cli.js';
 import { cliHost } from '../gateway/cli/verbs.js';
 import type { AdminCaller } from '../core/admin-module.js';
 import type { AuditEvent } from '../core/audit-sink.js';
-import { unitsAdminModule } from '../adapters/national/admin.js';
+import { unitsAdminModule } from '../gateway/units/admin.js';
 import { configFile, ndxp } from './helpers/cli.js';
 
 afterAll(cleanup);

@@ -7,8 +7,9 @@ import express, { Router, type Request, type Response } from 'express';
 import type { AdminModule } from '../../core/admin-module.js';
 import { adminCaller, problem, requireRole, str, route } from '../../core/admin-module.js';
 import type { AppContext } from '../../core/context.js';
-import { vietnamDate } from './validate.js';
-import { buildUnitIndex, listRemapRules, listUnits, loadRemapRules, loadUnitTree, removeRemapRule, resolveUnitCode, UnitDataError, upsertRemapRule } from './remap.js';
+import { vietnamDate } from '../../adapters/national/validate.js';
+import { UnitDataError } from '../../adapters/national/remap.js';
+import { listRemapRules, listUnits, loadRemapRules, loadUnitTree, removeRemapRule, resolveInStore, upsertRemapRule } from './service.js';
 
 const int = (v: unknown): number | undefined => (typeof v === 'string' && /^[0-9]{1,7}$/.test(v) ? Number(v) : undefined);
 
@@ -73,10 +74,8 @@ function router(ctx: AppContext): Router {
     '/units/resolve/:code',
     reader,
     handler(async (req, res) => {
-      // Straight from the store (not a node's cache): what every node will answer after its next refresh.
-      const [rules, tree] = await Promise.all([listRemapRules(ctx), listUnits(ctx)]);
       const at = str((req.query as Record<string, unknown>).date) ?? vietnamDate(new Date());
-      res.json({ input: req.params.code, date: at, ...resolveUnitCode(buildUnitIndex(rules, tree.units), String(req.params.code), at) });
+      res.json({ input: req.params.code, date: at, ...(await resolveInStore(ctx, String(req.params.code), at)) });
     }),
   );
 

@@ -1,5 +1,5 @@
 /**
- * Vendor A's legacy value forms (also vendor C's, which copied them) → national forms:
+ * The HoSo dialect's legacy value forms (vendor A's, which vendor C copied) → national forms:
  * `dd/MM/yyyy` with `00` for unknown parts, `MM/yyyy`, local `dd/MM/yyyy HH:mm:ss`, decimal
  * commas. Each returns either the value or a Vietnamese reason, never throws.
  */
