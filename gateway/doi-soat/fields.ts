@@ -5,7 +5,7 @@
  * vendor B `personal/fullName`, the JSON front the national member itself. Labels are for the
  * unit's HR staff (Excel report, CLI).
  */
-import { HOSO_FIELDS } from '../../adapters/vendor-a-asmx/hoso.js';
+import { HOSO_FIELDS } from '../../adapters/legacy-hoso/hoso.js';
 
 /** Vietnamese label of each compared field. */
 export const FIELD_LABELS: Readonly<Record<string, string>> = Object.freeze({
