@@ -27,6 +27,7 @@ import { queueAdminModule } from './delivery/admin.js';
 import { createDelivery, type DeliveryService } from './delivery/delivery.js';
 import { auditAdminModule } from './audit/admin.js';
 import { rateLimitAdminModule } from './ratelimit/admin.js';
+import { overviewAdminModule } from './overview/admin.js';
 import { createRateLimiter, type RateLimiter } from './ratelimit/index.js';
 import type { AppContext } from '../core/context.js';
 import { pingStore } from '../core/store/db.js';
@@ -175,7 +176,7 @@ export async function startGatewayNode(ctx: AppContext, roles: NodeRoles, option
         tlsMaterial: () => serverTlsMaterial(ctx, 'admin'),
         certs,
         onCertChange: (cb) => certs.onChange(cb),
-        modules: [keysAdminModule, certsAdminModule, unitsAdminModule, queueAdminModule, auditAdminModule, rateLimitAdminModule],
+        modules: [keysAdminModule, certsAdminModule, unitsAdminModule, queueAdminModule, auditAdminModule, rateLimitAdminModule, overviewAdminModule],
         metrics: () => metricsExposition(Boolean(options.clustered)),
         readiness: [
           { name: 'store', check: async () => (await pingStore(ctx.store), { backend: ctx.store.describe }) },
