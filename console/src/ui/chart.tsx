@@ -48,7 +48,7 @@ export function TimeChart({ title, x, series, unit = '', height = 220 }: ChartPr
       ],
       series: [
         { label: 'Thời điểm', value: (_u, v) => (v == null ? '—' : `${vnDate(v * 1000)} ${vnTime(v * 1000).slice(0, 5)}`) },
-        ...series.map((s, i) => ({ label: s.name, stroke: PALETTE[i % PALETTE.length], width: 2, points: { show: false }, value: (_u: uPlot, v: number | null) => (v == null ? '—' : `${v.toLocaleString('vi-VN')} ${unit}`) })),
+        ...series.map((s, i) => ({ label: s.name, stroke: PALETTE[i % PALETTE.length], width: 2, points: { size: 5 }, value: (_u: uPlot, v: number | null) => (v == null ? '—' : `${v.toLocaleString('vi-VN')} ${unit}`) })),
       ],
     };
     const data = [x.map((ms) => ms / 1000), ...series.map((s) => s.values)] as uPlot.AlignedData;

@@ -68,6 +68,9 @@ const BADGES: Record<string, [string, string]> = {
   failed: ['Thất bại', 'bad'],
   delivered: ['Đã gửi', 'good'],
   queued: ['Đang chờ gửi', 'warn'],
+  synced: ['Đã đồng bộ', 'good'],
+  accepted: ['Đã nhận', 'good'],
+  rejected: ['Bị từ chối', 'bad'],
   dead: ['Gửi lỗi (thư chết)', 'bad'],
 };
 
