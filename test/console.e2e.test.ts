@@ -143,6 +143,30 @@ describe('who gets the console', () => {
   });
 });
 
+describe('the overview API the console draws', () => {
+  it('answers both admin roles with aggregates from the trail, refuses a bad range and anyone without an admin certificate', async () => {
+    await h.ctx.audit.flush();
+    const auditor = await h.adminClient('auditor');
+    const res = await auditor.request(`${h.adminUrl}/api/v1/admin/overview?hours=6`);
+    expect(res.status).toBe(200);
+    const ov = res.json();
+    expect(ov.traffic.perFront.series.json.reduce((a: number, b: number) => a + b, 0)).toBeGreaterThanOrEqual(3);
+    expect(ov.traffic.perUnit.series['000.00.00.H06'].length).toBe(ov.traffic.perFront.buckets.length);
+    expect(ov.refusals).toContainEqual(expect.objectContaining({ code: 'KHOA_KET_NOI_KHONG_HOP_LE' }));
+    expect(ov.latency.overall.samples).toBeGreaterThanOrEqual(3);
+    expect(ov.central).toMatchObject({ reachable: true });
+    expect(ov.queue.depth.delivered).toBeGreaterThanOrEqual(3);
+    // Aggregates only: no personal id, no key secret, no certificate subject.
+    expect(res.text).not.toContain('001085000101');
+    expect(res.text).not.toContain(sender.connectionKey.split('.')[1]);
+    const bad = await auditor.request(`${h.adminUrl}/api/v1/admin/overview?hours=abc`);
+    expect(bad.status).toBe(400);
+    expect(bad.json().code).toBe('YEU_CAU_KHONG_HOP_LE');
+    const legacy = await h.legacyClient({ vendor: 'json', softwareId: 'PM-OVERVIEW-NOT-ADMIN' });
+    expect((await legacy.request(`${h.adminUrl}/api/v1/admin/overview`)).status).toBe(401);
+  });
+});
+
 describe('a network-admin in the console', () => {
   let ctx: BrowserContext;
   let page: Page;
