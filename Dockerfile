@@ -18,6 +18,7 @@ COPY certs ./certs
 COPY adapters ./adapters
 COPY gateway ./gateway
 COPY central-sim ./central-sim
+COPY console ./console
 COPY bench ./bench
 COPY test ./test
 RUN npm run build && npm prune --omit=dev

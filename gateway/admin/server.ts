@@ -16,6 +16,7 @@ import type { AdminCaller, AdminModule, AdminRole } from '../../core/admin-modul
 import { problem } from '../../core/admin-module.js';
 import { normalizeSerial } from '../../core/serial.js';
 import { GatewayError } from '../../core/errors.js';
+import { consoleRoutes } from './console.js';
 import { formatBytes } from '../../core/http.js';
 import { applyHttpLimits, defaultIdleTimeout, httpServerOptions } from '../ratelimit/http-limits.js';
 import { connectionsCut } from '../../core/metrics.js';
@@ -168,6 +169,8 @@ export function buildAdminApp(ctx: AppContext, deps: AdminPlaneDeps): express.Ex
   });
   for (const m of deps.modules) api.use(m.router(ctx));
   app.use('/api/v1/admin', api);
+  // The web console at `/`, for the same admin certificates as the API.
+  app.use(consoleRoutes(resolveCaller));
   app.use((_req: Request, res: Response) => {
     res.status(404).json({ type: 'urn:ndxp:loi:KHONG_TIM_THAY', title: 'Không tìm thấy', status: 404, code: 'KHONG_TIM_THAY' });
   });
