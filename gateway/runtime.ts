@@ -36,7 +36,7 @@ import { startDataPlane, type DataPlane } from './dataplane/server.js';
 import { startAdminPlane, type AdminPlane } from './admin/server.js';
 import { createJsonRoutes } from './dataplane/json-routes.js';
 import { createPassThrough } from './dataplane/passthrough.js';
-import { createTokenService } from './dataplane/token.js';
+import { createTokenService } from './keys/bearer.js';
 import { requestLimits } from './pipeline/exchange.js';
 import { createKeyCheck } from './pipeline/key-check.js';
 import { createPreparer } from './pipeline/preparer.js';
@@ -56,24 +56,6 @@ export interface GatewayNode {
   delivery?: DeliveryService;
   /** Stop accepting, finish in-flight work, close everything (graceful shutdown). */
   close(): Promise<void>;
-}
-
-/** The data plane's view of the rate limiter (key limits use the keys area's field names). */
-function abuseGuard(limiter: RateLimiter): AbuseGuard {
-  return {
-    assertNotLockedOut: (client) => limiter.assertNotLockedOut(client),
-    noteInvalidKey: async (client) => {
-      await limiter.noteInvalidKey(client);
-    },
-    consume: ({ keyId, unitCode, records, overrides }) =>
-      limiter.consume({
-        keyId,
-        unitCode,
-        records,
-        overrides: overrides ? { requestsPerSecond: overrides.requestsPerSecond, recordsPerSecond: overrides.recordsPerSecond, burstSeconds: overrides.burstSeconds, concurrent: overrides.concurrentPerKey } : null,
-      }),
-    acquireSlot: (keyId, max) => limiter.acquireSlot(keyId, max ?? null),
-  };
 }
 
 const aggregator = new AggregatorRegistry();
@@ -131,7 +113,7 @@ export async function startGatewayNode(ctx: AppContext, roles: NodeRoles, option
       const tokens = createTokenService(deriveSecret(config, 'access-token'));
       const keys = createKeyCheck(validator, tokens);
       const preparer = createPreparer(directory, createUnitSigner(ctx, certs));
-      const guard = abuseGuard(limiter);
+      const guard: AbuseGuard = limiter;
       const url = publicUrl(ctx.config);
       const passThrough = createPassThrough(config.centralUrl, await centralClientIdentity(ctx), config.centralToken, config.delivery.requestTimeoutMs);
       const deps = {

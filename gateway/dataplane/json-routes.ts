@@ -22,9 +22,9 @@ import type { AbuseGuard, KeyCheck, KeyIdentity } from '../pipeline/ports.js';
 import { isGuess } from '../pipeline/ports.js';
 import { decodeComponent, jsonAnswer, problemAnswer, readBody, writeAnswer } from '../../core/http.js';
 import type { JsonRoutes } from './server.js';
-import type { Peer } from './peer.js';
+import type { Peer } from '../pipeline/peer.js';
 import { READ_PATHS, type PassThrough } from './passthrough.js';
-import { clientCredentials, type TokenService } from './token.js';
+import { clientCredentials, type TokenService } from '../keys/bearer.js';
 
 export interface JsonRouteDeps {
   ctx: AppContext;

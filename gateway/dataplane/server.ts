@@ -28,7 +28,7 @@ import { GatewayError } from '../../core/errors.js';
 import { connectionsCut, requestsTotal, tlsFailureReason, tlsHandshakeFailures } from '../../core/metrics.js';
 import { echoPreview, newRequestId } from '../../core/ids.js';
 import { handleExchange, type ExchangeDeps } from '../pipeline/exchange.js';
-import { peerOf, type Peer } from './peer.js';
+import { peerOf, type Peer } from '../pipeline/peer.js';
 import { applyHttpLimits, httpServerOptions } from '../ratelimit/http-limits.js';
 import { problemAnswer, writeAnswer } from '../../core/http.js';
 import { normalizeSerial } from '../../core/serial.js';

@@ -14,7 +14,7 @@ import type { HttpAnswer, RequestMeta } from '../../core/http.js';
 import { GatewayError } from '../../core/errors.js';
 import { newRequestId } from '../../core/ids.js';
 import type { AppContext } from '../../core/context.js';
-import type { Peer } from '../dataplane/peer.js';
+import type { Peer } from './peer.js';
 import { readBody, writeAnswer } from '../../core/http.js';
 import { codingRefusalHeaders } from '../../core/content-coding.js';
 import { keyRejections, recordsTotal, requestDuration, requestsTotal } from '../../core/metrics.js';

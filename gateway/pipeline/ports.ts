@@ -7,7 +7,7 @@
 import type { Operation, PresentedCredentials, VendorId } from '../../adapters/types.js';
 
 export type { KeyIdentity } from '../keys/types.js';
-import type { KeyIdentity } from '../keys/types.js';
+import type { KeyIdentity, KeyLimits } from '../keys/types.js';
 
 /** What a key check is asked: through which front, for which operation ('*' = any: whoami). */
 export interface KeyUse {
@@ -40,9 +40,10 @@ export interface ClientRef {
 
 export interface AbuseGuard {
   assertNotLockedOut(client: ClientRef): Promise<void>;
-  noteInvalidKey(client: ClientRef): Promise<void> | void;
-  consume(args: { keyId: string; unitCode: string; records: number; overrides?: KeyIdentity['limits'] }): Promise<void>;
-  acquireSlot(keyId: string, max?: number): () => void;
+  /** Counts a guess towards the lockout (what it led to is the limiter's business). */
+  noteInvalidKey(client: ClientRef): Promise<unknown>;
+  consume(args: { keyId: string; unitCode: string; records: number; overrides?: KeyLimits | null }): Promise<void>;
+  acquireSlot(keyId: string, max?: number | null): () => void;
 }
 
 
