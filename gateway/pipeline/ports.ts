@@ -4,6 +4,7 @@
  * keys (gateway/keys), abuse protection (gateway/ratelimit), unit re-mapping and signing
  * (adapters/national, certs), delivery (gateway/delivery), audit (gateway/audit).
  */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Operation, PresentedCredentials, VendorId } from '../../adapters/types.js';
 
 export type { KeyIdentity } from '../keys/types.js';
@@ -46,6 +47,21 @@ export interface AbuseGuard {
   acquireSlot(keyId: string, max?: number | null): () => void;
 }
 
+/** Revocations as the certificate watcher (certs/watch.ts) knows them. */
+export interface CertStatus {
+  isRevoked(serial: string): boolean;
+  onChange(cb: () => void): void;
+}
+
+/** Headers the gateway sets towards the central database on a pass-through (never the caller's credentials). */
+export interface ProxyHeaders {
+  unitCode: string;
+  softwareId: string;
+  requestId: string;
+}
+
+/** The JSON pass-through to the central database's read paths (dataplane/passthrough.ts). */
+export type PassThrough = (req: IncomingMessage, res: ServerResponse, headers: ProxyHeaders) => Promise<void>;
 
 import type { ParsedRecord, ParsedUnit } from '../../adapters/types.js';
 
