@@ -40,7 +40,7 @@ import { createTokenService } from './keys/bearer.js';
 import { createKeyCheck } from './pipeline/key-check.js';
 import { createPreparer } from './pipeline/preparer.js';
 import type { AbuseGuard } from './pipeline/ports.js';
-import { createPipeline } from './pipeline/routes.js';
+import { buildRoutes, createPipeline } from './pipeline/routes.js';
 import { rateLimited, registry } from '../core/metrics.js';
 
 export interface NodeRoles {
@@ -115,7 +115,7 @@ export async function startGatewayNode(ctx: AppContext, roles: NodeRoles, option
       const guard: AbuseGuard = limiter;
       let url = publicUrl(ctx.config);
       const passThrough = createPassThrough(config.centralUrl, await centralClientIdentity(ctx), config.centralToken, config.delivery.requestTimeoutMs);
-      const pipeline = createPipeline({ ctx, certs, keys: createKeyCheck(validator, tokens), guard, tokens, delivery: delivery!, preparer, passThrough, publicUrl: () => url });
+      const pipeline = createPipeline(ctx, buildRoutes({ ctx, certs, keys: createKeyCheck(validator, tokens), guard, tokens, delivery: delivery!, preparer, passThrough, publicUrl: () => url }));
       const dataPlane = await startDataPlane(ctx, { certs, tlsMaterial: () => serverTlsMaterial(ctx, 'dataplane'), frontForPath, pipeline });
       // When the data plane listens on an ephemeral port (tests), the WSDL address follows it.
       if (!config.publicUrl) url = publicUrl(ctx.config, dataPlane.port);

@@ -57,6 +57,8 @@ export interface DataPlaneDeps {
 export interface DataPlane {
   server: https.Server;
   port: number;
+  /** The routes requests take (gateway/pipeline/routes.ts). */
+  pipeline: Pipeline;
   /** Stops accepting connections; in-flight requests finish, idle keep-alive connections close. */
   close(): Promise<void>;
 }
@@ -184,6 +186,7 @@ export async function startDataPlane(ctx: AppContext, deps: DataPlaneDeps, liste
   return {
     server,
     port,
+    pipeline: deps.pipeline,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -134,13 +134,13 @@ export interface Pipeline {
   handle(req: IncomingMessage, res: ServerResponse, meta: RequestMeta, peer: Peer | undefined, front: VendorFront | undefined): Promise<void>;
 }
 
-export function createPipeline(parts: PipelineParts, routes: Routes = buildRoutes(parts)): Pipeline {
+export function createPipeline(ctx: AppContext, routes: Routes): Pipeline {
   const jsonRoute = (method: string | undefined, path: string): Route => {
     for (const r of routes.json) if (r.matches(method, path)) return r.route;
     return routes.notFound;
   };
   return {
     routes,
-    handle: (req, res, meta, peer, front) => runExchange(new Exchange(front ? routes.front : jsonRoute(req.method, meta.path), req, res, meta, peer, front), parts.ctx),
+    handle: (req, res, meta, peer, front) => runExchange(new Exchange(front ? routes.front : jsonRoute(req.method, meta.path), req, res, meta, peer, front), ctx),
   };
 }
