@@ -92,7 +92,7 @@ export function buildRoutes(p: PipelineParts): Routes {
 
   return {
     front: {
-      front: 'front',
+      front: 'front', // replaced by each exchange's own front id
       trail: 'all',
       timed: true,
       stages: [
