@@ -5,9 +5,10 @@
  * the data plane + delivery in one worker per core. Tests start nodes in-process with this too.
  *
  * Reading order for a newcomer, following one request:
- *   dataplane/server.ts → pipeline/exchange.ts → adapters/<vendor>/ (readRequest)
- *   → keys/validator.ts → ratelimit/ → pipeline/execute.ts → adapters/national/prepare.ts
- *   → delivery/delivery.ts → central database; answer via adapters/<vendor>/ (renderResult).
+ *   dataplane/server.ts → pipeline/routes.ts (the stage lists) → pipeline/stages/ in order
+ *   (read-request: adapters/<vendor>/, authenticate: keys/validator.ts, execute: ratelimit/,
+ *   pipeline/execute.ts → adapters/national/prepare.ts → delivery/delivery.ts → central
+ *   database) → pipeline/epilogue.ts (answer via adapters/<vendor>/ renderResult, trail, metrics).
  */
 import { AggregatorRegistry } from 'prom-client';
 import cluster from 'node:cluster';
@@ -39,13 +40,12 @@ import { checkRedis } from './redis-check.js';
 import { publicUrl } from '../config/config.js';
 import { startDataPlane, type DataPlane } from './dataplane/server.js';
 import { startAdminPlane, type AdminPlane } from './admin/server.js';
-import { createJsonRoutes } from './dataplane/json-routes.js';
 import { createPassThrough } from './dataplane/passthrough.js';
-import { createTokenService } from './dataplane/token.js';
-import { requestLimits } from './pipeline/exchange.js';
+import { createTokenService } from './keys/bearer.js';
 import { createKeyCheck } from './pipeline/key-check.js';
 import { createPreparer } from './pipeline/preparer.js';
 import type { AbuseGuard } from './pipeline/ports.js';
+import { buildRoutes, createPipeline } from './pipeline/routes.js';
 import { rateLimited, registry } from '../core/metrics.js';
 
 export interface NodeRoles {
@@ -61,24 +61,6 @@ export interface GatewayNode {
   delivery?: DeliveryService;
   /** Stop accepting, finish in-flight work, close everything (graceful shutdown). */
   close(): Promise<void>;
-}
-
-/** The data plane's view of the rate limiter (key limits use the keys area's field names). */
-function abuseGuard(limiter: RateLimiter): AbuseGuard {
-  return {
-    assertNotLockedOut: (client) => limiter.assertNotLockedOut(client),
-    noteInvalidKey: async (client) => {
-      await limiter.noteInvalidKey(client);
-    },
-    consume: ({ keyId, unitCode, records, overrides }) =>
-      limiter.consume({
-        keyId,
-        unitCode,
-        records,
-        overrides: overrides ? { requestsPerSecond: overrides.requestsPerSecond, recordsPerSecond: overrides.recordsPerSecond, burstSeconds: overrides.burstSeconds, concurrent: overrides.concurrentPerKey } : null,
-      }),
-    acquireSlot: (keyId, max) => limiter.acquireSlot(keyId, max ?? null),
-  };
 }
 
 const aggregator = new AggregatorRegistry();
@@ -138,38 +120,14 @@ export async function startGatewayNode(ctx: AppContext, roles: NodeRoles, option
       const directory = await createUnitDirectory(ctx);
       closers.push(() => directory.stop());
       const tokens = createTokenService(deriveSecret(config, 'access-token'));
-      const keys = createKeyCheck(validator, tokens);
       const preparer = createPreparer(directory, createUnitSigner(ctx, certs));
-      const guard = abuseGuard(limiter);
-      const url = publicUrl(ctx.config);
+      const guard: AbuseGuard = limiter;
+      let url = publicUrl(ctx.config);
       const passThrough = createPassThrough(config.centralUrl, await centralClientIdentity(ctx), config.centralToken, config.delivery.requestTimeoutMs);
-      const deps = {
-        ctx,
-        keys,
-        guard,
-        delivery: delivery!,
-        preparer,
-        mismatches: createMismatchWarnings(ctx.store.db),
-        limits: requestLimits(ctx),
-        maxRecordsPerCall: config.limits.maxRecordsPerCall,
-        publicUrl: url,
-        certs,
-        tlsMaterial: () => serverTlsMaterial(ctx, 'dataplane'),
-        frontForPath,
-        json: createJsonRoutes({
-          ctx,
-          keys,
-          guard,
-          delivery: delivery!,
-          tokens,
-          passThrough,
-          currentUnitCode: (code) => preparer.currentUnitCode(code),
-          mismatches: createMismatchWarnings(ctx.store.db),
-        }),
-      };
-      const dataPlane = await startDataPlane(ctx, deps);
+      const pipeline = createPipeline(ctx, buildRoutes({ ctx, certs, keys: createKeyCheck(validator, tokens), guard, tokens, delivery: delivery!, preparer, mismatches: createMismatchWarnings(ctx.store.db), passThrough, publicUrl: () => url }));
+      const dataPlane = await startDataPlane(ctx, { certs, tlsMaterial: () => serverTlsMaterial(ctx, 'dataplane'), frontForPath, pipeline });
       // When the data plane listens on an ephemeral port (tests), the WSDL address follows it.
-      if (!config.publicUrl) deps.publicUrl = publicUrl(ctx.config, dataPlane.port);
+      if (!config.publicUrl) url = publicUrl(ctx.config, dataPlane.port);
       node.dataPlane = dataPlane;
       closers.push(() => dataPlane.close());
     }

@@ -11,7 +11,7 @@ import { STORE_KINDS, cleanup, testContext } from './helpers/env.js';
 import { ensurePki } from '../certs/pki.js';
 import { issueCertificate } from '../certs/issue.js';
 import { serverTlsMaterial } from '../certs/material.js';
-import { peerOf, type Peer } from '../gateway/dataplane/peer.js';
+import { peerOf, type Peer } from '../gateway/pipeline/peer.js';
 import { GatewayError } from '../core/errors.js';
 import { createKey } from '../gateway/keys/service.js';
 import { createKeyValidator } from '../gateway/keys/validator.js';

@@ -10,14 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createProxyMiddleware } from 'http-proxy-middleware';
 import { GatewayError } from '../../core/errors.js';
 import { problemAnswer, writeAnswer } from '../../core/http.js';
-
-export const READ_PATHS = [/^\/api\/v1\/profiles\/[0-9]{12}$/, /^\/api\/v1\/units\/[0-9A-Z.]{1,35}\/tree$/];
-
-export interface ProxyHeaders {
-  unitCode: string;
-  softwareId: string;
-  requestId: string;
-}
+import type { PassThrough } from '../pipeline/ports.js';
 
 export interface CentralIdentity {
   key: string | Buffer;
@@ -25,8 +18,6 @@ export interface CentralIdentity {
   ca: (string | Buffer)[] | string;
   passphrase?: string;
 }
-
-export type PassThrough = (req: IncomingMessage, res: ServerResponse, headers: ProxyHeaders) => Promise<void>;
 
 export function createPassThrough(centralUrl: string, identity: CentralIdentity, centralToken: string | undefined, timeoutMs: number): PassThrough {
   const agent = new https.Agent({ keepAlive: true, maxSockets: 64, key: identity.key, cert: identity.cert, ca: identity.ca, passphrase: identity.passphrase });

@@ -1,7 +1,7 @@
 /**
  * The data plane: an HTTPS listener that requires a client certificate chaining to a trusted
- * anchor (TLS 1.2/1.3 only, AEAD cipher suites), and routes each request to a protocol front
- * (vendor A/B/C, JSON) or a JSON endpoint. Plain node:https, no framework: this is the hot path
+ * anchor (TLS 1.2/1.3 only, AEAD cipher suites), and hands each request to the pipeline
+ * (gateway/pipeline/routes.ts) with its protocol front (vendor A/B/C, JSON), if any. Plain node:https, no framework: this is the hot path
  * (Express + http-proxy-middleware measured at less than half of a bare Node mTLS proxy here).
  *
  * Certificate checks: OpenSSL verifies the chain (and our CRLs) during the handshake; the server
@@ -11,7 +11,8 @@
  *
  * Revocation without restart: the certificate watcher reloads revocations from the store every
  * second. A revoked certificate is refused (a) by the CRL in a fresh secure context for new
- * handshakes, (b) right after its handshake by serial, (c) on every request — which covers
+ * handshakes, (b) right after its handshake by serial, (c) on every request (the pipeline's
+ * certificate stage) — which covers
  * keep-alive connections and TLS session resumption, where no certificate verification happens
  * again — and (d) by closing open connections that carry it as soon as the revocation is seen.
  * Session ticket keys are rotated on every change so old tickets force a full handshake.
@@ -21,14 +22,14 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket, SecureContextOptions } from 'node:tls';
 import type { VendorFront } from '../../adapters/types.js';
-import type { HttpAnswer, RequestMeta } from '../../core/http.js';
+import type { RequestMeta } from '../../core/http.js';
 import { listenOn } from '../../core/listen.js';
 import type { AppContext } from '../../core/context.js';
 import { GatewayError } from '../../core/errors.js';
-import { connectionsCut, requestsTotal, tlsFailureReason, tlsHandshakeFailures } from '../../core/metrics.js';
-import { echoPreview, newRequestId } from '../../core/ids.js';
-import { handleExchange, type ExchangeDeps } from '../pipeline/exchange.js';
-import { peerOf, type Peer } from './peer.js';
+import { connectionsCut, tlsFailureReason, tlsHandshakeFailures } from '../../core/metrics.js';
+import { peerOf } from '../pipeline/peer.js';
+import type { CertStatus } from '../pipeline/ports.js';
+import type { Pipeline } from '../pipeline/routes.js';
 import { applyHttpLimits, httpServerOptions } from '../ratelimit/http-limits.js';
 import { problemAnswer, writeAnswer } from '../../core/http.js';
 import { normalizeSerial } from '../../core/serial.js';
@@ -46,27 +47,19 @@ export const TLS12_CIPHERS = [
   'DHE-RSA-AES256-GCM-SHA384',
 ].join(':');
 
-export interface CertStatus {
-  isRevoked(serial: string): boolean;
-  onChange(cb: () => void): void;
-}
-
-export interface JsonRoutes {
-  /** Answers a non-front path; returns false when no route matches. */
-  handle(req: IncomingMessage, res: ServerResponse, peer: Peer, meta: RequestMeta): Promise<boolean>;
-}
-
-export interface DataPlaneDeps extends ExchangeDeps {
+export interface DataPlaneDeps {
   certs: CertStatus;
   /** Current TLS material (key, cert, CA bundle incl. trust anchors); called again after changes. */
   tlsMaterial(): Promise<SecureContextOptions>;
   frontForPath(path: string): VendorFront | undefined;
-  json: JsonRoutes;
+  pipeline: Pipeline;
 }
 
 export interface DataPlane {
   server: https.Server;
   port: number;
+  /** The routes requests take (gateway/pipeline/routes.ts). */
+  pipeline: Pipeline;
   /** Stops accepting connections; in-flight requests finish, idle keep-alive connections close. */
   close(): Promise<void>;
 }
@@ -107,10 +100,6 @@ export function authorizationReason(socket: TLSSocket): string {
     default:
       return 'other';
   }
-}
-
-function refusal(front: VendorFront | undefined, err: GatewayError, requestId: string): HttpAnswer {
-  return front ? front.renderError(err) : problemAnswer(err, requestId);
 }
 
 export async function startDataPlane(ctx: AppContext, deps: DataPlaneDeps, listen = ctx.config.listen): Promise<DataPlane> {
@@ -189,34 +178,19 @@ export async function startDataPlane(ctx: AppContext, deps: DataPlaneDeps, liste
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
     const meta: RequestMeta = { method: req.method ?? 'GET', path, query: new URLSearchParams(q === -1 ? '' : url.slice(q + 1)), headers: req.headers };
-    const front = deps.frontForPath(path);
     const socket = req.socket as TLSSocket;
     if (!socket.authorized) {
       socket.destroy();
       return;
     }
-    const peer = peerOf(socket);
-    if (!peer || deps.certs.isRevoked(peer.serial) || peer.notAfterMs < Date.now()) {
-      const requestId = newRequestId();
-      const err = new GatewayError('CHUNG_THU_KHONG_HOP_LE', {}, peer ? 'revoked_or_expired' : 'no_certificate');
-      ctx.audit.record({ kind: 'refusal', requestId, front: front?.id ?? 'json', outcome: 'refused', code: err.code, certSerial: peer?.serial, certSubject: peer?.subject, remoteAddress: req.socket.remoteAddress, details: { reason: err.internalReason } });
-      requestsTotal.inc({ front: front?.id ?? 'json', operation: 'unknown', outcome: 'refused' });
-      connectionsCut.inc({ reason: 'revoked' });
-      req.resume();
-      writeAnswer(res, refusal(front, err, requestId), { connection: 'close', 'x-request-id': requestId });
-      res.once('finish', () => req.socket.destroy());
-      return;
-    }
-    if (front) return handleExchange(front, req, res, peer, meta, deps);
-    if (await deps.json.handle(req, res, peer, meta)) return;
-    req.resume();
-    writeAnswer(res, problemAnswer(new GatewayError('KHONG_TIM_THAY', { path: echoPreview(path, 200) })));
+    return deps.pipeline.handle(req, res, meta, peerOf(socket), deps.frontForPath(path));
   }
 
   const port = await listenOn(server, listen);
   return {
     server,
     port,
+    pipeline: deps.pipeline,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

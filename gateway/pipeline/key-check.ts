@@ -6,7 +6,7 @@
  */
 import { GatewayError } from '../../core/errors.js';
 import type { KeyValidator } from '../keys/validator.js';
-import type { TokenService } from '../dataplane/token.js';
+import type { TokenService } from '../keys/bearer.js';
 import type { KeyCheck } from './ports.js';
 
 export function createKeyCheck(validator: KeyValidator, tokens: TokenService): KeyCheck {

@@ -4,10 +4,11 @@
  * keys (gateway/keys), abuse protection (gateway/ratelimit), unit re-mapping and signing
  * (adapters/national, certs), delivery (gateway/delivery), audit (gateway/audit).
  */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Operation, PresentedCredentials, VendorId } from '../../adapters/types.js';
 
 export type { KeyIdentity } from '../keys/types.js';
-import type { KeyIdentity } from '../keys/types.js';
+import type { KeyIdentity, KeyLimits } from '../keys/types.js';
 
 /** What a key check is asked: through which front, for which operation ('*' = any: whoami). */
 export interface KeyUse {
@@ -40,11 +41,27 @@ export interface ClientRef {
 
 export interface AbuseGuard {
   assertNotLockedOut(client: ClientRef): Promise<void>;
-  noteInvalidKey(client: ClientRef): Promise<void> | void;
-  consume(args: { keyId: string; unitCode: string; records: number; overrides?: KeyIdentity['limits'] }): Promise<void>;
-  acquireSlot(keyId: string, max?: number): () => void;
+  /** Counts a guess towards the lockout (what it led to is the limiter's business). */
+  noteInvalidKey(client: ClientRef): Promise<unknown>;
+  consume(args: { keyId: string; unitCode: string; records: number; overrides?: KeyLimits | null }): Promise<void>;
+  acquireSlot(keyId: string, max?: number | null): () => void;
 }
 
+/** Revocations as the certificate watcher (certs/watch.ts) knows them. */
+export interface CertStatus {
+  isRevoked(serial: string): boolean;
+  onChange(cb: () => void): void;
+}
+
+/** Headers the gateway sets towards the central database on a pass-through (never the caller's credentials). */
+export interface ProxyHeaders {
+  unitCode: string;
+  softwareId: string;
+  requestId: string;
+}
+
+/** The JSON pass-through to the central database's read paths (dataplane/passthrough.ts). */
+export type PassThrough = (req: IncomingMessage, res: ServerResponse, headers: ProxyHeaders) => Promise<void>;
 
 import type { ParsedRecord, ParsedUnit } from '../../adapters/types.js';
 

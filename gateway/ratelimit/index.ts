@@ -4,7 +4,7 @@
  *
  *   assertNotLockedOut({certSerial, remoteAddress})   before validating the connection key
  *   noteInvalidKey({certSerial, remoteAddress})       when the key was refused (then answer the refusal)
- *   const release = acquireSlot(identity.keyId, identity.limits?.concurrent)
+ *   const release = acquireSlot(identity.keyId, identity.limits?.concurrentPerKey)
  *   await consume({keyId, unitCode, records, overrides: identity.limits})   once the records are counted
  *   release()                                          when the answer is sent (finally)
  *
@@ -22,15 +22,9 @@ import { LockoutStoreUnavailable, LockoutTracker, lockoutId, normalizeLockoutId,
 
 export { LockoutStoreUnavailable, lockoutId, normalizeLockoutId, type Lockout, type LockoutClient, type InvalidKeyOutcome } from './lockout.js';
 
-/** A key's own limits (the key record's `limits` JSON); absent fields use the configured defaults. */
-export interface KeyLimits {
-  requestsPerSecond?: number;
-  recordsPerSecond?: number;
-  /** The key's own burst allowance, in seconds' worth of its rates. */
-  burstSeconds?: number;
-  /** Concurrent requests; acquireSlot takes it as `max` (the pipeline passes it there). */
-  concurrent?: number;
-}
+/** A key's own limits (the key record's `limits` JSON, owned by gateway/keys); absent fields use the configured defaults. */
+export type { KeyLimits } from '../keys/types.js';
+import type { KeyLimits } from '../keys/types.js';
 
 export interface ConsumeRequest {
   keyId: string;

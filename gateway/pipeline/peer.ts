@@ -1,7 +1,8 @@
 /**
- * The client certificate behind a data-plane connection, read once per TLS connection and
- * cached on the socket: requests on a keep-alive connection reuse it, and the revocation check
- * per request is then a Set lookup.
+ * The client certificate behind a data-plane connection, the first fact of every exchange: read
+ * once per TLS connection and cached on the socket, so requests on a keep-alive connection reuse
+ * it and the revocation check per request is a Set lookup. The listener reads it; the pipeline's
+ * stages use it (which is why it lives here and not in the listener).
  */
 import type { TLSSocket } from 'node:tls';
 import { normalizeSerial } from '../../core/serial.js';

@@ -1,0 +1,24 @@
+/**
+ * Runs one exchange through its route: the stages in order until one answers or refuses, then
+ * the epilogue. A stage that finishes synchronously costs no await (the hot path stays cheap).
+ */
+import type { AppContext } from '../../core/context.js';
+import { asGatewayError, type Exchange } from './exchange.js';
+import { epilogue } from './epilogue.js';
+
+export async function runExchange(x: Exchange, ctx: AppContext): Promise<void> {
+  const stages = x.route.stages;
+  try {
+    for (let i = 0; i < stages.length && !x.done; i++) {
+      const pending = stages[i].run(x);
+      if (pending !== undefined) await pending;
+    }
+  } catch (err) {
+    x.refuse(asGatewayError(err, ctx, x.requestId));
+  } finally {
+    // The slot is the request's while it works, not while the trail and the socket take the answer.
+    x.release?.();
+    x.release = undefined;
+  }
+  await epilogue(x, ctx);
+}
