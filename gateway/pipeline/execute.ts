@@ -3,7 +3,7 @@
  * valid ones to delivery, remember the invalid ones, and say what became of each record in
  * vendor-neutral terms (RecordResult). The vendor front turns that into its own answer.
  */
-import type { FieldIssue, IncomingCall, OperationResult, RecordResult, RecordStatus } from '../../adapters/types.js';
+import type { FieldIssue, IncomingCall, OperationResult, RecordResult } from '../../adapters/types.js';
 import { textRepair } from '../../adapters/text/index.js';
 import { vendorField } from '../../adapters/national/prepare.js';
 import { GatewayError } from '../../core/errors.js';
@@ -12,6 +12,7 @@ import { unitScopeRefusals } from '../../core/metrics.js';
 import type { Delivery, DeliveryOutcome, Origin, TrackingState } from '../delivery/types.js';
 import type { AbuseGuard, KeyIdentity, PreparedRecord, RecordPreparer } from './ports.js';
 import type { MismatchWarnings } from '../doi-soat/warnings.js';
+import { invalidText, RECORD_STATUS_TEXT } from '../../adapters/record-status.js';
 
 export interface ExecuteDeps {
   delivery: Delivery;
@@ -44,14 +45,6 @@ export interface OutOfScope {
 
 const OUT_OF_SCOPE = 'DON_VI_NGOAI_PHAM_VI';
 
-const MESSAGES: Record<RecordStatus, string> = {
-  SYNCED: 'Đồng bộ thành công',
-  QUEUED: 'Đã tiếp nhận, đang chờ đồng bộ lên CSDL quốc gia',
-  INVALID: 'Dữ liệu không hợp lệ',
-  STALE: 'Bản ghi cũ hơn bản đã có trên CSDL quốc gia; không cập nhật',
-  ERROR: 'Lỗi hệ thống khi đồng bộ',
-};
-
 const GATEWAY_FAULTS = new Set(['CHUA_CO_CHUNG_THU_KY', 'LOI_HE_THONG']);
 
 function centralIssues(outcome: DeliveryOutcome, fields: Record<string, string>): FieldIssue[] {
@@ -70,17 +63,17 @@ function fromOutcome(p: PreparedRecord, trackingId: string, outcome: DeliveryOut
   const base = { recordId: p.parsed.recordId, index: p.parsed.index, trackingId, warnings: p.warnings };
   switch (outcome.state) {
     case 'delivered':
-      return { ...base, status: 'SYNCED', errors: [], message: MESSAGES.SYNCED };
+      return { ...base, status: 'SYNCED', errors: [], message: RECORD_STATUS_TEXT.SYNCED };
     case 'queued':
-      return { ...base, status: 'QUEUED', errors: [], message: MESSAGES.QUEUED };
+      return { ...base, status: 'QUEUED', errors: [], message: RECORD_STATUS_TEXT.QUEUED };
     case 'stale':
-      return { ...base, status: 'STALE', errors: [], message: MESSAGES.STALE };
+      return { ...base, status: 'STALE', errors: [], message: RECORD_STATUS_TEXT.STALE };
     case 'rejected': {
       const errors = centralIssues(outcome, p.parsed.fields);
       return { ...base, status: 'INVALID', errors, message: `CSDL quốc gia từ chối bản ghi: ${errors.length} lỗi` };
     }
     default:
-      return { ...base, status: 'ERROR', errors: [], message: outcome.message ?? MESSAGES.ERROR };
+      return { ...base, status: 'ERROR', errors: [], message: outcome.message ?? RECORD_STATUS_TEXT.ERROR };
   }
 }
 
@@ -118,21 +111,21 @@ export function fromTracking(id: string, index: number, state: TrackingState | u
   }
   switch (state.state) {
     case 'delivered':
-      return { ...base, status: 'SYNCED', errors: [], message: MESSAGES.SYNCED };
+      return { ...base, status: 'SYNCED', errors: [], message: RECORD_STATUS_TEXT.SYNCED };
     case 'pending':
     case 'queued':
     case 'delivering': {
       const tail = state.attempts > 0 ? ` (đã thử ${state.attempts} lần${state.lastError ? `; lỗi gần nhất: ${state.lastError}` : ''})` : '';
-      return { ...base, status: 'QUEUED', errors: [], message: MESSAGES.QUEUED + tail };
+      return { ...base, status: 'QUEUED', errors: [], message: RECORD_STATUS_TEXT.QUEUED + tail };
     }
     case 'stale':
-      return { ...base, status: 'STALE', errors: [], message: MESSAGES.STALE };
+      return { ...base, status: 'STALE', errors: [], message: RECORD_STATUS_TEXT.STALE };
     case 'superseded':
       return { ...base, status: 'STALE', errors: [], message: 'Đã được thay thế bởi một phiên bản mới hơn của cùng hồ sơ' };
     case 'invalid':
     case 'rejected': {
       const errors = state.errors ?? (state.central?.loi ?? []).map((l) => ({ pointer: l.truong, field: l.truong ?? '', code: l.ma, message: l.moTa }));
-      return { ...base, status: 'INVALID', errors, message: `${MESSAGES.INVALID}: ${errors.length} lỗi` };
+      return { ...base, status: 'INVALID', errors, message: invalidText(errors.length) };
     }
     case 'dead':
       return { ...base, status: 'ERROR', errors: [], message: `Không đồng bộ được sau ${state.attempts} lần thử; quản trị viên cổng kết nối đã được báo để xử lý` };
@@ -191,7 +184,7 @@ export async function execute(call: IncomingCall, identity: KeyIdentity, origin:
       const outOfScope = noneOutOfScope();
       if (scope) noteOutOfScope(outOfScope, origin.front, trackingId, undefined, parsed.draft.maDinhDanh);
       return {
-        result: { operation: 'upsertUnit', correlation: call.correlation, results: [{ ...base, status: 'INVALID', errors: prepared.errors, message: scope?.message ?? `${MESSAGES.INVALID}: ${prepared.errors.length} lỗi` }] },
+        result: { operation: 'upsertUnit', correlation: call.correlation, results: [{ ...base, status: 'INVALID', errors: prepared.errors, message: scope?.message ?? invalidText(prepared.errors.length) }] },
         personalIds: [],
         trackingIds: [trackingId],
         queued: false,
@@ -254,7 +247,7 @@ export async function execute(call: IncomingCall, identity: KeyIdentity, origin:
       status: gatewayFault ? 'ERROR' : 'INVALID',
       errors: p.errors,
       warnings: p.warnings,
-      message: gatewayFault ? `${MESSAGES.ERROR}: ${p.errors.find((e) => GATEWAY_FAULTS.has(e.code))!.message}` : (scope?.message ?? `${MESSAGES.INVALID}: ${p.errors.length} lỗi`),
+      message: gatewayFault ? `${RECORD_STATUS_TEXT.ERROR}: ${p.errors.find((e) => GATEWAY_FAULTS.has(e.code))!.message}` : (scope?.message ?? invalidText(p.errors.length)),
     };
   }
   valid.forEach((i, k) => {
