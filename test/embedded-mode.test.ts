@@ -185,6 +185,11 @@ describe('embedded mode: the store queue keeps the BullMQ path\'s rules', () => 
   });
 });
 
+function healthz(adminListen: string): Promise<number | null> {
+  const child = spawn(process.execPath, [path.join(REPO, 'bin/healthz.cjs')], { env: { PATH: process.env.PATH, NDXP_ADMIN_LISTEN: adminListen }, stdio: 'ignore' });
+  return new Promise((resolve) => child.once('exit', resolve));
+}
+
 describe('ndxp start (built program) on both modes', () => {
   it('REDIS_URL unset: starts with nothing else running and says so once, with its code', async () => {
     const config = testConfig('sqlite', { redisUrl: undefined });
@@ -194,7 +199,11 @@ describe('ndxp start (built program) on both modes', () => {
     expect(JSON.parse(gw.stdout())).toMatchObject({ mode: 'embedded' });
     expect(gw.logs().split('\n').filter((l) => l.includes('CHE_DO_NHUNG'))).toHaveLength(1);
     expect(gw.logs()).toContain('Chế độ nhúng');
+    // The container's health check (bin/healthz.cjs) against this admin plane: healthy while it runs, not after.
+    const adminListen = `127.0.0.1:${new URL(gw.adminUrl).port}`;
+    expect(await healthz(adminListen)).toBe(0);
     expect(await gw.stop()).toBe(0);
+    expect(await healthz(adminListen)).toBe(1);
   }, 180_000);
 
   it('REDIS_URL set and no Redis there: refuses to start (REDIS_KHONG_KET_NOI_DUOC)', async () => {
