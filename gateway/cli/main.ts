@@ -14,6 +14,7 @@ import { register as registerKeys } from '../keys/cli.js';
 import { register as registerUnits } from '../../adapters/national/cli.js';
 import { register as registerQueue } from '../delivery/cli.js';
 import { register as registerAudit } from '../audit/cli.js';
+import { register as registerBackup } from '../backup/cli.js';
 import { register as registerCentralSim } from '../../central-sim/cli.js';
 import { register as registerRateLimit, registerLockoutCommands } from '../ratelimit/cli.js';
 
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerUnits(program, cli);
   registerQueue(program, cli);
   registerAudit(program, cli);
+  registerBackup(program, cli);
   registerCentralSim(program);
   registerRateLimit(program, cli);
   const keys = program.commands.find((c) => c.name() === 'keys');
