@@ -15,6 +15,7 @@ import { register as registerUnits } from '../../adapters/national/cli.js';
 import { register as registerQueue } from '../delivery/cli.js';
 import { register as registerAudit } from '../audit/cli.js';
 import { register as registerBackup } from '../backup/cli.js';
+import { register as registerState } from '../state/cli.js';
 import { register as registerCentralSim } from '../../central-sim/cli.js';
 import { register as registerRateLimit, registerLockoutCommands } from '../ratelimit/cli.js';
 
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerQueue(program, cli);
   registerAudit(program, cli);
   registerBackup(program, cli);
+  registerState(program, cli);
   registerCentralSim(program);
   registerRateLimit(program, cli);
   const keys = program.commands.find((c) => c.name() === 'keys');
