@@ -33,8 +33,13 @@ export const configSchema = z.object({
   databaseUrl: z.string().regex(/^postgres(ql)?:\/\//, 'phải là URL postgres://…').optional(),
   /** PostgreSQL schema (search_path); lets tests and co-hosted deployments share a database. */
   databaseSchema: z.string().regex(/^[a-z_][a-z0-9_]*$/).optional(),
-  /** Redis for the queue and shared rate limits. */
-  redisUrl: z.string().regex(/^rediss?:\/\//, 'phải là URL redis://…').default('redis://127.0.0.1:6379'),
+  /**
+   * Redis for the retry queue (BullMQ) and the rate limits and lockouts shared between nodes.
+   * Unset on a single node with the embedded SQLite store: the embedded mode (retry queue run
+   * from the outbox, limits in memory). Unset with `databaseUrl` (several nodes sharing
+   * PostgreSQL): resolved to DEFAULT_REDIS_URL by loadConfig, since nodes must share limits.
+   */
+  redisUrl: z.string().regex(/^rediss?:\/\//, 'phải là URL redis://…').optional(),
   /** Prefix for every Redis key, so several gateways (or test runs) can share one Redis. */
   redisPrefix: z.string().min(1).default('ndxp'),
   /** Data-plane worker processes; 0 = one per CPU core. */
@@ -163,6 +168,25 @@ export const configSchema = z.object({
 });
 
 export type Config = z.infer<typeof configSchema>;
+
+/** Where nodes sharing PostgreSQL look for Redis when REDIS_URL is not set. */
+export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+
+/**
+ * True when this gateway coordinates through Redis (BullMQ queue, shared limits) and refuses to
+ * start without it; false in the embedded mode (one node, retry queue in the store, limits in
+ * memory). Decided by configuration only, never by whether a Redis happens to answer, so a node
+ * never switches modes behind the operator's back.
+ */
+export function usesRedis(config: Config): config is Config & { redisUrl: string } {
+  return typeof config.redisUrl === 'string' && config.redisUrl.length > 0;
+}
+
+/** The Redis URL of a gateway that uses Redis; a part that needs Redis was built in the embedded mode otherwise (a bug). */
+export function redisUrlOf(config: Config): string {
+  if (!usesRedis(config)) throw new Error('Redis is not configured (embedded mode): this part must not be started');
+  return config.redisUrl;
+}
 export type ConfigInput = z.input<typeof configSchema>;
 
 /** Environment variables, each mapped to one setting. Documented in README's configuration reference. */
@@ -274,6 +298,8 @@ export function loadConfig(options: LoadOptions = {}): Config {
   }
   const config = result.data;
   config.dataDir = path.resolve(config.dataDir);
+  // Several nodes sharing PostgreSQL must share their queue and limits: Redis is not optional there.
+  if (!config.redisUrl && config.databaseUrl) config.redisUrl = DEFAULT_REDIS_URL;
   return config;
 }
 

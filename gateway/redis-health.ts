@@ -18,6 +18,7 @@ import type { Redis } from 'ioredis';
 import type { AppContext } from '../core/context.js';
 import type { Logger } from '../core/log.js';
 import { pingRedis } from './redis-check.js';
+import { redisUrlOf } from '../config/config.js';
 
 export const PROBE_INTERVAL_MS = 1000;
 export const PROBE_TIMEOUT_MS = 1000;
@@ -158,7 +159,7 @@ const registry = new WeakMap<AppContext, RedisHealth>();
 export function redisHealthFor(ctx: AppContext): RedisHealth {
   let health = registry.get(ctx);
   if (!health) {
-    health = new RedisHealth(ctx.config.redisUrl, ctx.log.child({ area: 'redis' }));
+    health = new RedisHealth(redisUrlOf(ctx.config), ctx.log.child({ area: 'redis' }));
     registry.set(ctx, health);
   }
   return health;

@@ -36,8 +36,8 @@ import { overviewAdminModule } from './overview/admin.js';
 import { createRateLimiter, type RateLimiter } from './ratelimit/index.js';
 import type { AppContext } from '../core/context.js';
 import { pingStore } from '../core/store/db.js';
-import { checkRedis } from './redis-check.js';
-import { publicUrl } from '../config/config.js';
+import { checkRedis, safeRedisUrl } from './redis-check.js';
+import { publicUrl, usesRedis } from '../config/config.js';
 import { startDataPlane, type DataPlane } from './dataplane/server.js';
 import { startAdminPlane, type AdminPlane } from './admin/server.js';
 import { createPassThrough } from './dataplane/passthrough.js';
@@ -148,7 +148,11 @@ export async function startGatewayNode(ctx: AppContext, roles: NodeRoles, option
         metrics: () => metricsExposition(Boolean(options.clustered)),
         readiness: [
           { name: 'store', check: async () => (await pingStore(ctx.store), { backend: ctx.store.describe }) },
-          { name: 'redis', check: async () => (await checkRedis(config.redisUrl, 1000), { url: config.redisUrl.replace(/\/\/[^@/]*@/, '//***@') }) },
+          {
+            name: 'redis',
+            // Embedded mode: no Redis to be ready for (queue in the store, limits in memory).
+            check: async () => (usesRedis(config) ? (await checkRedis(config.redisUrl, 1000), { url: safeRedisUrl(config.redisUrl) }) : { mode: 'embedded' }),
+          },
           {
             name: 'certificates',
             check: async () => {

@@ -17,7 +17,8 @@ async function limiter(ctx: TestCtx, opts: Parameters<typeof createRateLimiter>[
   const rl = createRateLimiter(ctx, opts);
   opened.push(rl);
   prefixes.push(ctx.config.redisPrefix);
-  if (opts.redis !== null && !ctx.config.redisUrl.includes(':1/') && !ctx.config.redisUrl.endsWith(':1')) {
+  const url = ctx.config.redisUrl ?? '';
+  if (opts.redis !== null && !url.includes(':1/') && !url.endsWith(':1')) {
     expect(await rl.ready(5000)).toBe(true);
   }
   return rl;

@@ -16,6 +16,8 @@ import { register as registerQueue } from '../delivery/cli.js';
 import { register as registerAudit } from '../audit/cli.js';
 import { register as registerDoiSoat } from '../doi-soat/cli.js';
 import { register as registerReconcile } from '../reconcile/cli.js';
+import { register as registerBackup } from '../backup/cli.js';
+import { register as registerState } from '../state/cli.js';
 import { register as registerCentralSim } from '../../central-sim/cli.js';
 import { register as registerRateLimit, registerLockoutCommands } from '../ratelimit/cli.js';
 
@@ -33,6 +35,8 @@ export function buildProgram(): Command {
   registerAudit(program, cli);
   registerDoiSoat(program, cli);
   registerReconcile(program, cli);
+  registerBackup(program, cli);
+  registerState(program, cli);
   registerCentralSim(program);
   registerRateLimit(program, cli);
   const keys = program.commands.find((c) => c.name() === 'keys');

@@ -16,7 +16,7 @@ import path from 'node:path';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
-import { publicUrl, splitHostPort, type Config } from '../../config/config.js';
+import { publicUrl, splitHostPort, usesRedis, type Config } from '../../config/config.js';
 import { closeContext, openContext } from '../context.js';
 import { type AppContext } from '../../core/context.js';
 import { checkRedis, RedisUnavailableError } from '../redis-check.js';
@@ -26,6 +26,10 @@ import { issueCertificate } from '../../certs/issue.js';
 import { CliFailure, cliConfig, print, type CommonOptions } from '../../core/cli-output.js';
 
 const FIRST_ADMIN_MARKER = 'first-admin-issued';
+
+/** The one start-up line of the embedded mode (no REDIS_URL, no DATABASE_URL). */
+export const EMBEDDED_MODE_LINE =
+  'Chế độ nhúng (CHE_DO_NHUNG): không đặt REDIS_URL nên cổng kết nối chạy một nút, hàng đợi gửi lại nằm trong kho dữ liệu, giới hạn tần suất và tạm khóa giữ trong bộ nhớ. Nhiều nút dùng chung PostgreSQL cần REDIS_URL.';
 
 interface StartOptions extends CommonOptions {
   workers?: string;
@@ -129,13 +133,17 @@ async function runWorker(config: Config): Promise<void> {
 
 async function runPrimary(config: Config, options: StartOptions): Promise<void> {
   const workers = Number(options.workers ?? config.workers) || os.availableParallelism();
-  try {
-    await checkRedis(config.redisUrl);
-  } catch (err) {
-    if (err instanceof RedisUnavailableError) throw new CliFailure(err.message, err.code);
-    throw err;
+  if (usesRedis(config)) {
+    try {
+      await checkRedis(config.redisUrl);
+    } catch (err) {
+      if (err instanceof RedisUnavailableError) throw new CliFailure(err.message, err.code);
+      throw err;
+    }
   }
   const ctx = await openContext(config);
+  // Said once, by the primary: which coordination this node runs with.
+  if (!usesRedis(config)) ctx.log.warn(EMBEDDED_MODE_LINE, { code: 'CHE_DO_NHUNG' });
   await ensurePki(ctx);
   const admin = await firstAdminCredential(ctx);
   const roles: NodeRoles = workers <= 1 ? { dataPlane: true, adminPlane: true, delivery: true } : { dataPlane: false, adminPlane: true, delivery: false };
@@ -172,7 +180,7 @@ async function runPrimary(config: Config, options: StartOptions): Promise<void> 
   });
   // Printed last: whoever waits for this line (scripts, tests) may signal the process at once.
   const printed = banner(config, { ...node, dataPlane: node.dataPlane ?? ({ port: dataPort } as GatewayNode['dataPlane']) }, admin);
-  print(options, { dataPlane: publicUrl(config, dataPort), adminPlane: `https://${splitHostPort(config.adminListen).host}:${node.adminPlane?.port}`, workers, firstAdmin: admin ?? null }, printed);
+  print(options, { mode: usesRedis(config) ? 'redis' : 'embedded', dataPlane: publicUrl(config, dataPort), adminPlane: `https://${splitHostPort(config.adminListen).host}:${node.adminPlane?.port}`, workers, firstAdmin: admin ?? null }, printed);
 }
 
 export function registerStart(program: Command): void {

@@ -146,6 +146,7 @@ export const queueAdminModule: AdminModule = {
                 schema: {
                   type: 'object',
                   properties: {
+                    mode: { type: 'string', enum: ['redis', 'embedded'], description: 'embedded: không dùng Redis, hàng đợi nằm trong kho dữ liệu' },
                     depth: { type: 'object', additionalProperties: { type: 'integer' } },
                     waiting: { type: 'integer' },
                     oldestWaiting: { type: 'object', properties: { trackingId: { type: 'string' }, createdAt: { type: 'string', format: 'date-time' }, ageSeconds: { type: 'integer' } } },

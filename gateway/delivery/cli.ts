@@ -55,7 +55,9 @@ export function register(program: Command, cli: CliHost): void {
             .map(([state, n]) => `  ${STATE_VI[state] ?? state} (${state}): ${n}`),
           `Chờ lâu nhất: ${s.oldestWaiting ? `${s.oldestWaiting.trackingId}, từ ${s.oldestWaiting.createdAt} (${s.oldestWaiting.ageSeconds} giây)` : '—'}`,
           `Tốc độ gửi (hồ sơ/phút): 1 phút ${s.ratePerMinute.last1} · 5 phút ${s.ratePerMinute.last5} · 15 phút ${s.ratePerMinute.last15}`,
-          `Redis: ${s.redis.reachable ? `kết nối được; việc trong hàng đợi ${JSON.stringify(s.redis.jobs)}` : `${redisDownLine(s.redis.code)} (${s.redis.code ?? 'REDIS_KHONG_SAN_SANG'}); hồ sơ vẫn được giữ trong outbox${s.redis.message ? `\n  ${s.redis.message}` : ''}`}`,
+          s.mode === 'embedded'
+            ? 'Hàng đợi: trong kho dữ liệu (chế độ nhúng, không dùng Redis; CHE_DO_NHUNG)'
+            : `Redis: ${s.redis.reachable ? `kết nối được; việc trong hàng đợi ${JSON.stringify(s.redis.jobs)}` : `${redisDownLine(s.redis.code)} (${s.redis.code ?? 'REDIS_KHONG_SAN_SANG'}); hồ sơ vẫn được giữ trong outbox${s.redis.message ? `\n  ${s.redis.message}` : ''}`}`,
           'Cầu dao (circuit breaker) theo nút:',
           s.breakers.length
             ? table(

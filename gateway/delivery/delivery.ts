@@ -5,7 +5,7 @@
  *      already accepted/stored is `stale` without a call);
  *   2. send now, racing the caller's deadline: rows answered in time get their final outcome,
  *      the rest are "queued" and their in-flight call still records its outcome when it returns;
- *   3. otherwise the queue (BullMQ) retries with backoff, the relay re-creates jobs Redis never
+ *   3. otherwise the queue retries with backoff: BullMQ when Redis is configured (the relay re-creates jobs Redis never
  *      got or lost, and the circuit breaker holds everything back while the central database
  *      is down.
  * Every send holds a claim (lease) on its outbox rows, so two paths or two processes never send
@@ -27,6 +27,8 @@ import { acceptRows, claimRows, dropOvertaken, dueRowsOfUnit, getRow, recordInva
 import { Sender, type RowOutcome } from './sender.js';
 import { createProducer, workerConnection, QUEUE_NAME, type DeliveryJobData, type Producer } from './queue.js';
 import { startRelay, type Relay } from './relay.js';
+import { startStoreQueue, type StoreQueue } from './store-queue.js';
+import { usesRedis } from '../../config/config.js';
 import { setBreakerMetric } from './metrics.js';
 import { saveBreakerSnapshot, deleteBreakerSnapshot, BREAKER_HEARTBEAT_MS } from './status.js';
 import { redisHealthFor } from '../redis-health.js';
@@ -47,9 +49,9 @@ export interface DeliveryOptions {
 export interface DeliveryService extends Delivery {
   /** This process's breaker. */
   breaker(): BreakerSnapshot;
-  /** Runs one relay pass now (tests, operators' replay). */
+  /** Runs one relay pass now (tests, operators' replay); in the embedded mode one pass of the store queue. */
   relayNow(): Promise<number>;
-  /** True while Redis is reachable for the producer. */
+  /** True while Redis is reachable for the producer (embedded mode: while the service runs). */
   queueReady(): boolean;
 }
 
@@ -89,7 +91,9 @@ export async function createDelivery(ctx: AppContext, opts: DeliveryOptions = {}
   }, BREAKER_HEARTBEAT_MS);
   heartbeat.unref();
   const sender = new Sender(ctx, central, breaker);
-  const producer: Producer = createProducer(config, log, { health: redisHealthFor(ctx) });
+  // Embedded mode (no REDIS_URL, one node): no BullMQ; the outbox itself is the queue (store-queue.ts).
+  const producer: Producer | undefined = usesRedis(config) ? createProducer(config, log, { health: redisHealthFor(ctx) }) : undefined;
+  let storeQueue: StoreQueue | undefined;
 
   let closing = false;
   const inflight = new Set<Promise<unknown>>();
@@ -103,6 +107,7 @@ export async function createDelivery(ctx: AppContext, opts: DeliveryOptions = {}
   /** Schedules queue jobs for rows that must be retried; rows Redis does not take stay for the relay. */
   async function schedule(items: { trackingId: string; notBefore: number }[]): Promise<void> {
     if (items.length === 0) return;
+    if (!producer) return storeQueue?.wake();
     const added = await producer.add(items);
     if (added.length) await markEnqueued(store.db, added);
   }
@@ -201,38 +206,48 @@ export async function createDelivery(ctx: AppContext, opts: DeliveryOptions = {}
   // ---- queue worker -------------------------------------------------------------------------
   let worker: Worker<DeliveryJobData> | undefined;
 
-  async function delayJob(job: Job<DeliveryJobData>, token: string | undefined, at: number, trackingId: string, touchRow: boolean): Promise<never> {
-    if (touchRow) {
-      // Keep the row's due time in step with its job, so the relay does not see it as overdue.
-      await store.db.updateTable('outbox').set({ next_attempt_at: at }).where('tracking_id', '=', trackingId).where('state', 'in', ['pending', 'queued']).execute();
-    }
+  async function delayJob(job: Job<DeliveryJobData>, token: string | undefined, at: number): Promise<never> {
     await job.moveToDelayed(at, token);
     throw new DelayedError();
   }
 
+  /** A queue job (BullMQ) for one row: the attempt decides, the job only follows its timing. */
   async function processJob(job: Job<DeliveryJobData>, token?: string): Promise<string> {
-    const { trackingId } = job.data;
+    const result = await attemptRow(job.data.trackingId);
+    if ('laterAt' in result) return delayJob(job, token, result.laterAt);
+    return result.state;
+  }
+
+  /**
+   * One queued attempt at a row, shared by the BullMQ worker and the embedded store queue:
+   * claims it (with due rows of the same unit riding along), sends, records. Resolves the state
+   * it reached, or when to look again (the row is not due, another sender holds it, the breaker
+   * holds everything back).
+   */
+  async function attemptRow(trackingId: string): Promise<{ state: string } | { laterAt: number }> {
     const row = await getRow(store.db, trackingId);
-    if (!row || FINAL_STATES.includes(row.state as never)) return row?.state ?? 'missing';
+    if (!row || FINAL_STATES.includes(row.state as never)) return { state: row?.state ?? 'missing' };
     const now = Date.now();
     if (row.state === 'delivering' && Number(row.lease_until) >= now) {
       // Another path or process is sending it right now; look again when its claim would end.
-      return delayJob(job, token, Number(row.lease_until) + 100, trackingId, false);
+      return { laterAt: Number(row.lease_until) + 100 };
     }
-    if (row.state !== 'delivering' && Number(row.next_attempt_at) > now + 50) return delayJob(job, token, Number(row.next_attempt_at), trackingId, false);
-    if (closing) return delayJob(job, token, now + 1000, trackingId, false);
+    if (row.state !== 'delivering' && Number(row.next_attempt_at) > now + 50) return { laterAt: Number(row.next_attempt_at) };
+    if (closing) return { laterAt: now + 1000 };
     if (breaker.blocking || !breaker.tryAcquire()) {
-      const jitter = Math.floor(Math.random() * Math.min(d.breakerOpenMs, 5000));
-      return delayJob(job, token, breaker.retryAt() + jitter, trackingId, true);
+      const at = breaker.retryAt() + Math.floor(Math.random() * Math.min(d.breakerOpenMs, 5000));
+      // Keep the row's due time in step with its job, so the relay does not see it as overdue
+      // (and the store queue does not pick it up again before then).
+      await store.db.updateTable('outbox').set({ next_attempt_at: at }).where('tracking_id', '=', trackingId).where('state', 'in', ['pending', 'queued']).execute();
+      return { laterAt: at };
     }
     const owner = newOwner();
     const mine = await claimRows(store.db, [trackingId], owner, leaseMs);
     if (mine.length === 0) {
       breaker.release();
       const fresh = await getRow(store.db, trackingId);
-      if (!fresh || FINAL_STATES.includes(fresh.state as never)) return fresh?.state ?? 'missing';
-      const at = fresh.state === 'delivering' ? Number(fresh.lease_until) + 100 : Math.max(Number(fresh.next_attempt_at), Date.now() + 100);
-      return delayJob(job, token, at, trackingId, false);
+      if (!fresh || FINAL_STATES.includes(fresh.state as never)) return { state: fresh?.state ?? 'missing' };
+      return { laterAt: fresh.state === 'delivering' ? Number(fresh.lease_until) + 100 : Math.max(Number(fresh.next_attempt_at), Date.now() + 100) };
     }
     // Ride-alongs: other due rows of the same unit go in the same batch call; their own jobs
     // find them finished (or rescheduled) and step aside.
@@ -245,7 +260,7 @@ export async function createDelivery(ctx: AppContext, opts: DeliveryOptions = {}
     rows = rows.filter((r) => !dropped.has(r.tracking_id));
     if (rows.length === 0) {
       breaker.release();
-      return 'superseded';
+      return { state: 'superseded' };
     }
     // Rows past their age window are dead-lettered without another call.
     const maxAgeMs = d.maxAgeHours * 3_600_000;
@@ -262,7 +277,7 @@ export async function createDelivery(ctx: AppContext, opts: DeliveryOptions = {}
     rows = rows.filter((r) => !expired.includes(r));
     if (rows.length === 0) {
       breaker.release();
-      return 'dead';
+      return { state: 'dead' };
     }
     inflightClaims.set(owner, rows.map((r) => r.tracking_id));
     let outcomes: RowOutcome[];
@@ -274,11 +289,11 @@ export async function createDelivery(ctx: AppContext, opts: DeliveryOptions = {}
     // Ride-alongs that must be retried need their own (possibly new) job; the job's own row is rescheduled below.
     await schedule(outcomes.filter((o) => o.state === 'queued' && o.trackingId !== trackingId).map((o) => ({ trackingId: o.trackingId, notBefore: o.nextAttemptAt ?? 0 })));
     const own = outcomes.find((o) => o.trackingId === trackingId);
-    if (own?.state === 'queued') return delayJob(job, token, own.nextAttemptAt ?? Date.now(), trackingId, false);
-    return own?.state ?? 'unknown';
+    if (own?.state === 'queued') return { laterAt: own.nextAttemptAt ?? Date.now() };
+    return { state: own?.state ?? 'unknown' };
   }
 
-  if (opts.worker !== false) {
+  if (opts.worker !== false && producer) {
     worker = new Worker<DeliveryJobData>(QUEUE_NAME, (job, token) => track(processJob(job, token)), {
       connection: workerConnection(config),
       prefix: config.redisPrefix,
@@ -294,7 +309,11 @@ export async function createDelivery(ctx: AppContext, opts: DeliveryOptions = {}
     worker.on('failed', (job, err) => log.warn('delivery worker: job failed, will retry', { trackingId: job?.data.trackingId, err }));
   }
 
-  const relay: Relay | undefined = opts.relay !== false ? startRelay(ctx, producer, { intervalMs: d.relayIntervalMs }) : undefined;
+  const relay: Relay | undefined = opts.relay !== false && producer ? startRelay(ctx, producer, { intervalMs: d.relayIntervalMs }) : undefined;
+  // The embedded queue plays both parts, worker and relay, so it runs where either was asked for.
+  if (!producer && (opts.worker !== false || opts.relay !== false)) {
+    storeQueue = startStoreQueue(ctx, { breaker, concurrency: d.concurrency, maxSleepMs: d.relayIntervalMs, attempt: (id) => track(attemptRow(id)) });
+  }
 
   return {
     async submitProfiles(items, options = {}) {
@@ -336,13 +355,15 @@ export async function createDelivery(ctx: AppContext, opts: DeliveryOptions = {}
     },
 
     breaker: () => breaker.snapshot(),
-    relayNow: () => (relay ? relay.runOnce() : Promise.resolve(0)),
-    queueReady: () => producer.ready,
+    relayNow: () => (relay ? relay.runOnce() : storeQueue ? storeQueue.runOnce() : Promise.resolve(0)),
+    // Embedded mode: the queue is the store, ready whenever this service is.
+    queueReady: () => (producer ? producer.ready : !closing),
 
     async close() {
       if (closing) return;
       closing = true;
       relay?.stop();
+      storeQueue?.stop();
       clearInterval(heartbeat);
       const grace = opts.closeGraceMs ?? 10_000;
       // Stop taking jobs and let the active ones finish (bounded); BullMQ hands back what is left.
@@ -368,9 +389,10 @@ export async function createDelivery(ctx: AppContext, opts: DeliveryOptions = {}
         }
       }
       await relay?.stopped();
+      await storeQueue?.stopped();
       await lastSnapshotWrite;
       await deleteBreakerSnapshot(store, ctx.nodeName).catch(() => undefined);
-      await producer.close();
+      await producer?.close();
       if (ownsCentral) await central!.close();
       // Push this node's delivery attempts into the audit trail, without letting a slow trail
       // hold up shutdown (the trail's own close flushes what is left).

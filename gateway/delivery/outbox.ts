@@ -376,3 +376,33 @@ export function toTrackingState(row: OutboxRow): TrackingState {
   if (row.delivered_at) state.deliveredAt = Number(row.delivered_at);
   return state;
 }
+
+/** Waiting rows that are due now, soonest first: the embedded store queue's next work. */
+export async function dueRows(db: Kysely<DB>, limit: number): Promise<string[]> {
+  const rows = await db
+    .selectFrom('outbox')
+    .select('tracking_id')
+    .where('state', 'in', ['pending', 'queued'])
+    .where('next_attempt_at', '<=', Date.now())
+    .orderBy('next_attempt_at')
+    .orderBy('created_at')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => r.tracking_id);
+}
+
+/** When the next waiting row falls due, or the next claim runs out (undefined: nothing waits). */
+export async function nextDueAt(db: Kysely<DB>): Promise<number | undefined> {
+  const waiting = await db
+    .selectFrom('outbox')
+    .select((eb) => eb.fn.min('next_attempt_at').as('at'))
+    .where('state', 'in', ['pending', 'queued'])
+    .executeTakeFirst();
+  const claimed = await db
+    .selectFrom('outbox')
+    .select((eb) => eb.fn.min('lease_until').as('at'))
+    .where('state', '=', 'delivering')
+    .executeTakeFirst();
+  const times = [waiting?.at, claimed?.at].filter((t) => t !== null && t !== undefined).map(Number);
+  return times.length ? Math.min(...times) : undefined;
+}

@@ -10,7 +10,7 @@
  */
 import { Queue, type JobsOptions, type RedisOptions as BullRedisOptions } from 'bullmq';
 import { Redis } from 'ioredis';
-import type { Config } from '../../config/config.js';
+import { redisUrlOf, type Config } from '../../config/config.js';
 import type { Logger } from '../../core/log.js';
 import type { RedisHealth } from '../redis-health.js';
 
@@ -37,7 +37,7 @@ const JOB_DEFAULTS: JobsOptions = {
 export function workerConnection(config: Config): BullRedisOptions {
   // Workers block on Redis: BullMQ requires maxRetriesPerRequest null; they wait for Redis to return.
   // Reconnect steadily (at most every 2 s) so queued work resumes soon after Redis returns.
-  return { url: config.redisUrl, maxRetriesPerRequest: null, enableOfflineQueue: true, connectTimeout: 5000, retryStrategy: (times: number) => Math.min(250 * times, 2000) };
+  return { url: redisUrlOf(config), maxRetriesPerRequest: null, enableOfflineQueue: true, connectTimeout: 5000, retryStrategy: (times: number) => Math.min(250 * times, 2000) };
 }
 
 export interface Producer {
@@ -52,7 +52,7 @@ export interface Producer {
 
 export function createProducer(config: Config, log: Logger, options: { timeoutMs?: number; health?: RedisHealth } = {}): Producer {
   const timeoutMs = options.timeoutMs ?? 2000;
-  const redis = new Redis(config.redisUrl, {
+  const redis = new Redis(redisUrlOf(config), {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     connectTimeout: timeoutMs,

@@ -6,6 +6,7 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { AppContext } from '../../core/context.js';
+import { usesRedis } from '../../config/config.js';
 import type { Store } from '../../core/store/db.js';
 import type { BreakerSnapshot } from './breaker.js';
 import { QUEUE_NAME } from './queue.js';
@@ -39,6 +40,8 @@ export async function breakerSnapshots(store: Store): Promise<(BreakerSnapshot &
 }
 
 export interface QueueStatus {
+  /** `redis`: BullMQ schedules the retries; `embedded`: no Redis, the outbox itself is the queue (store-queue.ts). */
+  mode: 'redis' | 'embedded';
   /** Outbox rows per state. */
   depth: Record<string, number>;
   /** Rows still to be delivered (pending + queued + delivering). */
@@ -85,17 +88,17 @@ export async function queueStatus(ctx: AppContext, options: { redis?: boolean } 
       : undefined,
     ratePerMinute: { last1: await deliveredSince(1), last5: await deliveredSince(5), last15: await deliveredSince(15) },
     breakers: await breakerSnapshots(ctx.store),
+    mode: usesRedis(ctx.config) ? 'redis' : 'embedded',
     redis: { reachable: false },
   };
-  if (options.redis !== false) status.redis = await redisJobCounts(ctx);
+  if (options.redis !== false && usesRedis(ctx.config)) status.redis = await redisJobCounts(ctx, ctx.config.redisUrl);
   return status;
 }
 
 /** How long `queue status` gives Redis, in all (a hung Redis must not hang the operator's verb). */
 const REDIS_STATUS_TIMEOUT_MS = 2000;
 
-async function redisJobCounts(ctx: AppContext): Promise<QueueStatus['redis']> {
-  const url = ctx.config.redisUrl;
+async function redisJobCounts(ctx: AppContext, url: string): Promise<QueueStatus['redis']> {
   const answer = await pingRedis(url, REDIS_STATUS_TIMEOUT_MS);
   if (answer.state !== 'ok') return { reachable: false, ...redisProblem(url, answer) };
   // It answered a PING just now; the counts still get one overall deadline (it may hang meanwhile).

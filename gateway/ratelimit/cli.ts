@@ -10,6 +10,7 @@ import type { Command } from 'commander';
 import { CliFailure, UsageError, print, table, cliActor, type CliHost, type VerbOptions } from '../../core/cli-output.js';
 import type { AppContext } from '../../core/context.js';
 import { pingRedis, redisProblem, safeRedisUrl } from '../redis-check.js';
+import { redisUrlOf, usesRedis } from '../../config/config.js';
 import { createRateLimiter, LockoutStoreUnavailable, type Lockout, type RateLimiter } from './index.js';
 
 /** How long a verb gives Redis to answer before it gives up (a hung Redis must not hang the verb). */
@@ -17,6 +18,7 @@ const REDIS_WAIT_MS = 3000;
 
 /** Asks Redis first (bounded), so a verb against a hung or absent Redis says so instead of waiting. */
 async function withLimiter<T>(ctx: AppContext, fn: (limiter: RateLimiter) => Promise<T>): Promise<T> {
+  if (!usesRedis(ctx.config)) throw embeddedLockouts();
   const answer = await pingRedis(ctx.config.redisUrl, REDIS_WAIT_MS);
   if (answer.state !== 'ok') {
     const problem = redisProblem(ctx.config.redisUrl, answer);
@@ -34,8 +36,16 @@ async function withLimiter<T>(ctx: AppContext, fn: (limiter: RateLimiter) => Pro
   }
 }
 
+/** Embedded mode: lockouts live in the running gateway's memory, out of reach of another process. */
+function embeddedLockouts(): CliFailure {
+  return new CliFailure(
+    'Cổng kết nối chạy ở chế độ nhúng (không đặt REDIS_URL): các lệnh tạm khóa nằm trong bộ nhớ của tiến trình gateway đang chạy. Xem và gỡ qua API quản trị: GET /api/v1/admin/lockouts, DELETE /api/v1/admin/lockouts/{id}; hoặc khởi động lại gateway (mọi lệnh tạm khóa được xóa)',
+    'CHE_DO_NHUNG_TAM_KHOA_TRONG_BO_NHO',
+  );
+}
+
 function redisDown(ctx: AppContext, hung: boolean): CliFailure {
-  const url = safeRedisUrl(ctx.config.redisUrl);
+  const url = safeRedisUrl(redisUrlOf(ctx.config));
   return hung
     ? new CliFailure(`Redis tại ${url}, nơi lưu các lệnh tạm khóa dùng chung, nhận kết nối nhưng không trả lời`, 'REDIS_KHONG_PHAN_HOI')
     : new CliFailure(`Không kết nối được Redis tại ${url}, nơi lưu các lệnh tạm khóa dùng chung`, 'REDIS_KHONG_KET_NOI');
@@ -91,11 +101,12 @@ export function register(program: Command, cli: CliHost): void {
     .action(async (_o: unknown, cmd: Command) =>
       cli.runVerb(cmd, async (ctx, options: VerbOptions) => {
         const s = ctx.config.rateLimit;
-        const answer = await pingRedis(ctx.config.redisUrl, REDIS_WAIT_MS);
-        const problem = answer.state === 'ok' ? undefined : redisProblem(ctx.config.redisUrl, answer);
+        const embedded = !usesRedis(ctx.config);
+        const answer = embedded ? undefined : await pingRedis(redisUrlOf(ctx.config), REDIS_WAIT_MS);
+        const problem = !answer || answer.state === 'ok' ? undefined : redisProblem(redisUrlOf(ctx.config), answer);
         let redisConnected = false;
         let lockouts: number | null = null;
-        if (!problem) {
+        if (!embedded && !problem) {
           const limiter = createRateLimiter(ctx);
           try {
             redisConnected = await limiter.ready(REDIS_WAIT_MS);
@@ -106,13 +117,15 @@ export function register(program: Command, cli: CliHost): void {
             await limiter.close();
           }
         }
-        const doc = { settings: s, redisConnected, activeLockouts: lockouts, ...(problem ? { redisProblem: problem } : {}) };
+        const doc = { mode: embedded ? 'embedded' : 'redis', settings: s, redisConnected, activeLockouts: lockouts, ...(problem ? { redisProblem: problem } : {}) };
         print(options, doc, [
           `Mỗi mã kết nối: ${s.requestsPerSecond} yêu cầu/giây, ${s.recordsPerSecond} hồ sơ/giây, dồn tối đa ${s.burstSeconds} giây, ${s.concurrentPerKey} yêu cầu đồng thời/nút`,
           `Mỗi đơn vị: ${s.unitRequestsPerSecond} yêu cầu/giây, ${s.unitRecordsPerSecond} hồ sơ/giây`,
           `Chống dò mã: khóa sau ${s.lockoutThreshold} lần sai trong ${s.lockoutWindowSeconds} giây; ${s.lockoutBaseSeconds} giây, nhân đôi mỗi lần, tối đa ${s.lockoutMaxSeconds} giây`,
-          `Redis: ${redisConnected ? 'đã kết nối (giới hạn dùng chung giữa các nút)' : `${problem?.code === 'REDIS_KHONG_PHAN_HOI' ? 'KHÔNG trả lời' : 'KHÔNG kết nối được'} — mỗi nút dùng 1/${s.expectedNodes} giới hạn trong bộ nhớ${problem ? ` (${problem.code})` : ''}`}`,
-          `Đang tạm khóa: ${lockouts ?? 'không rõ (Redis không kết nối được)'}`,
+          embedded
+            ? 'Redis: không dùng (chế độ nhúng, CHE_DO_NHUNG): một nút, giới hạn và tạm khóa trong bộ nhớ của tiến trình gateway'
+            : `Redis: ${redisConnected ? 'đã kết nối (giới hạn dùng chung giữa các nút)' : `${problem?.code === 'REDIS_KHONG_PHAN_HOI' ? 'KHÔNG trả lời' : 'KHÔNG kết nối được'} — mỗi nút dùng 1/${s.expectedNodes} giới hạn trong bộ nhớ${problem ? ` (${problem.code})` : ''}`}`,
+          `Đang tạm khóa: ${lockouts ?? (embedded ? 'xem GET /api/v1/admin/lockouts trên cổng quản trị' : 'không rõ (Redis không kết nối được)')}`,
         ]);
       }),
     );

@@ -14,6 +14,7 @@
 import type { Redis } from 'ioredis';
 import type { AppContext } from '../../core/context.js';
 import { GatewayError } from '../../core/errors.js';
+import { usesRedis } from '../../config/config.js';
 import { createRateLimitRedis, waitForRedis } from './redis.js';
 import { redisHealthFor } from '../redis-health.js';
 import { RateLimits, type Dimension, type Refusal } from './limits.js';
@@ -98,7 +99,8 @@ export function createRateLimiter(ctx: AppContext, options: RateLimiterOptions =
   const { config } = ctx;
   const log = ctx.log.child({ area: 'ratelimit' });
   const ownsRedis = options.redis === undefined;
-  const redis: Redis | null = options.redis === undefined ? createRateLimitRedis(config, log) : options.redis;
+  // Embedded mode (no REDIS_URL): one node, limits and lockouts in this process's memory.
+  const redis: Redis | null = options.redis === undefined ? (usesRedis(config) ? createRateLimitRedis(config, log) : null) : options.redis;
   const limits = new RateLimits(config, redis);
   // Shared with delivery: one detected hang makes every part of this process skip Redis.
   const health = redis ? redisHealthFor(ctx) : null;

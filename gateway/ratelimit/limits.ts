@@ -45,9 +45,12 @@ export function windowFor(rate: number): { seconds: number; points: number } {
 
 /** How many processes share a limit while each must decide alone (Redis down). */
 export function fallbackDivisor(config: Config): number {
-  // In `ndxp start` the data plane runs in cluster workers (config.workers, 0 = one per core).
-  const processesPerNode = cluster.isWorker ? config.workers || os.availableParallelism() : 1;
-  return config.rateLimit.expectedNodes * processesPerNode;
+  return config.rateLimit.expectedNodes * processesPerNode(config);
+}
+
+/** Data-plane processes of this node: in `ndxp start` they are cluster workers (config.workers, 0 = one per core). */
+function processesPerNode(config: Config): number {
+  return cluster.isWorker ? config.workers || os.availableParallelism() : 1;
 }
 
 export class RateLimits {
@@ -109,7 +112,8 @@ export class RateLimits {
   /** One window's limiter: shared in Redis (when there is one) and its per-process memory fallback. */
   private one(keyPrefix: string, points: number, duration: number): { shared: RateLimiterMemory | RateLimiterRedis; memory: RateLimiterMemory } {
     if (!this.redis) {
-      const memory = new RateLimiterMemory({ keyPrefix, points, duration });
+      // Memory only (embedded mode): the node's data-plane processes share the limit between them.
+      const memory = new RateLimiterMemory({ keyPrefix, points: Math.max(1, Math.floor(points / processesPerNode(this.config))), duration });
       return { shared: memory, memory };
     }
     const perNode = Math.max(1, Math.floor(points / this.divisor));

@@ -5,11 +5,11 @@
  * timeout and quick reconnects, so limits become shared again within a second of Redis returning.
  */
 import { Redis } from 'ioredis';
-import type { Config } from '../../config/config.js';
+import { redisUrlOf, type Config } from '../../config/config.js';
 import type { Logger } from '../../core/log.js';
 
 export function createRateLimitRedis(config: Config, log: Logger): Redis {
-  const redis = new Redis(config.redisUrl, {
+  const redis = new Redis(redisUrlOf(config), {
     enableOfflineQueue: false,
     commandTimeout: config.rateLimit.redisCommandTimeoutMs,
     connectTimeout: 1000,
