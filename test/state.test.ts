@@ -14,7 +14,7 @@ import { ensurePki } from '../certs/pki.js';
 import { issueCertificate } from '../certs/issue.js';
 import { listCertificates } from '../certs/registry.js';
 import { createKey, showKey } from '../gateway/keys/service.js';
-import { listRemapRules, listUnits, loadRemapRules, loadUnitTree } from '../adapters/national/remap.js';
+import { listRemapRules, listUnits, loadRemapRules, loadUnitTree } from '../gateway/units/service.js';
 import { searchAudit } from '../gateway/audit/search.js';
 import type { AppContext } from '../core/context.js';
 import type { GatewayState } from '../gateway/state/service.js';
