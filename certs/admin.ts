@@ -7,7 +7,7 @@
  */
 import express, { Router, type Request, type Response } from 'express';
 import type { AdminModule } from '../core/admin-module.js';
-import { adminCaller, problem, requireRole, str, jsonBody, route } from '../core/admin-module.js';
+import { adminCaller, requireRole, str, jsonBody, route } from '../core/admin-module.js';
 import type { AppContext } from '../core/context.js';
 import { issueCertificate, signCsr } from './issue.js';
 import { revokeCertificate, currentCrl } from './revocation.js';
@@ -133,7 +133,7 @@ function router(ctx: AppContext): Router {
     reader,
     handler(async (req, res) => {
       const c = await getCertificate(ctx.store.db, ctx.config, String(req.params.serial));
-      if (!c) throw new CertError('CHUNG_THU_KHONG_TON_TAI', `Không có chứng thư số sê-ri ${req.params.serial}`, 404);
+      if (!c) throw new CertError('CHUNG_THU_KHONG_TON_TAI', `Không có chứng thư số sê-ri ${req.params.serial}`);
       res.json(c);
     }),
   );

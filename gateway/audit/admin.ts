@@ -10,8 +10,9 @@ import os from 'node:os';
 import path from 'node:path';
 import express, { Router, type Request, type Response } from 'express';
 import type { AdminModule } from '../../core/admin-module.js';
-import { adminCaller, problem, requireRole, str, route } from '../../core/admin-module.js';
+import { adminCaller, requireRole, str, route } from '../../core/admin-module.js';
 import type { AppContext } from '../../core/context.js';
+import { OperatorError } from '../../core/errors.js';
 import { auditSummary, csvHeader, csvRow, getEntry, jsonlRow, searchAll, searchAudit, toView, type AuditFilters } from './search.js';
 import { exportBundle, verifyChain } from './verify.js';
 import { readAuditBody } from './bodies.js';
@@ -115,10 +116,7 @@ function router(ctx: AppContext): Router {
     handler(async (req, res) => {
       const seq = intParam(req.params.seq, 'seq')!;
       const row = await getEntry(ctx.store, seq);
-      if (!row) {
-        res.status(404).json({ type: 'urn:ndxp:loi:KHONG_TIM_THAY', title: `Không tìm thấy bản ghi nhật ký ${seq}`, status: 404, code: 'KHONG_TIM_THAY' });
-        return;
-      }
+      if (!row) throw new OperatorError('KHONG_TIM_THAY', `Không tìm thấy bản ghi nhật ký ${seq}`);
       res.json(toView(row));
     }),
   );
@@ -137,12 +135,8 @@ function router(ctx: AppContext): Router {
         await ctx.audit.recordDurable({ kind: 'admin', actor: caller.actor, certSerial: caller.certSerial, operation: 'audit.body.read', target: `${seq}/${part}`, outcome: 'ok' });
         res.set('Cache-Control', 'no-store').set('X-Noi-Dung-SHA256', body.sha256).type('application/octet-stream').send(body.body);
       } catch (err) {
-        const e = err as { code?: string; status?: number; message?: string };
+        const e = err as { code?: string };
         ctx.audit.record({ kind: 'admin', actor: caller.actor, certSerial: caller.certSerial, operation: 'audit.body.read', target: `${seq}/${part}`, outcome: 'failed', code: e.code ?? 'LOI_HE_THONG' });
-        if (typeof e.status === 'number') {
-          res.status(e.status).json({ type: `urn:ndxp:loi:${e.code}`, title: e.message, status: e.status, code: e.code });
-          return;
-        }
         throw err;
       }
     }),

@@ -6,7 +6,7 @@
  */
 import express, { Router, type Request, type Response } from 'express';
 import type { AdminModule } from '../../core/admin-module.js';
-import { adminCaller, problem, requireRole, str, jsonBody, route } from '../../core/admin-module.js';
+import { adminCaller, requireRole, str, jsonBody, route } from '../../core/admin-module.js';
 import type { AppContext } from '../../core/context.js';
 import { activateKey, cancelKey, createKey, importKeys, KeyServiceError, listKeys, rotateKey, showKey, suspendKey, type CreateKeyInput } from './service.js';
 import { BODY_RETENTIONS, ENCODINGS, KEY_STATUSES, LIMIT_FIELDS, OPERATIONS, VENDORS } from './types.js';
@@ -52,7 +52,7 @@ function router(ctx: AppContext): Router {
       const q = req.query as Record<string, unknown>;
       const isCsv = typeof req.body === 'string';
       if (!isCsv && (req.body === undefined || req.body === null || typeof req.body !== 'object')) {
-        throw new KeyServiceError('TEP_NHAP_KHONG_HOP_LE', 'Gửi danh sách dạng application/json (mảng hoặc {"keys": [...]}) hoặc text/csv', 400);
+        throw new KeyServiceError('TEP_NHAP_KHONG_HOP_LE', 'Gửi danh sách dạng application/json (mảng hoặc {"keys": [...]}) hoặc text/csv');
       }
       const report = await importKeys(
         ctx,

@@ -8,19 +8,12 @@ import express, { type Request, type Response } from 'express';
 import type { AdminModule } from '../../core/admin-module.js';
 import { adminCaller, problem, requireRole } from '../../core/admin-module.js';
 import type { AppContext } from '../../core/context.js';
+import { GatewayError, OperatorError } from '../../core/errors.js';
 import { LockoutStoreUnavailable, rateLimiterFor, type RateLimiter } from './index.js';
 
-function unavailable(res: Response, err: LockoutStoreUnavailable): void {
-  res.status(503).json({
-    type: `urn:ndxp:loi:${err.code}`,
-    title:
-      err.code === 'REDIS_KHONG_PHAN_HOI'
-        ? 'Redis, nơi lưu các lệnh tạm khóa dùng chung, nhận kết nối nhưng không trả lời'
-        : 'Không kết nối được Redis, nơi lưu các lệnh tạm khóa dùng chung',
-    status: 503,
-    code: err.code,
-    lockoutsOnThisNode: err.lockoutsOnThisNode,
-  });
+/** A refusal; when the shared lockout store is down, with the lockouts this node still knows. */
+function fail(res: Response, err: unknown): void {
+  problem(res, err, err instanceof LockoutStoreUnavailable ? { lockoutsOnThisNode: err.lockoutsOnThisNode } : undefined);
 }
 
 export function rateLimitRouter(limiter: () => RateLimiter, ctx: AppContext): express.Router {
@@ -30,27 +23,25 @@ export function rateLimitRouter(limiter: () => RateLimiter, ctx: AppContext): ex
     try {
       res.json({ lockouts: await limiter().listLockouts() });
     } catch (err) {
-      if (err instanceof LockoutStoreUnavailable) return unavailable(res, err);
-      problem(res, err);
+      fail(res, err);
     }
   });
 
   router.delete('/lockouts/:id', requireRole('network-admin'), async (req: Request, res: Response) => {
     const id = String(req.params.id);
     if (!/^(cert|addr):.+$/.test(id)) {
-      problem(res, { status: 400, code: 'YEU_CAU_KHONG_HOP_LE', message: 'Mã tạm khóa phải có dạng cert:<SERIAL> hoặc addr:<địa chỉ>' });
+      problem(res, new OperatorError('YEU_CAU_KHONG_HOP_LE', 'Mã tạm khóa phải có dạng cert:<SERIAL> hoặc addr:<địa chỉ>'));
       return;
     }
     try {
       const lifted = await limiter().liftLockout(id, adminCaller(res).actor);
       if (!lifted) {
-        problem(res, { status: 404, code: 'KHONG_TIM_THAY_TAM_KHOA', message: `Không có lệnh tạm khóa nào đang hiệu lực cho ${id}` });
+        problem(res, new GatewayError('KHONG_TIM_THAY_TAM_KHOA', { id }));
         return;
       }
       res.json({ lifted });
     } catch (err) {
-      if (err instanceof LockoutStoreUnavailable) return unavailable(res, err);
-      problem(res, err);
+      fail(res, err);
     }
   });
 
