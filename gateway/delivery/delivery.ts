@@ -23,7 +23,7 @@ import type { Delivery, DeliveryOutcome, Origin, ProfileSubmission, TrackingStat
 import { createCentralClient, type CentralClient, type CentralIdentity } from './central-client.js';
 import { CircuitBreaker, type BreakerSnapshot } from './breaker.js';
 import { recordIdempotencyKey, versionMillis } from './idempotency.js';
-import { acceptRows, claimRows, dropOvertaken, dueRowsOfUnit, getRow, recordInvalidRows, releaseRows, markEnqueued, toTrackingState, FINAL_STATES, type NewRow } from './outbox.js';
+import { acceptRows, claimRows, deadLetterClaimed, dropOvertaken, dueRowsOfUnit, getRow, getRows, recordInvalidRows, releaseRows, rescheduleRow, markEnqueued, toTrackingState, FINAL_STATES, type NewRow } from './outbox.js';
 import { Sender, type RowOutcome } from './sender.js';
 import { createProducer, workerConnection, QUEUE_NAME, type DeliveryJobData, type Producer } from './queue.js';
 import { startRelay, type Relay } from './relay.js';
@@ -141,7 +141,7 @@ export async function createDelivery(ctx: AppContext, opts: DeliveryOptions = {}
     const waiting = accepted.filter((a) => a.state === 'pending' && !a.existing).map((a) => ({ trackingId: a.trackingId, notBefore: breaker.blocking ? breaker.retryAt() : 0 }));
     if (sendNow && claimedIds.size === 0) breaker.release();
     if (claimedIds.size > 0) {
-      const claimedRows = await store.db.selectFrom('outbox').selectAll().where('tracking_id', 'in', [...claimedIds]).execute();
+      const claimedRows = await getRows(store.db, [...claimedIds]);
       const sending = sendClaimed(claimedRows, owner, (o) => {
         const c = o.classified;
         if (c.outcome === 'delivered') outcomes.set(o.trackingId, { trackingId: o.trackingId, state: 'delivered', central: c.answer, httpStatus: c.status });
@@ -204,7 +204,7 @@ export async function createDelivery(ctx: AppContext, opts: DeliveryOptions = {}
   async function delayJob(job: Job<DeliveryJobData>, token: string | undefined, at: number, trackingId: string, touchRow: boolean): Promise<never> {
     if (touchRow) {
       // Keep the row's due time in step with its job, so the relay does not see it as overdue.
-      await store.db.updateTable('outbox').set({ next_attempt_at: at }).where('tracking_id', '=', trackingId).where('state', 'in', ['pending', 'queued']).execute();
+      await rescheduleRow(store.db, trackingId, at);
     }
     await job.moveToDelayed(at, token);
     throw new DelayedError();
@@ -251,12 +251,7 @@ export async function createDelivery(ctx: AppContext, opts: DeliveryOptions = {}
     const maxAgeMs = d.maxAgeHours * 3_600_000;
     const expired = rows.filter((r) => now - Number(r.window_start) > maxAgeMs);
     for (const r of expired) {
-      await store.db
-        .updateTable('outbox')
-        .set({ state: 'dead', reason: `Quá ${d.maxAgeHours} giờ chưa gửi được (QUA_THOI_HAN_GUI)`, lease_owner: null, lease_until: 0, updated_at: Date.now() })
-        .where('tracking_id', '=', r.tracking_id)
-        .where('lease_owner', '=', owner)
-        .execute();
+      await deadLetterClaimed(store.db, r.tracking_id, owner, `Quá ${d.maxAgeHours} giờ chưa gửi được (QUA_THOI_HAN_GUI)`);
       ctx.audit.record({ kind: 'delivery', trackingIds: [r.tracking_id], unitCode: r.unit_code, outcome: 'dead', code: 'QUA_THOI_HAN_GUI' });
     }
     rows = rows.filter((r) => !expired.includes(r));
@@ -324,11 +319,7 @@ export async function createDelivery(ctx: AppContext, opts: DeliveryOptions = {}
 
     async track(trackingIds): Promise<(TrackingState | undefined)[]> {
       if (trackingIds.length === 0) return [];
-      const found = new Map<string, OutboxRow>();
-      for (let i = 0; i < trackingIds.length; i += 500) {
-        const rows = await store.db.selectFrom('outbox').selectAll().where('tracking_id', 'in', trackingIds.slice(i, i + 500)).execute();
-        for (const r of rows) found.set(r.tracking_id, r);
-      }
+      const found = new Map((await getRows(store.db, trackingIds)).map((r) => [r.tracking_id, r]));
       return trackingIds.map((id) => {
         const r = found.get(id);
         return r ? toTrackingState(r) : undefined;
