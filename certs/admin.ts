@@ -7,7 +7,7 @@
  */
 import express, { Router, type Request, type Response } from 'express';
 import type { AdminModule } from '../core/admin-module.js';
-import { adminCaller, requireRole, str, jsonBody, route } from '../core/admin-module.js';
+import { adminCaller, problemResponse, requireRole, str, jsonBody, route } from '../core/admin-module.js';
 import type { AppContext } from '../core/context.js';
 import { issueCertificate, signCsr } from './issue.js';
 import { revokeCertificate, currentCrl } from './revocation.js';
@@ -153,12 +153,6 @@ function router(ctx: AppContext): Router {
 }
 
 const tags = ['certs'];
-const problemSchema = {
-  type: 'object',
-  properties: { type: { type: 'string' }, title: { type: 'string' }, status: { type: 'integer' }, code: { type: 'string' } },
-  required: ['type', 'title', 'status', 'code'],
-};
-const problemResponse = (description: string) => ({ description, content: { 'application/problem+json': { schema: problemSchema }, 'application/json': { schema: problemSchema } } });
 const forbidden = problemResponse('Vai trò không được phép (KHONG_DUOC_PHEP)');
 const serialParam = { name: 'serial', in: 'path', required: true, schema: { type: 'string', pattern: '^[0-9A-Fa-f:]+$' }, description: 'Số sê-ri hex (như Node/OpenSSL in ra)' };
 

@@ -58,6 +58,18 @@ export function problem(res: Response, err: unknown, extra?: Record<string, unkn
   send(500, 'LOI_HE_THONG', 'Lỗi hệ thống');
 }
 
+/** OpenAPI schema of the problem document every admin refusal is (core/http.ts problemDocument). */
+export const PROBLEM_SCHEMA = {
+  type: 'object',
+  properties: { type: { type: 'string' }, title: { type: 'string' }, status: { type: 'integer' }, code: { type: 'string' } },
+  required: ['type', 'title', 'status', 'code'],
+};
+
+/** An OpenAPI response that is a problem document. */
+export function problemResponse(description = 'Lỗi (RFC 9457)') {
+  return { description, content: { 'application/problem+json': { schema: PROBLEM_SCHEMA }, 'application/json': { schema: PROBLEM_SCHEMA } } };
+}
+
 /** A non-empty string query or body value, else undefined. */
 export const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 

@@ -145,9 +145,13 @@ export function isErrorCode(code: unknown): code is ErrorCode {
  * the catalogue's general one. Areas subclass it for their errors.
  */
 export class OperatorError extends GatewayError {
+  /** The HTTP status (= httpStatus), under the name the areas' errors have always had. */
+  readonly status: number;
+
   constructor(code: ErrorCode, message: string, internalReason?: string) {
     super(code, {}, internalReason);
     this.message = message;
+    this.status = this.httpStatus;
     this.name = 'OperatorError';
   }
 }

@@ -6,7 +6,7 @@
  */
 import express from 'express';
 import type { AdminModule } from '../../core/admin-module.js';
-import { adminCaller, requireRole, route } from '../../core/admin-module.js';
+import { adminCaller, problemResponse, requireRole, route } from '../../core/admin-module.js';
 import type { AppContext } from '../../core/context.js';
 import { listDead, maskPersonalId, queueStatus } from './status.js';
 import { discard, QueueActionError, replayDead } from './operations.js';
@@ -71,7 +71,7 @@ export function queueRouter(ctx: AppContext): express.Router {
   return router;
 }
 
-const problemInline = { description: 'Lỗi (RFC 9457)', content: { 'application/problem+json': { schema: { type: 'object', properties: { type: { type: 'string' }, title: { type: 'string' }, status: { type: 'integer' }, code: { type: 'string' } } } } } };
+const refusal = problemResponse();
 
 const breakerSchema = {
   type: 'object',
@@ -139,7 +139,7 @@ export const queueAdminModule: AdminModule = {
               },
             },
           },
-          '403': problemInline,
+          '403': refusal,
         },
       },
     },
@@ -183,8 +183,8 @@ export const queueAdminModule: AdminModule = {
               },
             },
           },
-          '400': problemInline,
-          '403': problemInline,
+          '400': refusal,
+          '403': refusal,
         },
       },
     },
@@ -207,10 +207,10 @@ export const queueAdminModule: AdminModule = {
         },
         responses: {
           '200': { description: 'OK', content: { 'application/json': { schema: { type: 'object', properties: { replayed: { type: 'array', items: { type: 'string' } }, count: { type: 'integer' } } } } } },
-          '400': problemInline,
-          '403': problemInline,
-          '404': problemInline,
-          '409': problemInline,
+          '400': refusal,
+          '403': refusal,
+          '404': refusal,
+          '409': refusal,
         },
       },
     },
@@ -222,10 +222,10 @@ export const queueAdminModule: AdminModule = {
         requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: ['reason'], properties: { reason: { type: 'string', minLength: 1 } } } } } },
         responses: {
           '200': { description: 'OK', content: { 'application/json': { schema: { type: 'object', properties: { trackingId: { type: 'string' }, previousState: { type: 'string' } } } } } },
-          '400': problemInline,
-          '403': problemInline,
-          '404': problemInline,
-          '409': problemInline,
+          '400': refusal,
+          '403': refusal,
+          '404': refusal,
+          '409': refusal,
         },
       },
     },
@@ -234,7 +234,7 @@ export const queueAdminModule: AdminModule = {
         tags: ['queue'],
         summary: 'Trạng thái gửi của một hồ sơ theo mã theo dõi',
         parameters: [idParam],
-        responses: { '200': { description: 'OK', content: { 'application/json': { schema: trackingSchema } } }, '403': problemInline, '404': problemInline },
+        responses: { '200': { description: 'OK', content: { 'application/json': { schema: trackingSchema } } }, '403': refusal, '404': refusal },
       },
     },
   },

@@ -170,33 +170,22 @@ export async function createDelivery(ctx: AppContext, opts: DeliveryOptions = {}
     return { tracking_id: trackingId, unit_code: origin.unitCode, software_id: origin.softwareId ?? null, key_id: origin.keyId ?? null, front: origin.front ?? null, request_id: origin.requestId ?? null };
   }
 
-  function profileRow(item: ProfileSubmission): NewRow {
-    const r: HoSo = item.record;
+  /** The row of one versioned record (a person's profile by personal id, a unit by its code). */
+  function recordRow(kind: 'profile' | 'unit', item: { trackingId: string; origin: Origin; recordId?: string }, subjectId: string, record: HoSo | DonVi): NewRow {
     return {
       ...baseRow(item.trackingId, item.origin),
-      kind: 'profile',
-      subject_id: r.soDinhDanh,
+      kind,
+      subject_id: subjectId,
       record_id: item.recordId ?? null,
-      version_ms: versionMillis(r.ngayCapNhat),
-      version: r.ngayCapNhat ?? null,
-      idempotency_key: recordIdempotencyKey('profile', r.soDinhDanh, r.ngayCapNhat ?? '', r),
-      body: JSON.stringify(r),
+      version_ms: versionMillis(record.ngayCapNhat),
+      version: record.ngayCapNhat ?? null,
+      idempotency_key: recordIdempotencyKey(kind, subjectId, record.ngayCapNhat ?? '', record),
+      body: JSON.stringify(record),
     };
   }
 
-  function unitRow(item: UnitSubmission): NewRow {
-    const u: DonVi = item.unit;
-    return {
-      ...baseRow(item.trackingId, item.origin),
-      kind: 'unit',
-      subject_id: u.maDinhDanh,
-      record_id: item.recordId ?? null,
-      version_ms: versionMillis(u.ngayCapNhat),
-      version: u.ngayCapNhat ?? null,
-      idempotency_key: recordIdempotencyKey('unit', u.maDinhDanh, u.ngayCapNhat ?? '', u),
-      body: JSON.stringify(u),
-    };
-  }
+  const profileRow = (item: ProfileSubmission): NewRow => recordRow('profile', item, item.record.soDinhDanh, item.record);
+  const unitRow = (item: UnitSubmission): NewRow => recordRow('unit', item, item.unit.maDinhDanh, item.unit);
 
   // ---- queue worker -------------------------------------------------------------------------
   let worker: Worker<DeliveryJobData> | undefined;

@@ -27,6 +27,29 @@ function chunks<T>(items: T[], size = CHUNK): T[][] {
   return out;
 }
 
+/** A new row as first written: nothing attempted, no claim, its age window starting now. */
+function newRow(r: NewRow, now: number, fields: Partial<OutboxRow> = {}): OutboxRow {
+  return {
+    ...r,
+    state: 'pending',
+    attempts: 0,
+    next_attempt_at: 0,
+    last_error: null,
+    http_status: null,
+    central_answer: null,
+    errors: null,
+    enqueued: 0,
+    lease_owner: null,
+    lease_until: 0,
+    reason: null,
+    created_at: now,
+    window_start: now,
+    updated_at: now,
+    delivered_at: null,
+    ...fields,
+  };
+}
+
 export interface AcceptedRow {
   trackingId: string;
   /** 'delivering' when claimed for an immediate send by `claimId`; otherwise the state written. */
@@ -92,24 +115,7 @@ export async function acceptRows(
       const subjectKey = `${r.kind}\u0000${r.subject_id}`;
       const versioned = Boolean(r.subject_id) && r.version_ms > 0;
       const newer = versioned ? newest.get(subjectKey) : undefined;
-      const base: OutboxRow = {
-        ...r,
-        state: 'pending',
-        attempts: 0,
-        next_attempt_at: options.notBefore ?? 0,
-        last_error: null,
-        http_status: null,
-        central_answer: null,
-        errors: null,
-        enqueued: 0,
-        lease_owner: null,
-        lease_until: 0,
-        reason: null,
-        created_at: now,
-        window_start: now,
-        updated_at: now,
-        delivered_at: null,
-      };
+      const base = newRow(r, now, { next_attempt_at: options.notBefore ?? 0 });
       if (newer !== undefined && newer > r.version_ms) {
         const reason = `Đã có phiên bản mới hơn (${new Date(newer).toISOString()}) được tiếp nhận hoặc đã lưu; phiên bản này không được gửi (PHIEN_BAN_CU)`;
         inserts.push({ ...base, state: 'stale', last_error: reason, reason: 'PHIEN_BAN_CU' });
@@ -149,24 +155,13 @@ export async function acceptRows(
 
 export async function recordInvalidRows(store: Store, rows: NewRow[], errors: FieldIssue[][]): Promise<void> {
   const now = Date.now();
-  const values: OutboxRow[] = rows.map((r, i) => ({
-    ...r,
-    state: 'invalid',
-    attempts: 0,
-    next_attempt_at: 0,
-    last_error: errors[i].map((e) => `${e.field}: ${e.message} (${e.code})`).join('; ').slice(0, 4000),
-    http_status: null,
-    central_answer: null,
-    errors: JSON.stringify(errors[i]),
-    enqueued: 0,
-    lease_owner: null,
-    lease_until: 0,
-    reason: null,
-    created_at: now,
-    window_start: now,
-    updated_at: now,
-    delivered_at: null,
-  }));
+  const values = rows.map((r, i) =>
+    newRow(r, now, {
+      state: 'invalid',
+      last_error: errors[i].map((e) => `${e.field}: ${e.message} (${e.code})`).join('; ').slice(0, 4000),
+      errors: JSON.stringify(errors[i]),
+    }),
+  );
   await store.db.transaction().execute(async (trx) => {
     for (const part of chunks(values, 100)) await trx.insertInto('outbox').values(part).onConflict((oc) => oc.column('tracking_id').doNothing()).execute();
   });

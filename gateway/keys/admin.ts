@@ -6,7 +6,7 @@
  */
 import express, { Router, type Request, type Response } from 'express';
 import type { AdminModule } from '../../core/admin-module.js';
-import { adminCaller, requireRole, str, jsonBody, route } from '../../core/admin-module.js';
+import { adminCaller, problemResponse, requireRole, str, jsonBody, route } from '../../core/admin-module.js';
 import type { AppContext } from '../../core/context.js';
 import { activateKey, cancelKey, createKey, importKeys, KeyServiceError, listKeys, rotateKey, showKey, suspendKey, type CreateKeyInput } from './service.js';
 import { BODY_RETENTIONS, ENCODINGS, KEY_STATUSES, LIMIT_FIELDS, OPERATIONS, VENDORS } from './types.js';
@@ -114,12 +114,6 @@ function router(ctx: AppContext): Router {
 // ---------------------------------------------------------------------------------------------
 // OpenAPI 3.1 path items
 
-// Inline (RFC 9457) rather than a shared component: this module's paths stand on their own.
-const problemRef = {
-  type: 'object',
-  properties: { type: { type: 'string' }, title: { type: 'string' }, status: { type: 'integer' }, code: { type: 'string' } },
-};
-const problemResponse = (description: string) => ({ description, content: { 'application/problem+json': { schema: problemRef }, 'application/json': { schema: problemRef } } });
 const nullableString = { type: ['string', 'null'] };
 
 const keySchema = {

@@ -6,7 +6,7 @@
  */
 import express, { type Request, type Response } from 'express';
 import type { AdminModule } from '../../core/admin-module.js';
-import { adminCaller, problem, requireRole } from '../../core/admin-module.js';
+import { adminCaller, problem, problemResponse, requireRole } from '../../core/admin-module.js';
 import type { AppContext } from '../../core/context.js';
 import { GatewayError, OperatorError } from '../../core/errors.js';
 import { LockoutStoreUnavailable, rateLimiterFor, type RateLimiter } from './index.js';
@@ -70,7 +70,6 @@ const lockoutSchema = {
   },
 };
 
-const problemRef = { content: { 'application/problem+json': { schema: { type: 'object' } } } };
 
 /** The admin module the admin plane mounts; it uses the rate limiter this process built for ctx. */
 export const rateLimitAdminModule: AdminModule = {
@@ -91,8 +90,8 @@ export const rateLimitAdminModule: AdminModule = {
             description: 'Các lệnh tạm khóa đang hiệu lực',
             content: { 'application/json': { schema: { type: 'object', properties: { lockouts: { type: 'array', items: lockoutSchema } } } } },
           },
-          '403': { description: 'Vai trò không được phép', ...problemRef },
-          '503': { description: 'Redis không kết nối được (REDIS_KHONG_KET_NOI) hoặc không trả lời (REDIS_KHONG_PHAN_HOI); kèm các lệnh tạm khóa chỉ nút này biết', ...problemRef },
+          '403': problemResponse('Vai trò không được phép'),
+          '503': problemResponse('Redis không kết nối được (REDIS_KHONG_KET_NOI) hoặc không trả lời (REDIS_KHONG_PHAN_HOI); kèm các lệnh tạm khóa chỉ nút này biết'),
         },
       },
     },
@@ -104,10 +103,10 @@ export const rateLimitAdminModule: AdminModule = {
         parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^(cert|addr):.+$' } }],
         responses: {
           '200': { description: 'Đã gỡ', content: { 'application/json': { schema: { type: 'object', properties: { lifted: lockoutSchema } } } } },
-          '400': { description: 'Mã tạm khóa không hợp lệ', ...problemRef },
-          '403': { description: 'Vai trò không được phép', ...problemRef },
-          '404': { description: 'Không có lệnh tạm khóa đang hiệu lực', ...problemRef },
-          '503': { description: 'Redis không kết nối được (REDIS_KHONG_KET_NOI) hoặc không trả lời (REDIS_KHONG_PHAN_HOI)', ...problemRef },
+          '400': problemResponse('Mã tạm khóa không hợp lệ'),
+          '403': problemResponse('Vai trò không được phép'),
+          '404': problemResponse('Không có lệnh tạm khóa đang hiệu lực'),
+          '503': problemResponse('Redis không kết nối được (REDIS_KHONG_KET_NOI) hoặc không trả lời (REDIS_KHONG_PHAN_HOI)'),
         },
       },
     },
@@ -128,7 +127,7 @@ export const rateLimitAdminModule: AdminModule = {
               },
             },
           },
-          '403': { description: 'Vai trò không được phép', ...problemRef },
+          '403': problemResponse('Vai trò không được phép'),
         },
       },
     },
