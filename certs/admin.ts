@@ -7,7 +7,7 @@
  */
 import express, { Router, type Request, type Response } from 'express';
 import type { AdminModule } from '../core/admin-module.js';
-import { adminCaller, problem, requireRole, str, jsonBody, route } from '../core/admin-module.js';
+import { adminCaller, problemResponse, requireRole, str, jsonBody, route } from '../core/admin-module.js';
 import type { AppContext } from '../core/context.js';
 import { issueCertificate, signCsr } from './issue.js';
 import { revokeCertificate, currentCrl } from './revocation.js';
@@ -133,7 +133,7 @@ function router(ctx: AppContext): Router {
     reader,
     handler(async (req, res) => {
       const c = await getCertificate(ctx.store.db, ctx.config, String(req.params.serial));
-      if (!c) throw new CertError('CHUNG_THU_KHONG_TON_TAI', `Không có chứng thư số sê-ri ${req.params.serial}`, 404);
+      if (!c) throw new CertError('CHUNG_THU_KHONG_TON_TAI', `Không có chứng thư số sê-ri ${req.params.serial}`);
       res.json(c);
     }),
   );
@@ -153,12 +153,6 @@ function router(ctx: AppContext): Router {
 }
 
 const tags = ['certs'];
-const problemSchema = {
-  type: 'object',
-  properties: { type: { type: 'string' }, title: { type: 'string' }, status: { type: 'integer' }, code: { type: 'string' } },
-  required: ['type', 'title', 'status', 'code'],
-};
-const problemResponse = (description: string) => ({ description, content: { 'application/problem+json': { schema: problemSchema }, 'application/json': { schema: problemSchema } } });
 const forbidden = problemResponse('Vai trò không được phép (KHONG_DUOC_PHEP)');
 const serialParam = { name: 'serial', in: 'path', required: true, schema: { type: 'string', pattern: '^[0-9A-Fa-f:]+$' }, description: 'Số sê-ri hex (như Node/OpenSSL in ra)' };
 

@@ -44,7 +44,7 @@ export async function loadCa(db: Kysely<DB>, config: Pick<Config, 'masterKey' | 
   if (cached && cached.key === key) return cached.pair;
   const root = await signer(db, config, 'root-ca');
   const issuing = await signer(db, config, 'issuing-ca');
-  if (!root || !issuing) throw new CertError('PKI_CHUA_KHOI_TAO', 'Chưa khởi tạo CA của cổng; chạy "ndxp certs init" (hoặc "ndxp start" lần đầu)', 409);
+  if (!root || !issuing) throw new CertError('PKI_CHUA_KHOI_TAO', 'Chưa khởi tạo CA của cổng; chạy "ndxp certs init" (hoặc "ndxp start" lần đầu)');
   const pair = { root, issuing, chainPem: issuing.certPem + root.certPem };
   cache.set(cacheOwner, { key, pair });
   return pair;

@@ -34,9 +34,9 @@ export async function revokeCertificate(ctx: AppContext, serialInput: string, re
     const reason = reasonInput;
     const result = await ctx.store.db.transaction().execute(async (trx) => {
       const row = await trx.selectFrom('certificates').select(['serial', 'subject', 'kind', 'status', 'revoked_at', 'revocation_reason']).where('serial', '=', serial).executeTakeFirst();
-      if (!row) throw new CertError('CHUNG_THU_KHONG_TON_TAI', `Không có chứng thư số sê-ri ${serial} do cổng cấp`, 404);
+      if (!row) throw new CertError('CHUNG_THU_KHONG_TON_TAI', `Không có chứng thư số sê-ri ${serial} do cổng cấp`);
       if (row.kind === 'ca') {
-        throw new CertError('KHONG_THU_HOI_CA', 'Không thu hồi CA của cổng bằng lệnh này; dùng "ndxp certs init --force" để thay CA (mọi chứng thư cũ sẽ mất hiệu lực)', 409);
+        throw new CertError('KHONG_THU_HOI_CA', 'Không thu hồi CA của cổng bằng lệnh này; dùng "ndxp certs init --force" để thay CA (mọi chứng thư cũ sẽ mất hiệu lực)');
       }
       if (row.status === 'revoked') {
         return { serial, subject: row.subject, kind: row.kind, status: 'revoked' as const, revokedAt: new Date(Number(row.revoked_at)).toISOString(), reason: (row.revocation_reason ?? 'unspecified') as RevocationReason, alreadyRevoked: true };

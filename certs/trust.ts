@@ -115,7 +115,7 @@ export async function removeTrustAnchor(ctx: AppContext, fingerprint: string, ac
   });
   if (!removed) {
     ctx.audit.record({ kind: 'admin', actor, operation: 'certs.trust.remove', target: fp, outcome: 'failed', code: 'KHONG_TIM_THAY' });
-    throw new CertError('KHONG_TIM_THAY', `Không có neo tin cậy với dấu vân tay ${fp}`, 404);
+    throw new CertError('KHONG_TIM_THAY', `Không có neo tin cậy với dấu vân tay ${fp}`);
   }
   ctx.audit.record({ kind: 'admin', actor, operation: 'certs.trust.remove', target: fp, outcome: 'ok', certSubject: removed.subject });
   return removed;

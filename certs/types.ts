@@ -1,5 +1,6 @@
 /** Shared types of the certificates area. */
 import type { AdminRole } from '../core/admin-module.js';
+import { OperatorError, type ErrorCode } from '../core/errors.js';
 
 export type CertKind = 'ca' | 'server' | 'client' | 'admin' | 'signing' | 'central-client' | 'audit';
 /** Kinds an operator (CLI, admin API) may ask issueCertificate for. */
@@ -80,14 +81,10 @@ export function isRevocationReason(value: string): value is RevocationReason {
   return Object.prototype.hasOwnProperty.call(REVOCATION_REASONS, value);
 }
 
-/** A certificate problem an operator made (bad request); the CLI maps it to exit 1, the admin API to 4xx. */
-export class CertError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly status = 400,
-  ) {
-    super(message);
+/** A certificate problem an operator made (bad request); the CLI maps it to exit 1, the admin API to its catalogue status. */
+export class CertError extends OperatorError {
+  constructor(code: ErrorCode, message: string) {
+    super(code, message);
     this.name = 'CertError';
   }
 }

@@ -6,7 +6,8 @@
  */
 import type { Router, Request, Response, NextFunction } from 'express';
 import type { AppContext } from './context.js';
-import { GatewayError } from './errors.js';
+import { GatewayError, OperatorError, isErrorCode, type ErrorCode } from './errors.js';
+import { problemDocument } from './http.js';
 
 export type AdminRole = 'network-admin' | 'auditor';
 
@@ -35,30 +36,38 @@ export function requireRole(...roles: AdminRole[]) {
   return (_req: Request, res: Response, next: NextFunction): void => {
     const caller = res.locals.admin as AdminCaller | undefined;
     if (!caller || !roles.includes(caller.role)) {
-      res.status(403).json({
-        type: 'urn:ndxp:loi:KHONG_DUOC_PHEP',
-        title: 'Vai trò quản trị không được phép thực hiện thao tác này',
-        status: 403,
-        code: 'KHONG_DUOC_PHEP',
-      });
+      problem(res, new OperatorError('KHONG_DUOC_PHEP', 'Vai trò quản trị không được phép thực hiện thao tác này'));
       return;
     }
     next();
   };
 }
 
-/** JSON problem body (RFC 9457) for a GatewayError or any other failure. */
-export function problem(res: Response, err: unknown): void {
-  if (err instanceof GatewayError) {
-    res.status(err.httpStatus).json({ type: `urn:ndxp:loi:${err.code}`, title: err.message, status: err.httpStatus, code: err.code });
-    return;
-  }
+/**
+ * Answers with the JSON problem document (RFC 9457) for a GatewayError or any other failure;
+ * `extra` adds members (e.g. what this node still knows when a shared store is down).
+ */
+export function problem(res: Response, err: unknown, extra?: Record<string, unknown>): void {
+  const send = (status: number, code: ErrorCode, title: string) => {
+    res.status(status).json(problemDocument(status, code, title, extra));
+  };
+  if (err instanceof GatewayError) return send(err.httpStatus, err.code, err.message);
+  // Express's own refusals (body parser: malformed or oversized body…) carry a 4xx status.
   const e = err as { status?: number; code?: string; message?: string };
-  if (e && typeof e.status === 'number' && e.status < 500) {
-    res.status(e.status).json({ type: `urn:ndxp:loi:${e.code ?? 'YEU_CAU_KHONG_HOP_LE'}`, title: e.message, status: e.status, code: e.code ?? 'YEU_CAU_KHONG_HOP_LE' });
-    return;
-  }
-  res.status(500).json({ type: 'urn:ndxp:loi:LOI_HE_THONG', title: 'Lỗi hệ thống', status: 500, code: 'LOI_HE_THONG' });
+  if (e && typeof e.status === 'number' && e.status < 500) return send(e.status, isErrorCode(e.code) ? e.code : 'YEU_CAU_KHONG_HOP_LE', e.message ?? '');
+  send(500, 'LOI_HE_THONG', 'Lỗi hệ thống');
+}
+
+/** OpenAPI schema of the problem document every admin refusal is (core/http.ts problemDocument). */
+export const PROBLEM_SCHEMA = {
+  type: 'object',
+  properties: { type: { type: 'string' }, title: { type: 'string' }, status: { type: 'integer' }, code: { type: 'string' } },
+  required: ['type', 'title', 'status', 'code'],
+};
+
+/** An OpenAPI response that is a problem document. */
+export function problemResponse(description = 'Lỗi (RFC 9457)') {
+  return { description, content: { 'application/problem+json': { schema: PROBLEM_SCHEMA }, 'application/json': { schema: PROBLEM_SCHEMA } } };
 }
 
 /** A non-empty string query or body value, else undefined. */

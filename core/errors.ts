@@ -51,6 +51,56 @@ export const ERRORS = {
   // Connection-level refusals (gateway/ratelimit/http-limits.ts), answered before any front is known.
   TIEU_DE_QUA_LON: { message: 'Phần tiêu đề (header) của yêu cầu vượt quá kích thước cho phép', httpStatus: 431, side: 'client' },
   YEU_CAU_HTTP_KHONG_HOP_LE: { message: 'Yêu cầu HTTP không hợp lệ', httpStatus: 400, side: 'client' },
+
+  // ---- Operators (admin API and CLI). An area usually tells the operator a more precise
+  // sentence (which key, which field) through OperatorError; the code and status are these.
+  CHUNG_THU_QUAN_TRI_KHONG_HOP_LE: { message: 'Cần chứng thư số quản trị hợp lệ (vai trò network-admin hoặc auditor) do CA của cổng kết nối cấp', httpStatus: 401, side: 'client' },
+  YEU_CAU_KHONG_HOP_LE: { message: 'Yêu cầu không hợp lệ', httpStatus: 400, side: 'client' },
+  THAM_SO_KHONG_HOP_LE: { message: 'Tham số không hợp lệ', httpStatus: 400, side: 'client' },
+  // Connection keys (gateway/keys/).
+  KHOA_KHONG_TON_TAI: { message: 'Không tìm thấy mã kết nối {keyId}', httpStatus: 404, side: 'client' },
+  KHOA_DA_HUY: { message: 'Mã kết nối {keyId} đã bị hủy (hủy là vĩnh viễn, hãy cấp mã mới)', httpStatus: 409, side: 'client' },
+  TEP_NHAP_KHONG_HOP_LE: { message: 'Tệp danh sách mã kết nối không hợp lệ', httpStatus: 400, side: 'client' },
+  // Abuse protection (gateway/ratelimit/): the shared lockout store.
+  REDIS_KHONG_KET_NOI: { message: 'Không kết nối được Redis, nơi lưu các lệnh tạm khóa dùng chung', httpStatus: 503, side: 'server' },
+  REDIS_KHONG_PHAN_HOI: { message: 'Redis, nơi lưu các lệnh tạm khóa dùng chung, nhận kết nối nhưng không trả lời', httpStatus: 503, side: 'server' },
+  KHONG_TIM_THAY_TAM_KHOA: { message: 'Không có lệnh tạm khóa nào đang hiệu lực cho {id}', httpStatus: 404, side: 'client' },
+  // Delivery queue (gateway/delivery/).
+  NHAT_KY_KHONG_SAN_SANG: { message: 'Không ghi được nhật ký kiểm toán nên chưa thực hiện thao tác; vui lòng thử lại sau', httpStatus: 503, side: 'server' },
+  KHONG_O_HANG_LOI: { message: 'Hồ sơ {trackingId} không ở hàng lỗi (dead); chỉ gửi lại được hồ sơ đã chuyển vào hàng lỗi', httpStatus: 409, side: 'client' },
+  THIEU_LY_DO: { message: 'Phải nêu lý do', httpStatus: 400, side: 'client' },
+  KHONG_THE_HUY: { message: 'Không hủy được hồ sơ {trackingId}', httpStatus: 409, side: 'client' },
+  // Audit trail (gateway/audit/).
+  NOI_DUNG_KHONG_DUOC_LUU: { message: 'Bản ghi nhật ký {seq} không lưu nội dung này', httpStatus: 404, side: 'client' },
+  NOI_DUNG_BI_SUA: { message: 'Nội dung lưu của bản ghi nhật ký {seq} đã bị thay đổi', httpStatus: 409, side: 'server' },
+  KHOA_MA_HOA_NHAT_KY_KHONG_HOP_LE: { message: 'Khóa mã hóa nhật ký (audit.encryptionKeys) không hợp lệ hoặc thiếu', httpStatus: 500, side: 'server' },
+  // Certificates (certs/).
+  PKI_CHUA_KHOI_TAO: { message: 'Chưa khởi tạo CA của cổng; chạy "ndxp certs init" (hoặc "ndxp start" lần đầu)', httpStatus: 409, side: 'server' },
+  CHUNG_THU_KHONG_TON_TAI: { message: 'Không có chứng thư số sê-ri {serial}', httpStatus: 404, side: 'client' },
+  CHUNG_THU_KHONG_DOC_DUOC: { message: 'Không đọc được chứng thư: cần PEM "BEGIN CERTIFICATE" hoặc DER', httpStatus: 400, side: 'client' },
+  KHONG_CO_CHUNG_THU: { message: 'Không có chứng thư nào trong dữ liệu gửi lên', httpStatus: 400, side: 'client' },
+  KHONG_DOC_DUOC_TEP: { message: 'Không đọc được tệp {file}', httpStatus: 400, side: 'client' },
+  KHONG_PHAI_CA: { message: 'Chứng thư không phải chứng thư CA được phép ký chứng thư', httpStatus: 400, side: 'client' },
+  CA_HET_HAN: { message: 'Chứng thư CA đã hết hạn', httpStatus: 400, side: 'client' },
+  CHU_KY_KHONG_HOP_LE: { message: 'Chữ ký của chứng thư không hợp lệ', httpStatus: 400, side: 'client' },
+  CN_KHONG_HOP_LE: { message: 'Tên chứng thư (CN) không hợp lệ: cần 1–64 ký tự, không chứa ký tự điều khiển', httpStatus: 400, side: 'client' },
+  THIEU_MA_DON_VI: { message: 'Cần mã định danh đơn vị cho loại chứng thư này', httpStatus: 400, side: 'client' },
+  MA_DON_VI_KHONG_HOP_LE: { message: 'Mã định danh đơn vị "{unit}" không hợp lệ (dạng 000.00.00.H29, tối đa 35 ký tự)', httpStatus: 400, side: 'client' },
+  SO_NGAY_KHONG_HOP_LE: { message: 'Số ngày hiệu lực không hợp lệ (số nguyên 1–3650)', httpStatus: 400, side: 'client' },
+  THOI_HAN_KHONG_HOP_LE: { message: 'Ngày hết hạn phải sau ngày bắt đầu hiệu lực', httpStatus: 400, side: 'client' },
+  LOAI_CHUNG_THU_KHONG_HOP_LE: { message: 'Loại chứng thư không hợp lệ', httpStatus: 400, side: 'client' },
+  VAI_TRO_KHONG_HOP_LE: { message: 'Vai trò quản trị không hợp lệ (network-admin | auditor)', httpStatus: 400, side: 'client' },
+  MAT_KHAU_P12_QUA_NGAN: { message: 'Mật khẩu PKCS#12 cần ít nhất 4 ký tự', httpStatus: 400, side: 'client' },
+  MAT_KHAU_KHOA_QUA_NGAN: { message: 'Mật khẩu bảo vệ khóa bí mật cần ít nhất 4 ký tự', httpStatus: 400, side: 'client' },
+  P12_KHONG_HO_TRO: { message: 'Không xuất PKCS#12 cho loại chứng thư này', httpStatus: 400, side: 'client' },
+  CSR_KHONG_HOP_LE: { message: 'Yêu cầu cấp chứng thư (CSR) không hợp lệ', httpStatus: 400, side: 'client' },
+  KHOA_CSR_YEU: { message: 'Khóa trong CSR quá yếu hoặc không hỗ trợ (cần RSA ≥ 2048 bit hoặc ECDSA P-256/P-384/P-521)', httpStatus: 400, side: 'client' },
+  SO_SERI_KHONG_HOP_LE: { message: 'Số sê-ri "{serial}" không hợp lệ (cần dạng hex)', httpStatus: 400, side: 'client' },
+  LY_DO_THU_HOI_KHONG_HOP_LE: { message: 'Lý do thu hồi không hợp lệ', httpStatus: 400, side: 'client' },
+  KHONG_THU_HOI_CA: { message: 'Không thu hồi CA của cổng bằng lệnh này; dùng "ndxp certs init --force" để thay CA (mọi chứng thư cũ sẽ mất hiệu lực)', httpStatus: 409, side: 'client' },
+  // Units (re-mapping table and unit tree).
+  DU_LIEU_DON_VI_KHONG_HOP_LE: { message: 'Dữ liệu đơn vị không hợp lệ; không có gì thay đổi', httpStatus: 422, side: 'client' },
+  QUY_TAC_KHONG_TON_TAI: { message: 'Không có quy tắc {id}', httpStatus: 404, side: 'client' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;
@@ -83,4 +133,25 @@ export class GatewayError extends Error {
 
 export function isGatewayError(err: unknown): err is GatewayError {
   return err instanceof GatewayError;
+}
+
+export function isErrorCode(code: unknown): code is ErrorCode {
+  return typeof code === 'string' && Object.prototype.hasOwnProperty.call(ERRORS, code);
+}
+
+/**
+ * A refusal told to an operator (admin API or CLI) by an area: a catalogue code and status, with
+ * the area's own precise Vietnamese sentence (which key, which field, which record) in place of
+ * the catalogue's general one. Areas subclass it for their errors.
+ */
+export class OperatorError extends GatewayError {
+  /** The HTTP status (= httpStatus), under the name the areas' errors have always had. */
+  readonly status: number;
+
+  constructor(code: ErrorCode, message: string, internalReason?: string) {
+    super(code, {}, internalReason);
+    this.message = message;
+    this.status = this.httpStatus;
+    this.name = 'OperatorError';
+  }
 }

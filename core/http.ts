@@ -5,7 +5,7 @@
  */
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { Transform } from 'node:stream';
-import { GatewayError } from './errors.js';
+import { GatewayError, type ErrorCode } from './errors.js';
 import { corruptBody, decoderFor, requestCoding, type Coding } from './content-coding.js';
 
 /** An answer to send: status, headers and a body, whatever the protocol. */
@@ -126,6 +126,15 @@ export function jsonAnswer(status: number, value: unknown, headers: Record<strin
   return { status, headers: { 'content-type': 'application/json; charset=utf-8', ...headers }, body: JSON.stringify(value) };
 }
 
+/**
+ * The RFC 9457 problem document, spelled in this one place: the data plane's JSON answers and
+ * the admin plane's refusals both come from here. `code` is a catalogue code, so every problem
+ * a caller or operator reads is in core/errors.ts.
+ */
+export function problemDocument(status: number, code: ErrorCode, title: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { type: `urn:ndxp:loi:${code}`, title, status, code, ...extra };
+}
+
 /** RFC 9457 problem document for JSON clients. */
 export function problemAnswer(err: GatewayError, requestId?: string): HttpAnswer {
   const headers: Record<string, string> = { 'content-type': 'application/problem+json; charset=utf-8' };
@@ -133,13 +142,11 @@ export function problemAnswer(err: GatewayError, requestId?: string): HttpAnswer
   return {
     status: err.httpStatus,
     headers,
-    body: JSON.stringify({
-      type: `urn:ndxp:loi:${err.code}`,
-      title: err.message,
-      status: err.httpStatus,
-      code: err.code,
-      ...(err.retryAfterSeconds !== undefined ? { retryAfterSeconds: err.retryAfterSeconds } : {}),
-      ...(requestId ? { requestId } : {}),
-    }),
+    body: JSON.stringify(
+      problemDocument(err.httpStatus, err.code, err.message, {
+        ...(err.retryAfterSeconds !== undefined ? { retryAfterSeconds: err.retryAfterSeconds } : {}),
+        ...(requestId ? { requestId } : {}),
+      }),
+    ),
   };
 }

@@ -15,7 +15,7 @@ import type { AppContext } from '../../core/context.js';
 import type { AdminCaller, AdminModule, AdminRole } from '../../core/admin-module.js';
 import { problem } from '../../core/admin-module.js';
 import { normalizeSerial } from '../../core/serial.js';
-import { GatewayError } from '../../core/errors.js';
+import { GatewayError, OperatorError } from '../../core/errors.js';
 import { consoleRoutes } from './console.js';
 import { formatBytes } from '../../core/http.js';
 import { applyHttpLimits, defaultIdleTimeout, httpServerOptions } from '../ratelimit/http-limits.js';
@@ -91,12 +91,7 @@ function authenticate(resolve: CallerResolver) {
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     const caller = await resolve(req);
     if (!caller) {
-      res.status(401).json({
-        type: 'urn:ndxp:loi:CHUNG_THU_QUAN_TRI_KHONG_HOP_LE',
-        title: 'Cần chứng thư số quản trị hợp lệ (vai trò network-admin hoặc auditor) do CA của cổng kết nối cấp',
-        status: 401,
-        code: 'CHUNG_THU_QUAN_TRI_KHONG_HOP_LE',
-      });
+      problem(res, new GatewayError('CHUNG_THU_QUAN_TRI_KHONG_HOP_LE'));
       return;
     }
     res.locals.admin = caller;
@@ -172,7 +167,7 @@ export function buildAdminApp(ctx: AppContext, deps: AdminPlaneDeps): express.Ex
   // The web console at `/`, for the same admin certificates as the API.
   app.use(consoleRoutes(resolveCaller));
   app.use((_req: Request, res: Response) => {
-    res.status(404).json({ type: 'urn:ndxp:loi:KHONG_TIM_THAY', title: 'Không tìm thấy', status: 404, code: 'KHONG_TIM_THAY' });
+    problem(res, new OperatorError('KHONG_TIM_THAY', 'Không tìm thấy'));
   });
   // Express error handler (4 arguments): malformed JSON bodies and anything a router threw.
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
@@ -187,7 +182,7 @@ export function buildAdminApp(ctx: AppContext, deps: AdminPlaneDeps): express.Ex
       return;
     }
     if (e?.type === 'entity.parse.failed') {
-      res.status(400).json({ type: 'urn:ndxp:loi:JSON_KHONG_HOP_LE', title: 'Nội dung JSON không hợp lệ', status: 400, code: 'JSON_KHONG_HOP_LE' });
+      problem(res, new OperatorError('JSON_KHONG_HOP_LE', 'Nội dung JSON không hợp lệ'));
       return;
     }
     if (!e?.status || e.status >= 500) ctx.log.error('admin request failed', { err: err as Error });

@@ -10,8 +10,9 @@ import os from 'node:os';
 import path from 'node:path';
 import express, { Router, type Request, type Response } from 'express';
 import type { AdminModule } from '../../core/admin-module.js';
-import { adminCaller, problem, requireRole, str, route } from '../../core/admin-module.js';
+import { adminCaller, problemResponse, requireRole, str, route } from '../../core/admin-module.js';
 import type { AppContext } from '../../core/context.js';
+import { OperatorError } from '../../core/errors.js';
 import { auditSummary, csvHeader, csvRow, getEntry, jsonlRow, searchAll, searchAudit, toView, type AuditFilters } from './search.js';
 import { exportBundle, verifyChain } from './verify.js';
 import { readAuditBody } from './bodies.js';
@@ -29,10 +30,14 @@ function intParam(v: unknown, name: string): number | undefined {
   return Number(s);
 }
 
+/** The `from` / `to` parameters as epoch ms (THAM_SO_KHONG_HOP_LE for a time that is none). */
+function timeRange(q: Record<string, unknown>): { from?: number; to?: number } {
+  return { from: parseTimeArg(str(q.from), 'from', 'from'), to: parseTimeArg(str(q.to), 'to', 'to') };
+}
+
 function filtersOf(q: Record<string, unknown>): AuditFilters {
   return {
-    from: parseTimeArg(str(q.from), 'from', 'from'),
-    to: parseTimeArg(str(q.to), 'to', 'to'),
+    ...timeRange(q),
     kind: str(q.kind),
     unit: str(q.unit),
     key: str(q.key),
@@ -115,10 +120,7 @@ function router(ctx: AppContext): Router {
     handler(async (req, res) => {
       const seq = intParam(req.params.seq, 'seq')!;
       const row = await getEntry(ctx.store, seq);
-      if (!row) {
-        res.status(404).json({ type: 'urn:ndxp:loi:KHONG_TIM_THAY', title: `Không tìm thấy bản ghi nhật ký ${seq}`, status: 404, code: 'KHONG_TIM_THAY' });
-        return;
-      }
+      if (!row) throw new OperatorError('KHONG_TIM_THAY', `Không tìm thấy bản ghi nhật ký ${seq}`);
       res.json(toView(row));
     }),
   );
@@ -137,12 +139,8 @@ function router(ctx: AppContext): Router {
         await ctx.audit.recordDurable({ kind: 'admin', actor: caller.actor, certSerial: caller.certSerial, operation: 'audit.body.read', target: `${seq}/${part}`, outcome: 'ok' });
         res.set('Cache-Control', 'no-store').set('X-Noi-Dung-SHA256', body.sha256).type('application/octet-stream').send(body.body);
       } catch (err) {
-        const e = err as { code?: string; status?: number; message?: string };
+        const e = err as { code?: string };
         ctx.audit.record({ kind: 'admin', actor: caller.actor, certSerial: caller.certSerial, operation: 'audit.body.read', target: `${seq}/${part}`, outcome: 'failed', code: e.code ?? 'LOI_HE_THONG' });
-        if (typeof e.status === 'number') {
-          res.status(e.status).json({ type: `urn:ndxp:loi:${e.code}`, title: e.message, status: e.status, code: e.code });
-          return;
-        }
         throw err;
       }
     }),
@@ -157,8 +155,7 @@ function router(ctx: AppContext): Router {
       const tz = str(q.tzOffsetMinutes);
       res.json(
         await auditSummary(ctx.store, {
-          from: parseTimeArg(str(q.from), 'from', 'from'),
-          to: parseTimeArg(str(q.to), 'to', 'to'),
+          ...timeRange(q),
           bucketMs: bucketMinutes ? bucketMinutes * 60_000 : undefined,
           tzOffsetMinutes: tz !== undefined && /^-?\d+$/.test(tz) ? Number(tz) : undefined,
         }),
@@ -171,8 +168,7 @@ function router(ctx: AppContext): Router {
     auditor,
     handler(async (req, res) => {
       const q = req.query as Record<string, unknown>;
-      const from = parseTimeArg(str(q.from), 'from', 'from');
-      const to = parseTimeArg(str(q.to), 'to', 'to');
+      const { from, to } = timeRange(q);
       const ranged = from !== undefined || to !== undefined;
       const files = ranged ? [] : archiveFiles(ctx);
       const v = await verifyChain(ctx.store, { from, to, archives: files.length ? files : undefined });
@@ -187,8 +183,7 @@ function router(ctx: AppContext): Router {
     auditor,
     handler(async (req, res) => {
       const q = req.query as Record<string, unknown>;
-      const from = parseTimeArg(str(q.from), 'from', 'from');
-      const to = parseTimeArg(str(q.to), 'to', 'to');
+      const { from, to } = timeRange(q);
       if (from === undefined || to === undefined) throw new TimeArgumentError('Cần cả from và to');
       const dir = mkdtempSync(path.join(os.tmpdir(), 'ndxp-audit-export-'));
       const name = `nhat-ky-${new Date(from).toISOString().slice(0, 10)}-${new Date(to).toISOString().slice(0, 10)}.jsonl`;
@@ -239,7 +234,7 @@ const filterParams = ['from', 'to', 'kind', 'unit', 'key', 'cert', 'software', '
         ? 'YYYY-MM-DD (giờ Việt Nam), ISO 8601 hoặc mili giây'
         : undefined,
 }));
-const problemResponse = { description: 'Lỗi (RFC 9457)', content: { 'application/problem+json': { schema: { type: 'object' } } } };
+const refusal = problemResponse();
 
 export const auditAdminModule: AdminModule = {
   name: 'audit',
@@ -261,8 +256,8 @@ export const auditAdminModule: AdminModule = {
             description: 'Một trang kết quả, hoặc toàn bộ dưới dạng CSV / JSON Lines',
             content: { 'application/json': { schema: { type: 'object', properties: { items: { type: 'array' }, nextCursor: { type: ['integer', 'null'] } } } }, 'text/csv': {}, 'application/x-ndjson': {} },
           },
-          '400': problemResponse,
-          '403': problemResponse,
+          '400': refusal,
+          '403': refusal,
         },
       },
     },
@@ -280,7 +275,7 @@ export const auditAdminModule: AdminModule = {
             },
           },
         },
-        responses: { '200': { description: 'Một trang kết quả', content: { 'application/json': {} } }, '400': problemResponse, '403': problemResponse },
+        responses: { '200': { description: 'Một trang kết quả', content: { 'application/json': {} } }, '400': refusal, '403': refusal },
       },
     },
     '/api/v1/admin/audit/entries/{seq}': {
@@ -288,7 +283,7 @@ export const auditAdminModule: AdminModule = {
         tags: ['audit'],
         summary: 'Một bản ghi nhật ký (auditor)',
         parameters: [{ name: 'seq', in: 'path', required: true, schema: { type: 'integer' } }],
-        responses: { '200': { description: 'Bản ghi', content: { 'application/json': {} } }, '404': problemResponse, '403': problemResponse },
+        responses: { '200': { description: 'Bản ghi', content: { 'application/json': {} } }, '404': refusal, '403': refusal },
       },
     },
     '/api/v1/admin/audit/entries/{seq}/body/{part}': {
@@ -301,9 +296,9 @@ export const auditAdminModule: AdminModule = {
         ],
         responses: {
           '200': { description: 'Nội dung gốc; X-Noi-Dung-SHA256 là mã băm đã ghi', content: { 'application/octet-stream': {} } },
-          '404': problemResponse,
-          '409': problemResponse,
-          '403': problemResponse,
+          '404': refusal,
+          '409': refusal,
+          '403': refusal,
         },
       },
     },
@@ -317,7 +312,7 @@ export const auditAdminModule: AdminModule = {
           { name: 'bucketMinutes', in: 'query', schema: { type: 'integer', minimum: 1 } },
           { name: 'tzOffsetMinutes', in: 'query', schema: { type: 'integer' }, description: 'mặc định 420 (UTC+7)' },
         ],
-        responses: { '200': { description: 'Số liệu cho biểu đồ', content: { 'application/json': {} } }, '403': problemResponse },
+        responses: { '200': { description: 'Số liệu cho biểu đồ', content: { 'application/json': {} } }, '403': refusal },
       },
     },
     '/api/v1/admin/audit/verify': {
@@ -325,7 +320,7 @@ export const auditAdminModule: AdminModule = {
         tags: ['audit'],
         summary: 'Kiểm tra toàn vẹn chuỗi nhật ký (và các tệp lưu trữ khi không giới hạn thời gian) (auditor)',
         parameters: [filterParams[0], filterParams[1]],
-        responses: { '200': { description: 'Kết quả; ok=false kèm problem {kind, seq, code, message}', content: { 'application/json': {} } }, '403': problemResponse },
+        responses: { '200': { description: 'Kết quả; ok=false kèm problem {kind, seq, code, message}', content: { 'application/json': {} } }, '403': refusal },
       },
     },
     '/api/v1/admin/audit/export': {
@@ -333,7 +328,7 @@ export const auditAdminModule: AdminModule = {
         tags: ['audit'],
         summary: 'Xuất gói nhật ký tự kiểm chứng (kiểm bằng `ndxp audit verify-bundle`) (auditor)',
         parameters: [{ ...filterParams[0], required: true }, { ...filterParams[1], required: true }],
-        responses: { '200': { description: 'Gói JSON Lines', content: { 'application/x-ndjson': {} } }, '400': problemResponse, '403': problemResponse },
+        responses: { '200': { description: 'Gói JSON Lines', content: { 'application/x-ndjson': {} } }, '400': refusal, '403': refusal },
       },
     },
   },

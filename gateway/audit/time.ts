@@ -3,11 +3,11 @@
  * (YYYY-MM-DD, Vietnam time: start of day for a lower bound, end of day for an upper bound).
  * A time without offset is Vietnam time too: that is what auditors here mean.
  */
-export class TimeArgumentError extends Error {
-  readonly status = 400;
-  readonly code = 'THAM_SO_KHONG_HOP_LE';
+import { OperatorError } from '../../core/errors.js';
+
+export class TimeArgumentError extends OperatorError {
   constructor(message: string) {
-    super(message);
+    super('THAM_SO_KHONG_HOP_LE', message);
     this.name = 'TimeArgumentError';
   }
 }

@@ -4,92 +4,77 @@
  * auditor follows a record's fate); replay and discard change what is sent, so they are for
  * network-admins only and are recorded in the audit trail with the caller's certificate subject.
  */
-import express, { type Request, type Response } from 'express';
+import express from 'express';
 import type { AdminModule } from '../../core/admin-module.js';
-import { adminCaller, problem, requireRole } from '../../core/admin-module.js';
+import { adminCaller, problemResponse, requireRole, route } from '../../core/admin-module.js';
 import type { AppContext } from '../../core/context.js';
 import { listDead, maskPersonalId, queueStatus } from './status.js';
 import { discard, QueueActionError, replayDead } from './operations.js';
 import { getRow, toTrackingState } from './outbox.js';
-
-function fail(res: Response, err: unknown): void {
-  if (err instanceof QueueActionError) {
-    res.status(err.status).json({ type: `urn:ndxp:loi:${err.code}`, title: err.message, status: err.status, code: err.code });
-    return;
-  }
-  problem(res, err);
-}
 
 export function queueRouter(ctx: AppContext): express.Router {
   const router = express.Router();
   // Per route, not router-wide: every admin module's router sees every /api/v1/admin request.
   const json = express.json({ limit: '16kb' });
 
-  router.get('/queue/status', requireRole('network-admin', 'auditor'), async (_req: Request, res: Response) => {
-    try {
+  router.get(
+    '/queue/status',
+    requireRole('network-admin', 'auditor'),
+    route(async (_req, res) => {
       res.json(await queueStatus(ctx));
-    } catch (err) {
-      fail(res, err);
-    }
-  });
+    }),
+  );
 
-  router.get('/queue/dead', requireRole('network-admin', 'auditor'), async (req: Request, res: Response) => {
-    const limit = req.query.limit === undefined ? 100 : Number(req.query.limit);
-    if (!Number.isInteger(limit) || limit <= 0 || limit > 10_000) {
-      fail(res, new QueueActionError(400, 'YEU_CAU_KHONG_HOP_LE', 'limit phải là số nguyên từ 1 đến 10000'));
-      return;
-    }
-    try {
+  router.get(
+    '/queue/dead',
+    requireRole('network-admin', 'auditor'),
+    route(async (req, res) => {
+      const limit = req.query.limit === undefined ? 100 : Number(req.query.limit);
+      if (!Number.isInteger(limit) || limit <= 0 || limit > 10_000) throw new QueueActionError('YEU_CAU_KHONG_HOP_LE', 'limit phải là số nguyên từ 1 đến 10000');
       res.json({ dead: await listDead(ctx, { limit, unit: typeof req.query.unit === 'string' ? req.query.unit : undefined }) });
-    } catch (err) {
-      fail(res, err);
-    }
-  });
+    }),
+  );
 
-  router.post('/queue/replay', requireRole('network-admin'), json, async (req: Request, res: Response) => {
-    const body = (req.body ?? {}) as { trackingId?: unknown; all?: unknown; unit?: unknown };
-    const hasId = typeof body.trackingId === 'string' && body.trackingId.length > 0;
-    if (hasId === (body.all === true)) {
-      fail(res, new QueueActionError(400, 'YEU_CAU_KHONG_HOP_LE', 'Cần đúng một trong hai: trackingId hoặc all: true'));
-      return;
-    }
-    try {
+  router.post(
+    '/queue/replay',
+    requireRole('network-admin'),
+    json,
+    route(async (req, res) => {
+      const body = (req.body ?? {}) as { trackingId?: unknown; all?: unknown; unit?: unknown };
+      const hasId = typeof body.trackingId === 'string' && body.trackingId.length > 0;
+      if (hasId === (body.all === true)) throw new QueueActionError('YEU_CAU_KHONG_HOP_LE', 'Cần đúng một trong hai: trackingId hoặc all: true');
       const target = hasId ? { trackingId: body.trackingId as string } : { all: true as const, unit: typeof body.unit === 'string' ? body.unit : undefined };
       const result = await replayDead(ctx, target, adminCaller(res).actor);
       res.json({ ...result, count: result.replayed.length });
-    } catch (err) {
-      fail(res, err);
-    }
-  });
+    }),
+  );
 
-  router.post('/queue/:trackingId/discard', requireRole('network-admin'), json, async (req: Request, res: Response) => {
-    const reason = (req.body as { reason?: unknown } | undefined)?.reason;
-    try {
+  router.post(
+    '/queue/:trackingId/discard',
+    requireRole('network-admin'),
+    json,
+    route(async (req, res) => {
+      const reason = (req.body as { reason?: unknown } | undefined)?.reason;
       res.json(await discard(ctx, String(req.params.trackingId), typeof reason === 'string' ? reason : '', adminCaller(res).actor));
-    } catch (err) {
-      fail(res, err);
-    }
-  });
+    }),
+  );
 
-  router.get('/tracking/:trackingId', requireRole('network-admin', 'auditor'), async (req: Request, res: Response) => {
-    try {
+  router.get(
+    '/tracking/:trackingId',
+    requireRole('network-admin', 'auditor'),
+    route(async (req, res) => {
       const row = await getRow(ctx.store.db, String(req.params.trackingId));
-      if (!row) {
-        fail(res, new QueueActionError(404, 'MA_THEO_DOI_KHONG_TON_TAI', `Không tìm thấy mã theo dõi ${String(req.params.trackingId)}`));
-        return;
-      }
+      if (!row) throw new QueueActionError('MA_THEO_DOI_KHONG_TON_TAI', `Không tìm thấy mã theo dõi ${String(req.params.trackingId)}`);
       const state = toTrackingState(row);
       if (state.soDinhDanh) state.soDinhDanh = maskPersonalId(state.soDinhDanh);
       res.json({ ...state, unitCode: row.unit_code, kind: row.kind, reason: row.reason ?? undefined, httpStatus: row.http_status ?? undefined, nextAttemptAt: Number(row.next_attempt_at) || undefined });
-    } catch (err) {
-      fail(res, err);
-    }
-  });
+    }),
+  );
 
   return router;
 }
 
-const problemInline = { description: 'Lỗi (RFC 9457)', content: { 'application/problem+json': { schema: { type: 'object', properties: { type: { type: 'string' }, title: { type: 'string' }, status: { type: 'integer' }, code: { type: 'string' } } } } } };
+const refusal = problemResponse();
 
 const breakerSchema = {
   type: 'object',
@@ -158,7 +143,7 @@ export const queueAdminModule: AdminModule = {
               },
             },
           },
-          '403': problemInline,
+          '403': refusal,
         },
       },
     },
@@ -202,8 +187,8 @@ export const queueAdminModule: AdminModule = {
               },
             },
           },
-          '400': problemInline,
-          '403': problemInline,
+          '400': refusal,
+          '403': refusal,
         },
       },
     },
@@ -226,10 +211,10 @@ export const queueAdminModule: AdminModule = {
         },
         responses: {
           '200': { description: 'OK', content: { 'application/json': { schema: { type: 'object', properties: { replayed: { type: 'array', items: { type: 'string' } }, count: { type: 'integer' } } } } } },
-          '400': problemInline,
-          '403': problemInline,
-          '404': problemInline,
-          '409': problemInline,
+          '400': refusal,
+          '403': refusal,
+          '404': refusal,
+          '409': refusal,
         },
       },
     },
@@ -241,10 +226,10 @@ export const queueAdminModule: AdminModule = {
         requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: ['reason'], properties: { reason: { type: 'string', minLength: 1 } } } } } },
         responses: {
           '200': { description: 'OK', content: { 'application/json': { schema: { type: 'object', properties: { trackingId: { type: 'string' }, previousState: { type: 'string' } } } } } },
-          '400': problemInline,
-          '403': problemInline,
-          '404': problemInline,
-          '409': problemInline,
+          '400': refusal,
+          '403': refusal,
+          '404': refusal,
+          '409': refusal,
         },
       },
     },
@@ -253,7 +238,7 @@ export const queueAdminModule: AdminModule = {
         tags: ['queue'],
         summary: 'Trạng thái gửi của một hồ sơ theo mã theo dõi',
         parameters: [idParam],
-        responses: { '200': { description: 'OK', content: { 'application/json': { schema: trackingSchema } } }, '403': problemInline, '404': problemInline },
+        responses: { '200': { description: 'OK', content: { 'application/json': { schema: trackingSchema } } }, '403': refusal, '404': refusal },
       },
     },
   },

@@ -19,7 +19,7 @@ type Opts = VerbOptions;
 /** This area's errors as bad usage (exit 2) or failures (exit 1); anything else goes to main's mapping. */
 const translate = (err: unknown): Error | undefined => {
   if (!(err instanceof QueueActionError)) return undefined;
-  return err.status === 400 ? new UsageError(err.message) : new CliFailure(err.message, err.code);
+  return err.httpStatus === 400 ? new UsageError(err.message) : new CliFailure(err.message, err.code);
 };
 
 const STATE_VI: Record<string, string> = {

@@ -23,7 +23,7 @@ import type { Delivery, DeliveryOutcome, Origin, ProfileSubmission, TrackingStat
 import { createCentralClient, type CentralClient, type CentralIdentity } from './central-client.js';
 import { CircuitBreaker, type BreakerSnapshot } from './breaker.js';
 import { recordIdempotencyKey, versionMillis } from './idempotency.js';
-import { acceptRows, claimRows, dropOvertaken, dueRowsOfUnit, getRow, recordInvalidRows, releaseRows, markEnqueued, toTrackingState, FINAL_STATES, type NewRow } from './outbox.js';
+import { acceptRows, claimRows, deadLetterClaimed, dropOvertaken, dueRowsOfUnit, getRow, getRows, recordInvalidRows, releaseRows, rescheduleRow, markEnqueued, toTrackingState, FINAL_STATES, type NewRow } from './outbox.js';
 import { Sender, type RowOutcome } from './sender.js';
 import { createProducer, workerConnection, QUEUE_NAME, type DeliveryJobData, type Producer } from './queue.js';
 import { startRelay, type Relay } from './relay.js';
@@ -146,7 +146,7 @@ export async function createDelivery(ctx: AppContext, opts: DeliveryOptions = {}
     const waiting = accepted.filter((a) => a.state === 'pending' && !a.existing).map((a) => ({ trackingId: a.trackingId, notBefore: breaker.blocking ? breaker.retryAt() : 0 }));
     if (sendNow && claimedIds.size === 0) breaker.release();
     if (claimedIds.size > 0) {
-      const claimedRows = await store.db.selectFrom('outbox').selectAll().where('tracking_id', 'in', [...claimedIds]).execute();
+      const claimedRows = await getRows(store.db, [...claimedIds]);
       const sending = sendClaimed(claimedRows, owner, (o) => {
         const c = o.classified;
         if (c.outcome === 'delivered') outcomes.set(o.trackingId, { trackingId: o.trackingId, state: 'delivered', central: c.answer, httpStatus: c.status });
@@ -175,33 +175,22 @@ export async function createDelivery(ctx: AppContext, opts: DeliveryOptions = {}
     return { tracking_id: trackingId, unit_code: origin.unitCode, software_id: origin.softwareId ?? null, key_id: origin.keyId ?? null, front: origin.front ?? null, request_id: origin.requestId ?? null };
   }
 
-  function profileRow(item: ProfileSubmission): NewRow {
-    const r: HoSo = item.record;
+  /** The row of one versioned record (a person's profile by personal id, a unit by its code). */
+  function recordRow(kind: 'profile' | 'unit', item: { trackingId: string; origin: Origin; recordId?: string }, subjectId: string, record: HoSo | DonVi): NewRow {
     return {
       ...baseRow(item.trackingId, item.origin),
-      kind: 'profile',
-      subject_id: r.soDinhDanh,
+      kind,
+      subject_id: subjectId,
       record_id: item.recordId ?? null,
-      version_ms: versionMillis(r.ngayCapNhat),
-      version: r.ngayCapNhat ?? null,
-      idempotency_key: recordIdempotencyKey('profile', r.soDinhDanh, r.ngayCapNhat ?? '', r),
-      body: JSON.stringify(r),
+      version_ms: versionMillis(record.ngayCapNhat),
+      version: record.ngayCapNhat ?? null,
+      idempotency_key: recordIdempotencyKey(kind, subjectId, record.ngayCapNhat ?? '', record),
+      body: JSON.stringify(record),
     };
   }
 
-  function unitRow(item: UnitSubmission): NewRow {
-    const u: DonVi = item.unit;
-    return {
-      ...baseRow(item.trackingId, item.origin),
-      kind: 'unit',
-      subject_id: u.maDinhDanh,
-      record_id: item.recordId ?? null,
-      version_ms: versionMillis(u.ngayCapNhat),
-      version: u.ngayCapNhat ?? null,
-      idempotency_key: recordIdempotencyKey('unit', u.maDinhDanh, u.ngayCapNhat ?? '', u),
-      body: JSON.stringify(u),
-    };
-  }
+  const profileRow = (item: ProfileSubmission): NewRow => recordRow('profile', item, item.record.soDinhDanh, item.record);
+  const unitRow = (item: UnitSubmission): NewRow => recordRow('unit', item, item.unit.maDinhDanh, item.unit);
 
   // ---- queue worker -------------------------------------------------------------------------
   let worker: Worker<DeliveryJobData> | undefined;
@@ -238,7 +227,7 @@ export async function createDelivery(ctx: AppContext, opts: DeliveryOptions = {}
       const at = breaker.retryAt() + Math.floor(Math.random() * Math.min(d.breakerOpenMs, 5000));
       // Keep the row's due time in step with its job, so the relay does not see it as overdue
       // (and the store queue does not pick it up again before then).
-      await store.db.updateTable('outbox').set({ next_attempt_at: at }).where('tracking_id', '=', trackingId).where('state', 'in', ['pending', 'queued']).execute();
+      await rescheduleRow(store.db, trackingId, at);
       return { laterAt: at };
     }
     const owner = newOwner();
@@ -266,12 +255,7 @@ export async function createDelivery(ctx: AppContext, opts: DeliveryOptions = {}
     const maxAgeMs = d.maxAgeHours * 3_600_000;
     const expired = rows.filter((r) => now - Number(r.window_start) > maxAgeMs);
     for (const r of expired) {
-      await store.db
-        .updateTable('outbox')
-        .set({ state: 'dead', reason: `Quá ${d.maxAgeHours} giờ chưa gửi được (QUA_THOI_HAN_GUI)`, lease_owner: null, lease_until: 0, updated_at: Date.now() })
-        .where('tracking_id', '=', r.tracking_id)
-        .where('lease_owner', '=', owner)
-        .execute();
+      await deadLetterClaimed(store.db, r.tracking_id, owner, `Quá ${d.maxAgeHours} giờ chưa gửi được (QUA_THOI_HAN_GUI)`);
       ctx.audit.record({ kind: 'delivery', trackingIds: [r.tracking_id], unitCode: r.unit_code, outcome: 'dead', code: 'QUA_THOI_HAN_GUI' });
     }
     rows = rows.filter((r) => !expired.includes(r));
@@ -343,11 +327,7 @@ export async function createDelivery(ctx: AppContext, opts: DeliveryOptions = {}
 
     async track(trackingIds): Promise<(TrackingState | undefined)[]> {
       if (trackingIds.length === 0) return [];
-      const found = new Map<string, OutboxRow>();
-      for (let i = 0; i < trackingIds.length; i += 500) {
-        const rows = await store.db.selectFrom('outbox').selectAll().where('tracking_id', 'in', trackingIds.slice(i, i + 500)).execute();
-        for (const r of rows) found.set(r.tracking_id, r);
-      }
+      const found = new Map((await getRows(store.db, trackingIds)).map((r) => [r.tracking_id, r]));
       return trackingIds.map((id) => {
         const r = found.get(id);
         return r ? toTrackingState(r) : undefined;

@@ -6,15 +6,14 @@
  * before it takes effect (no unrecorded operator action, even if the trail is unavailable).
  */
 import type { AppContext } from '../../core/context.js';
+import { OperatorError } from '../../core/errors.js';
+import { deadTrackingIds, discardRow, DISCARDABLE_STATES, getRow, replayRows } from './outbox.js';
+import type { TrackingStateName } from './types.js';
 
-/** A refusal of an operator action, with an HTTP status for the admin API and a machine code. */
-export class QueueActionError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
+/** A refusal of an operator action: a catalogue code (its HTTP status for the admin API) and the precise sentence. */
+export class QueueActionError extends OperatorError {
+  constructor(code: 'YEU_CAU_KHONG_HOP_LE' | 'MA_THEO_DOI_KHONG_TON_TAI' | 'NHAT_KY_KHONG_SAN_SANG' | 'KHONG_O_HANG_LOI' | 'THIEU_LY_DO' | 'KHONG_THE_HUY', message: string) {
+    super(code, message);
     this.name = 'QueueActionError';
   }
 }
@@ -39,7 +38,7 @@ async function auditFirst(ctx: AppContext, event: Parameters<AppContext['audit']
       }),
     ]);
   } catch {
-    throw new QueueActionError(503, 'NHAT_KY_KHONG_SAN_SANG', 'Không ghi được nhật ký kiểm toán nên chưa thực hiện thao tác; vui lòng thử lại sau');
+    throw new QueueActionError('NHAT_KY_KHONG_SAN_SANG', 'Không ghi được nhật ký kiểm toán nên chưa thực hiện thao tác; vui lòng thử lại sau');
   } finally {
     clearTimeout(timer);
   }
@@ -48,16 +47,12 @@ async function auditFirst(ctx: AppContext, event: Parameters<AppContext['audit']
 /** Puts dead letters back in the queue with a fresh attempt count and age window. */
 export async function replayDead(ctx: AppContext, target: { trackingId: string } | { all: true; unit?: string }, actor: string): Promise<ReplayResult> {
   const db = ctx.store.db;
-  let q = db.selectFrom('outbox').select(['tracking_id']).where('state', '=', 'dead');
   if ('trackingId' in target) {
-    const row = await db.selectFrom('outbox').select(['state']).where('tracking_id', '=', target.trackingId).executeTakeFirst();
-    if (!row) throw new QueueActionError(404, 'MA_THEO_DOI_KHONG_TON_TAI', `Không tìm thấy mã theo dõi ${target.trackingId}`);
-    if (row.state !== 'dead') throw new QueueActionError(409, 'KHONG_O_HANG_LOI', `Hồ sơ ${target.trackingId} đang ở trạng thái ${row.state}, chỉ gửi lại được hồ sơ đã chuyển vào hàng lỗi (dead)`);
-    q = q.where('tracking_id', '=', target.trackingId);
-  } else if (target.unit) {
-    q = q.where('unit_code', '=', target.unit);
+    const row = await getRow(db, target.trackingId);
+    if (!row) throw new QueueActionError('MA_THEO_DOI_KHONG_TON_TAI', `Không tìm thấy mã theo dõi ${target.trackingId}`);
+    if (row.state !== 'dead') throw new QueueActionError('KHONG_O_HANG_LOI', `Hồ sơ ${target.trackingId} đang ở trạng thái ${row.state}, chỉ gửi lại được hồ sơ đã chuyển vào hàng lỗi (dead)`);
   }
-  const ids = (await q.execute()).map((r) => r.tracking_id);
+  const ids = await deadTrackingIds(db, 'trackingId' in target ? { trackingId: target.trackingId } : { unit: target.unit });
   await auditFirst(ctx, {
     kind: 'admin',
     front: 'admin',
@@ -68,33 +63,20 @@ export async function replayDead(ctx: AppContext, target: { trackingId: string }
     outcome: 'ok',
     details: { count: ids.length },
   });
-  const now = Date.now();
-  const replayed: string[] = [];
-  for (let i = 0; i < ids.length; i += 200) {
-    const part = ids.slice(i, i + 200);
-    const rows = await db
-      .updateTable('outbox')
-      .set({ state: 'queued', attempts: 0, next_attempt_at: 0, enqueued: 0, window_start: now, reason: null, lease_owner: null, lease_until: 0, updated_at: now })
-      .where('tracking_id', 'in', part)
-      .where('state', '=', 'dead')
-      .returning('tracking_id')
-      .execute();
-    replayed.push(...rows.map((r) => r.tracking_id));
-  }
-  return { replayed };
+  return { replayed: await replayRows(db, ids) };
 }
 
 /** Gives up on one record (dead or still waiting) for a stated reason; it is never sent afterwards. */
 export async function discard(ctx: AppContext, trackingId: string, reason: string, actor: string): Promise<{ trackingId: string; previousState: string }> {
-  if (!reason.trim()) throw new QueueActionError(400, 'THIEU_LY_DO', 'Phải nêu lý do hủy (--reason)');
+  if (!reason.trim()) throw new QueueActionError('THIEU_LY_DO', 'Phải nêu lý do hủy (--reason)');
   const db = ctx.store.db;
-  const row = await db.selectFrom('outbox').select(['state']).where('tracking_id', '=', trackingId).executeTakeFirst();
-  if (!row) throw new QueueActionError(404, 'MA_THEO_DOI_KHONG_TON_TAI', `Không tìm thấy mã theo dõi ${trackingId}`);
+  const row = await getRow(db, trackingId);
+  if (!row) throw new QueueActionError('MA_THEO_DOI_KHONG_TON_TAI', `Không tìm thấy mã theo dõi ${trackingId}`);
   const refuse = (state: string) => {
     const detail = state === 'delivering' ? 'đang được gửi, thử lại sau ít giây' : `đã ở trạng thái cuối ${state}`;
-    return new QueueActionError(409, 'KHONG_THE_HUY', `Không hủy được hồ sơ ${trackingId}: ${detail}`);
+    return new QueueActionError('KHONG_THE_HUY', `Không hủy được hồ sơ ${trackingId}: ${detail}`);
   };
-  if (!['dead', 'pending', 'queued'].includes(row.state)) throw refuse(row.state);
+  if (!DISCARDABLE_STATES.includes(row.state as TrackingStateName)) throw refuse(row.state);
   await auditFirst(ctx, {
     kind: 'admin',
     front: 'admin',
@@ -105,15 +87,9 @@ export async function discard(ctx: AppContext, trackingId: string, reason: strin
     outcome: 'ok',
     details: { reason: reason.trim(), previousState: row.state },
   });
-  const updated = await db
-    .updateTable('outbox')
-    .set({ state: 'discarded', reason: `${reason.trim()} (${actor})`, lease_owner: null, lease_until: 0, updated_at: Date.now() })
-    .where('tracking_id', '=', trackingId)
-    .where('state', 'in', ['dead', 'pending', 'queued'])
-    .executeTakeFirst();
-  if (Number(updated.numUpdatedRows) === 0) {
+  if (!(await discardRow(db, trackingId, `${reason.trim()} (${actor})`))) {
     // Claimed for sending between the check and now: the audit entry stands as the attempt.
-    const now = await db.selectFrom('outbox').select(['state']).where('tracking_id', '=', trackingId).executeTakeFirst();
+    const now = await getRow(db, trackingId);
     throw refuse(now?.state ?? row.state);
   }
   return { trackingId, previousState: row.state };

@@ -1,6 +1,7 @@
 /**
- * The outbox table's operations: durable acceptance with coalescing, send claims (leases) that
- * make sure one process sends a row at a time, and recording what came of each attempt. Every
+ * The outbox table's operations, and the one place that knows its SQL: durable acceptance with
+ * coalescing, send claims (leases) that make sure one process sends a row at a time, recording
+ * what came of each attempt, operator actions (replay, discard) and status counts. Every
  * state change is a conditional UPDATE, so two gateway processes (and the synchronous path and
  * the queue worker of one process) never both act on one row.
  */
@@ -24,6 +25,29 @@ function chunks<T>(items: T[], size = CHUNK): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
+}
+
+/** A new row as first written: nothing attempted, no claim, its age window starting now. */
+function newRow(r: NewRow, now: number, fields: Partial<OutboxRow> = {}): OutboxRow {
+  return {
+    ...r,
+    state: 'pending',
+    attempts: 0,
+    next_attempt_at: 0,
+    last_error: null,
+    http_status: null,
+    central_answer: null,
+    errors: null,
+    enqueued: 0,
+    lease_owner: null,
+    lease_until: 0,
+    reason: null,
+    created_at: now,
+    window_start: now,
+    updated_at: now,
+    delivered_at: null,
+    ...fields,
+  };
 }
 
 export interface AcceptedRow {
@@ -91,24 +115,7 @@ export async function acceptRows(
       const subjectKey = `${r.kind}\u0000${r.subject_id}`;
       const versioned = Boolean(r.subject_id) && r.version_ms > 0;
       const newer = versioned ? newest.get(subjectKey) : undefined;
-      const base: OutboxRow = {
-        ...r,
-        state: 'pending',
-        attempts: 0,
-        next_attempt_at: options.notBefore ?? 0,
-        last_error: null,
-        http_status: null,
-        central_answer: null,
-        errors: null,
-        enqueued: 0,
-        lease_owner: null,
-        lease_until: 0,
-        reason: null,
-        created_at: now,
-        window_start: now,
-        updated_at: now,
-        delivered_at: null,
-      };
+      const base = newRow(r, now, { next_attempt_at: options.notBefore ?? 0 });
       if (newer !== undefined && newer > r.version_ms) {
         const reason = `Đã có phiên bản mới hơn (${new Date(newer).toISOString()}) được tiếp nhận hoặc đã lưu; phiên bản này không được gửi (PHIEN_BAN_CU)`;
         inserts.push({ ...base, state: 'stale', last_error: reason, reason: 'PHIEN_BAN_CU' });
@@ -148,24 +155,13 @@ export async function acceptRows(
 
 export async function recordInvalidRows(store: Store, rows: NewRow[], errors: FieldIssue[][]): Promise<void> {
   const now = Date.now();
-  const values: OutboxRow[] = rows.map((r, i) => ({
-    ...r,
-    state: 'invalid',
-    attempts: 0,
-    next_attempt_at: 0,
-    last_error: errors[i].map((e) => `${e.field}: ${e.message} (${e.code})`).join('; ').slice(0, 4000),
-    http_status: null,
-    central_answer: null,
-    errors: JSON.stringify(errors[i]),
-    enqueued: 0,
-    lease_owner: null,
-    lease_until: 0,
-    reason: null,
-    created_at: now,
-    window_start: now,
-    updated_at: now,
-    delivered_at: null,
-  }));
+  const values = rows.map((r, i) =>
+    newRow(r, now, {
+      state: 'invalid',
+      last_error: errors[i].map((e) => `${e.field}: ${e.message} (${e.code})`).join('; ').slice(0, 4000),
+      errors: JSON.stringify(errors[i]),
+    }),
+  );
   await store.db.transaction().execute(async (trx) => {
     for (const part of chunks(values, 100)) await trx.insertInto('outbox').values(part).onConflict((oc) => oc.column('tracking_id').doNothing()).execute();
   });
@@ -193,6 +189,91 @@ export async function claimRows(db: Kysely<DB>, trackingIds: string[], owner: st
 
 export async function getRow(db: Kysely<DB>, trackingId: string): Promise<OutboxRow | undefined> {
   return db.selectFrom('outbox').selectAll().where('tracking_id', '=', trackingId).executeTakeFirst();
+}
+
+/** The rows of these tracking ids that exist, in no particular order. */
+export async function getRows(db: Kysely<DB>, trackingIds: string[]): Promise<OutboxRow[]> {
+  const found: OutboxRow[] = [];
+  for (const part of chunks(trackingIds)) found.push(...(await db.selectFrom('outbox').selectAll().where('tracking_id', 'in', part).execute()));
+  return found;
+}
+
+/** Moves a waiting row's due time (its queue job was delayed), so the relay does not see it as overdue. */
+export async function rescheduleRow(db: Kysely<DB>, trackingId: string, at: number): Promise<void> {
+  await db.updateTable('outbox').set({ next_attempt_at: at }).where('tracking_id', '=', trackingId).where('state', 'in', ['pending', 'queued']).execute();
+}
+
+/** Dead-letters a row `owner` holds the claim of, without another attempt (e.g. past its age window). */
+export async function deadLetterClaimed(db: Kysely<DB>, trackingId: string, owner: string, reason: string): Promise<void> {
+  await db
+    .updateTable('outbox')
+    .set({ state: 'dead', reason, lease_owner: null, lease_until: 0, updated_at: Date.now() })
+    .where('tracking_id', '=', trackingId)
+    .where('lease_owner', '=', owner)
+    .execute();
+}
+
+/** Tracking ids of dead rows: all, one unit's, or the one given. */
+export async function deadTrackingIds(db: Kysely<DB>, filter: { trackingId?: string; unit?: string } = {}): Promise<string[]> {
+  let q = db.selectFrom('outbox').select(['tracking_id']).where('state', '=', 'dead');
+  if (filter.trackingId) q = q.where('tracking_id', '=', filter.trackingId);
+  if (filter.unit) q = q.where('unit_code', '=', filter.unit);
+  return (await q.execute()).map((r) => r.tracking_id);
+}
+
+/** Dead rows, most recently dead first. */
+export async function deadRows(db: Kysely<DB>, options: { limit: number; unit?: string }): Promise<OutboxRow[]> {
+  let q = db.selectFrom('outbox').selectAll().where('state', '=', 'dead');
+  if (options.unit) q = q.where('unit_code', '=', options.unit);
+  return q.orderBy('updated_at', 'desc').limit(options.limit).execute();
+}
+
+/** Puts dead rows back in the queue with a fresh attempt count and age window; returns those that were still dead. */
+export async function replayRows(db: Kysely<DB>, trackingIds: string[]): Promise<string[]> {
+  const now = Date.now();
+  const replayed: string[] = [];
+  for (const part of chunks(trackingIds)) {
+    const rows = await db
+      .updateTable('outbox')
+      .set({ state: 'queued', attempts: 0, next_attempt_at: 0, enqueued: 0, window_start: now, reason: null, lease_owner: null, lease_until: 0, updated_at: now })
+      .where('tracking_id', 'in', part)
+      .where('state', '=', 'dead')
+      .returning('tracking_id')
+      .execute();
+    replayed.push(...rows.map((r) => r.tracking_id));
+  }
+  return replayed;
+}
+
+/** Rows that may still be discarded: not in flight and not final (except dead). */
+export const DISCARDABLE_STATES: TrackingStateName[] = ['dead', 'pending', 'queued'];
+
+/** Discards one row for a stated reason, unless it was claimed for sending meanwhile; true if it was discarded. */
+export async function discardRow(db: Kysely<DB>, trackingId: string, reason: string): Promise<boolean> {
+  const updated = await db
+    .updateTable('outbox')
+    .set({ state: 'discarded', reason, lease_owner: null, lease_until: 0, updated_at: Date.now() })
+    .where('tracking_id', '=', trackingId)
+    .where('state', 'in', DISCARDABLE_STATES)
+    .executeTakeFirst();
+  return Number(updated.numUpdatedRows) > 0;
+}
+
+/** Rows per state. */
+export async function countByState(db: Kysely<DB>): Promise<Record<string, number>> {
+  const counts = await db.selectFrom('outbox').select(['state']).select((eb) => eb.fn.countAll<number>().as('n')).groupBy('state').execute();
+  return Object.fromEntries(counts.map((c) => [c.state, Number(c.n)]));
+}
+
+/** The oldest row still waiting for delivery (pending, queued or in flight). */
+export async function oldestWaiting(db: Kysely<DB>): Promise<Pick<OutboxRow, 'tracking_id' | 'created_at'> | undefined> {
+  return db.selectFrom('outbox').select(['tracking_id', 'created_at']).where('state', 'in', ACTIVE_STATES).orderBy('created_at').limit(1).executeTakeFirst();
+}
+
+/** How many rows were delivered since `since` (epoch ms). */
+export async function deliveredSince(db: Kysely<DB>, since: number): Promise<number> {
+  const r = await db.selectFrom('outbox').select((eb) => eb.fn.countAll<number>().as('n')).where('delivered_at', '>=', since).executeTakeFirst();
+  return Number(r?.n ?? 0);
 }
 
 /** Other rows of one sending unit that are due now, oldest first: candidates to ride along in a batch call. */

@@ -10,6 +10,7 @@ import { usesRedis } from '../../config/config.js';
 import type { Store } from '../../core/store/db.js';
 import type { BreakerSnapshot } from './breaker.js';
 import { QUEUE_NAME } from './queue.js';
+import { countByState, deadRows, deliveredSince, oldestWaiting } from './outbox.js';
 import { pingRedis, redisProblem, type RedisProblemCode } from '../redis-check.js';
 
 const BREAKER_PREFIX = 'delivery.breaker.';
@@ -60,33 +61,18 @@ export interface QueueStatus {
 
 export async function queueStatus(ctx: AppContext, options: { redis?: boolean } = {}): Promise<QueueStatus> {
   const db = ctx.store.db;
-  const counts = await db.selectFrom('outbox').select(['state']).select((eb) => eb.fn.countAll<number>().as('n')).groupBy('state').execute();
-  const depth: Record<string, number> = {};
-  for (const c of counts) depth[c.state] = Number(c.n);
+  const depth = await countByState(db);
   const waiting = (depth.pending ?? 0) + (depth.queued ?? 0) + (depth.delivering ?? 0);
-  const oldest = await db
-    .selectFrom('outbox')
-    .select(['tracking_id', 'created_at'])
-    .where('state', 'in', ['pending', 'queued', 'delivering'])
-    .orderBy('created_at')
-    .limit(1)
-    .executeTakeFirst();
+  const oldest = await oldestWaiting(db);
   const now = Date.now();
-  const deliveredSince = async (minutes: number) => {
-    const r = await db
-      .selectFrom('outbox')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('delivered_at', '>=', now - minutes * 60_000)
-      .executeTakeFirst();
-    return Math.round((Number(r?.n ?? 0) / minutes) * 10) / 10;
-  };
+  const perMinute = async (minutes: number) => Math.round(((await deliveredSince(db, now - minutes * 60_000)) / minutes) * 10) / 10;
   const status: QueueStatus = {
     depth,
     waiting,
     oldestWaiting: oldest
       ? { trackingId: oldest.tracking_id, createdAt: new Date(Number(oldest.created_at)).toISOString(), ageSeconds: Math.round((now - Number(oldest.created_at)) / 1000) }
       : undefined,
-    ratePerMinute: { last1: await deliveredSince(1), last5: await deliveredSince(5), last15: await deliveredSince(15) },
+    ratePerMinute: { last1: await perMinute(1), last5: await perMinute(5), last15: await perMinute(15) },
     breakers: await breakerSnapshots(ctx.store),
     mode: usesRedis(ctx.config) ? 'redis' : 'embedded',
     redis: { reachable: false },
@@ -157,9 +143,7 @@ export interface DeadLetter {
 }
 
 export async function listDead(ctx: AppContext, options: { limit?: number; unit?: string } = {}): Promise<DeadLetter[]> {
-  let q = ctx.store.db.selectFrom('outbox').selectAll().where('state', '=', 'dead');
-  if (options.unit) q = q.where('unit_code', '=', options.unit);
-  const rows = await q.orderBy('updated_at', 'desc').limit(options.limit ?? 100).execute();
+  const rows = await deadRows(ctx.store.db, { limit: options.limit ?? 100, unit: options.unit });
   return rows.map((r) => ({
     trackingId: r.tracking_id,
     kind: r.kind,

@@ -6,7 +6,7 @@
  */
 import express, { Router, type Request, type Response } from 'express';
 import type { AdminModule } from '../../core/admin-module.js';
-import { adminCaller, problem, requireRole, str, jsonBody, route } from '../../core/admin-module.js';
+import { adminCaller, problemResponse, requireRole, str, jsonBody, route } from '../../core/admin-module.js';
 import type { AppContext } from '../../core/context.js';
 import { activateKey, cancelKey, createKey, importKeys, KeyServiceError, listKeys, rotateKey, showKey, suspendKey, type CreateKeyInput } from './service.js';
 import { vendorIds } from '../../adapters/registry.js';
@@ -53,7 +53,7 @@ function router(ctx: AppContext): Router {
       const q = req.query as Record<string, unknown>;
       const isCsv = typeof req.body === 'string';
       if (!isCsv && (req.body === undefined || req.body === null || typeof req.body !== 'object')) {
-        throw new KeyServiceError('TEP_NHAP_KHONG_HOP_LE', 'Gửi danh sách dạng application/json (mảng hoặc {"keys": [...]}) hoặc text/csv', 400);
+        throw new KeyServiceError('TEP_NHAP_KHONG_HOP_LE', 'Gửi danh sách dạng application/json (mảng hoặc {"keys": [...]}) hoặc text/csv');
       }
       const report = await importKeys(
         ctx,
@@ -115,12 +115,6 @@ function router(ctx: AppContext): Router {
 // ---------------------------------------------------------------------------------------------
 // OpenAPI 3.1 path items
 
-// Inline (RFC 9457) rather than a shared component: this module's paths stand on their own.
-const problemRef = {
-  type: 'object',
-  properties: { type: { type: 'string' }, title: { type: 'string' }, status: { type: 'integer' }, code: { type: 'string' } },
-};
-const problemResponse = (description: string) => ({ description, content: { 'application/problem+json': { schema: problemRef }, 'application/json': { schema: problemRef } } });
 const nullableString = { type: ['string', 'null'] };
 
 const keySchema = {

@@ -20,6 +20,8 @@
  * An empty cell means "not stated": the key keeps what it has. Unknown columns reject the whole
  * file, so a misspelt "status" column cannot silently activate keys.
  */
+import { OperatorError } from '../../core/errors.js';
+
 export const IMPORT_FIELDS = [
   'keyId',
   'status',
@@ -61,10 +63,9 @@ export interface ImportRow {
   extraCells?: boolean;
 }
 
-export class ImportFileError extends Error {
-  readonly code = 'TEP_NHAP_KHONG_HOP_LE';
+export class ImportFileError extends OperatorError {
   constructor(message: string) {
-    super(message);
+    super('TEP_NHAP_KHONG_HOP_LE', message);
     this.name = 'ImportFileError';
   }
 }

@@ -12,6 +12,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Kysely, Selectable } from 'kysely';
 import type { AppContext } from '../../core/context.js';
+import { OperatorError } from '../../core/errors.js';
 import { withWriteLock } from '../../core/store/db.js';
 import type { DB } from '../../core/store/schema.js';
 import { bumpRevision } from '../../core/store/revisions.js';
@@ -35,23 +36,22 @@ import { KEY_STATUSES, type KeyStatus, type KeyView, type KeyWithSecret, type Ke
 
 export type KeyRow = Selectable<ConnectionKeyTable>;
 
-/** A refusal of an admin operation; `status` maps to HTTP, `code` is stable for scripts. */
-export class KeyServiceError extends Error {
+/** A refusal of an admin operation: a catalogue code (HTTP status from core/errors.ts), stable for scripts. */
+export class KeyServiceError extends OperatorError {
   constructor(
-    readonly code: 'KHOA_KHONG_TON_TAI' | 'KHOA_DA_HUY' | 'THAM_SO_KHONG_HOP_LE' | 'TEP_NHAP_KHONG_HOP_LE',
+    code: 'KHOA_KHONG_TON_TAI' | 'KHOA_DA_HUY' | 'THAM_SO_KHONG_HOP_LE' | 'TEP_NHAP_KHONG_HOP_LE',
     message: string,
-    readonly status: number,
     readonly details?: unknown,
   ) {
-    super(message);
+    super(code, message);
     this.name = 'KeyServiceError';
   }
 }
 
-const notFound = (keyId: string) => new KeyServiceError('KHOA_KHONG_TON_TAI', `Không tìm thấy mã kết nối ${keyId}`, 404);
+const notFound = (keyId: string) => new KeyServiceError('KHOA_KHONG_TON_TAI', `Không tìm thấy mã kết nối ${keyId}`);
 const cancelledRefusal = (keyId: string, what: string) =>
-  new KeyServiceError('KHOA_DA_HUY', `Mã kết nối ${keyId} đã bị hủy; không thể ${what} (hủy là vĩnh viễn, hãy cấp mã mới)`, 409);
-const badInput = (message: string, details?: unknown) => new KeyServiceError('THAM_SO_KHONG_HOP_LE', message, 400, details);
+  new KeyServiceError('KHOA_DA_HUY', `Mã kết nối ${keyId} đã bị hủy; không thể ${what} (hủy là vĩnh viễn, hãy cấp mã mới)`);
+const badInput = (message: string, details?: unknown) => new KeyServiceError('THAM_SO_KHONG_HOP_LE', message, details);
 
 export interface CreateKeyInput extends KeyFieldsInput {
   softwareId: string;
@@ -387,7 +387,7 @@ export async function importKeys(ctx: AppContext, source: string | ImportSource,
       try {
         content = await readFile(src.file, 'utf8');
       } catch (err) {
-        throw new KeyServiceError('TEP_NHAP_KHONG_HOP_LE', `Không đọc được tệp ${src.file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 400);
+        throw new KeyServiceError('TEP_NHAP_KHONG_HOP_LE', `Không đọc được tệp ${src.file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
       }
     }
     const format = src.format ?? detectFormat(content, src.file);
@@ -395,7 +395,7 @@ export async function importKeys(ctx: AppContext, source: string | ImportSource,
     try {
       rows = parseImportContent(content, format);
     } catch (err) {
-      if (err instanceof ImportFileError) throw new KeyServiceError('TEP_NHAP_KHONG_HOP_LE', err.message, 400);
+      if (err instanceof ImportFileError) throw new KeyServiceError('TEP_NHAP_KHONG_HOP_LE', err.message);
       throw err;
     }
     const report: ImportReport = {

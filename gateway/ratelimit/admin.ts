@@ -6,21 +6,14 @@
  */
 import express, { type Request, type Response } from 'express';
 import type { AdminModule } from '../../core/admin-module.js';
-import { adminCaller, problem, requireRole } from '../../core/admin-module.js';
+import { adminCaller, problem, problemResponse, requireRole } from '../../core/admin-module.js';
 import type { AppContext } from '../../core/context.js';
+import { GatewayError, OperatorError } from '../../core/errors.js';
 import { LockoutStoreUnavailable, rateLimiterFor, type RateLimiter } from './index.js';
 
-function unavailable(res: Response, err: LockoutStoreUnavailable): void {
-  res.status(503).json({
-    type: `urn:ndxp:loi:${err.code}`,
-    title:
-      err.code === 'REDIS_KHONG_PHAN_HOI'
-        ? 'Redis, nơi lưu các lệnh tạm khóa dùng chung, nhận kết nối nhưng không trả lời'
-        : 'Không kết nối được Redis, nơi lưu các lệnh tạm khóa dùng chung',
-    status: 503,
-    code: err.code,
-    lockoutsOnThisNode: err.lockoutsOnThisNode,
-  });
+/** A refusal; when the shared lockout store is down, with the lockouts this node still knows. */
+function fail(res: Response, err: unknown): void {
+  problem(res, err, err instanceof LockoutStoreUnavailable ? { lockoutsOnThisNode: err.lockoutsOnThisNode } : undefined);
 }
 
 export function rateLimitRouter(limiter: () => RateLimiter, ctx: AppContext): express.Router {
@@ -30,27 +23,25 @@ export function rateLimitRouter(limiter: () => RateLimiter, ctx: AppContext): ex
     try {
       res.json({ lockouts: await limiter().listLockouts() });
     } catch (err) {
-      if (err instanceof LockoutStoreUnavailable) return unavailable(res, err);
-      problem(res, err);
+      fail(res, err);
     }
   });
 
   router.delete('/lockouts/:id', requireRole('network-admin'), async (req: Request, res: Response) => {
     const id = String(req.params.id);
     if (!/^(cert|addr):.+$/.test(id)) {
-      problem(res, { status: 400, code: 'YEU_CAU_KHONG_HOP_LE', message: 'Mã tạm khóa phải có dạng cert:<SERIAL> hoặc addr:<địa chỉ>' });
+      problem(res, new OperatorError('YEU_CAU_KHONG_HOP_LE', 'Mã tạm khóa phải có dạng cert:<SERIAL> hoặc addr:<địa chỉ>'));
       return;
     }
     try {
       const lifted = await limiter().liftLockout(id, adminCaller(res).actor);
       if (!lifted) {
-        problem(res, { status: 404, code: 'KHONG_TIM_THAY_TAM_KHOA', message: `Không có lệnh tạm khóa nào đang hiệu lực cho ${id}` });
+        problem(res, new GatewayError('KHONG_TIM_THAY_TAM_KHOA', { id }));
         return;
       }
       res.json({ lifted });
     } catch (err) {
-      if (err instanceof LockoutStoreUnavailable) return unavailable(res, err);
-      problem(res, err);
+      fail(res, err);
     }
   });
 
@@ -79,7 +70,6 @@ const lockoutSchema = {
   },
 };
 
-const problemRef = { content: { 'application/problem+json': { schema: { type: 'object' } } } };
 
 /** The admin module the admin plane mounts; it uses the rate limiter this process built for ctx. */
 export const rateLimitAdminModule: AdminModule = {
@@ -100,8 +90,8 @@ export const rateLimitAdminModule: AdminModule = {
             description: 'Các lệnh tạm khóa đang hiệu lực',
             content: { 'application/json': { schema: { type: 'object', properties: { lockouts: { type: 'array', items: lockoutSchema } } } } },
           },
-          '403': { description: 'Vai trò không được phép', ...problemRef },
-          '503': { description: 'Redis không kết nối được (REDIS_KHONG_KET_NOI) hoặc không trả lời (REDIS_KHONG_PHAN_HOI); kèm các lệnh tạm khóa chỉ nút này biết', ...problemRef },
+          '403': problemResponse('Vai trò không được phép'),
+          '503': problemResponse('Redis không kết nối được (REDIS_KHONG_KET_NOI) hoặc không trả lời (REDIS_KHONG_PHAN_HOI); kèm các lệnh tạm khóa chỉ nút này biết'),
         },
       },
     },
@@ -113,10 +103,10 @@ export const rateLimitAdminModule: AdminModule = {
         parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^(cert|addr):.+$' } }],
         responses: {
           '200': { description: 'Đã gỡ', content: { 'application/json': { schema: { type: 'object', properties: { lifted: lockoutSchema } } } } },
-          '400': { description: 'Mã tạm khóa không hợp lệ', ...problemRef },
-          '403': { description: 'Vai trò không được phép', ...problemRef },
-          '404': { description: 'Không có lệnh tạm khóa đang hiệu lực', ...problemRef },
-          '503': { description: 'Redis không kết nối được (REDIS_KHONG_KET_NOI) hoặc không trả lời (REDIS_KHONG_PHAN_HOI)', ...problemRef },
+          '400': problemResponse('Mã tạm khóa không hợp lệ'),
+          '403': problemResponse('Vai trò không được phép'),
+          '404': problemResponse('Không có lệnh tạm khóa đang hiệu lực'),
+          '503': problemResponse('Redis không kết nối được (REDIS_KHONG_KET_NOI) hoặc không trả lời (REDIS_KHONG_PHAN_HOI)'),
         },
       },
     },
@@ -137,7 +127,7 @@ export const rateLimitAdminModule: AdminModule = {
               },
             },
           },
-          '403': { description: 'Vai trò không được phép', ...problemRef },
+          '403': problemResponse('Vai trò không được phép'),
         },
       },
     },

@@ -14,6 +14,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { Config } from '../../config/config.js';
+import { GatewayError } from '../../core/errors.js';
 import { normalizeSerial } from '../../core/serial.js';
 import { isRedisTimeout } from '../redis-health.js';
 
@@ -51,21 +52,16 @@ export interface InvalidKeyOutcome {
 }
 
 /** Thrown by reads that must see the shared state (listings for operators) when Redis is unreachable. */
-export class LockoutStoreUnavailable extends Error {
+export class LockoutStoreUnavailable extends GatewayError {
   /** REDIS_KHONG_PHAN_HOI when Redis accepts connections but does not answer; REDIS_KHONG_KET_NOI otherwise. */
-  readonly code: 'REDIS_KHONG_KET_NOI' | 'REDIS_KHONG_PHAN_HOI';
+  declare readonly code: 'REDIS_KHONG_KET_NOI' | 'REDIS_KHONG_PHAN_HOI';
   constructor(
     readonly lockoutsOnThisNode: Lockout[],
     cause: unknown,
     hung = false,
   ) {
-    super(
-      hung
-        ? 'Redis, nơi lưu các lệnh tạm khóa dùng chung, nhận kết nối nhưng không trả lời (REDIS_KHONG_PHAN_HOI)'
-        : 'Không kết nối được Redis, nơi lưu các lệnh tạm khóa dùng chung (REDIS_KHONG_KET_NOI)',
-      { cause },
-    );
-    this.code = hung ? 'REDIS_KHONG_PHAN_HOI' : 'REDIS_KHONG_KET_NOI';
+    super(hung ? 'REDIS_KHONG_PHAN_HOI' : 'REDIS_KHONG_KET_NOI', {}, cause instanceof Error ? cause.message : String(cause));
+    this.cause = cause;
     this.name = 'LockoutStoreUnavailable';
   }
 }
