@@ -100,6 +100,9 @@ export const ERRORS = {
   KHONG_THU_HOI_CA: { message: 'Không thu hồi CA của cổng bằng lệnh này; dùng "ndxp certs init --force" để thay CA (mọi chứng thư cũ sẽ mất hiệu lực)', httpStatus: 409, side: 'client' },
   // Units (re-mapping table and unit tree).
   DU_LIEU_DON_VI_KHONG_HOP_LE: { message: 'Dữ liệu đơn vị không hợp lệ; không có gì thay đổi', httpStatus: 422, side: 'client' },
+  // Reading the centre's inventory and matching results (gateway/doi-soat/, gateway/reconcile/).
+  DON_VI_KHONG_CO_TAI_TRUNG_UONG: { message: 'CSDL quốc gia không biết đơn vị này', httpStatus: 404, side: 'client' },
+  CSDL_TRUNG_UONG_TU_CHOI_DOC: { message: 'CSDL quốc gia từ chối yêu cầu đọc của cổng kết nối', httpStatus: 502, side: 'server' },
   QUY_TAC_KHONG_TON_TAI: { message: 'Không có quy tắc {id}', httpStatus: 404, side: 'client' },
 } as const satisfies Record<string, ErrorSpec>;
 

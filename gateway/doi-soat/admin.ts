@@ -15,13 +15,6 @@ import { DoiSoatError } from './errors.js';
 import { fetchResults, listMismatches, summary } from './service.js';
 import { writeReport } from './report.js';
 
-/** Renders this area's refusals (shared with the reconciliation module). */
-export function answerDoiSoatError(err: unknown, res: Response): boolean {
-  if (!(err instanceof DoiSoatError)) return false;
-  res.status(err.status).json({ type: `urn:ndxp:loi:${err.code}`, title: err.message, status: err.status, code: err.code });
-  return true;
-}
-
 function router(ctx: AppContext): express.Router {
   const r = express.Router();
   r.use(express.json({ limit: '16kb' }));
@@ -29,27 +22,27 @@ function router(ctx: AppContext): express.Router {
 
   r.get('/doi-soat/summary', read, route(async (req, res) => {
     res.json(await summary(ctx, { unit: str(req.query.unit) }));
-  }, answerDoiSoatError));
+  }));
 
   r.get('/doi-soat/mismatches', read, route(async (req, res) => {
     const state = str(req.query.state) ?? 'open';
     const limit = req.query.limit === undefined ? 1000 : Number(req.query.limit);
-    if (!['open', 'closed', 'all'].includes(state)) throw new DoiSoatError(400, 'YEU_CAU_KHONG_HOP_LE', 'state phải là open, closed hoặc all');
-    if (!Number.isInteger(limit) || limit <= 0 || limit > 100_000) throw new DoiSoatError(400, 'YEU_CAU_KHONG_HOP_LE', 'limit phải là số nguyên từ 1 đến 100000');
+    if (!['open', 'closed', 'all'].includes(state)) throw new DoiSoatError('YEU_CAU_KHONG_HOP_LE', 'state phải là open, closed hoặc all');
+    if (!Number.isInteger(limit) || limit <= 0 || limit > 100_000) throw new DoiSoatError('YEU_CAU_KHONG_HOP_LE', 'limit phải là số nguyên từ 1 đến 100000');
     const list = await listMismatches(ctx, { unit: str(req.query.unit), state: state as 'open', limit });
     res.json({ mismatches: list.map((m) => ({ ...m, soDinhDanh: maskPersonalId(m.soDinhDanh) })) });
-  }, answerDoiSoatError));
+  }));
 
   r.post('/doi-soat/fetch', requireRole('network-admin'), route(async (req, res) => {
     const unit = str((req.body as { unit?: unknown } | undefined)?.unit);
     const report = await fetchResults(ctx, unit ? { units: [unit] } : {});
     ctx.audit.record({ kind: 'admin', front: 'admin', operation: 'doi-soat.fetch', actor: adminCaller(res).actor, target: unit ?? '*', outcome: report.units.some((u) => u.error) ? 'error' : 'ok', details: { fetched: report.fetched } });
     res.json(report);
-  }, answerDoiSoatError));
+  }));
 
   r.get('/doi-soat/report', read, route(async (req: Request, res: Response) => {
     const unit = str(req.query.unit);
-    if (!unit) throw new DoiSoatError(400, 'YEU_CAU_KHONG_HOP_LE', 'Cần tham số unit (mã đơn vị)');
+    if (!unit) throw new DoiSoatError('YEU_CAU_KHONG_HOP_LE', 'Cần tham số unit (mã đơn vị)');
     const dir = mkdtempSync(path.join(os.tmpdir(), 'ndxp-doi-soat-'));
     try {
       const file = path.join(dir, 'doi-soat.xlsx');
@@ -60,7 +53,7 @@ function router(ctx: AppContext): express.Router {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  }, answerDoiSoatError));
+  }));
   return r;
 }
 

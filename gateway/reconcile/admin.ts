@@ -6,7 +6,6 @@ import express from 'express';
 import type { AdminModule } from '../../core/admin-module.js';
 import { adminCaller, jsonBody, requireRole, route, str } from '../../core/admin-module.js';
 import type { AppContext } from '../../core/context.js';
-import { answerDoiSoatError } from '../doi-soat/admin.js';
 import { DoiSoatError } from '../doi-soat/errors.js';
 import { lastRuns, reconcileUnit } from './service.js';
 
@@ -16,16 +15,16 @@ function router(ctx: AppContext): express.Router {
 
   r.get('/reconcile', requireRole('network-admin', 'auditor'), route(async (_req, res) => {
     res.json({ units: await lastRuns(ctx) });
-  }, answerDoiSoatError));
+  }));
 
   r.post('/reconcile', requireRole('network-admin', 'auditor'), route(async (req, res) => {
     const body = jsonBody(req);
     const unit = str(body.unit);
-    if (!unit) throw new DoiSoatError(400, 'YEU_CAU_KHONG_HOP_LE', 'Cần unit (mã đơn vị)');
+    if (!unit) throw new DoiSoatError('YEU_CAU_KHONG_HOP_LE', 'Cần unit (mã đơn vị)');
     const resend = body.resend === true;
-    if (resend && adminCaller(res).role !== 'network-admin') throw new DoiSoatError(403, 'KHONG_DUOC_PHEP', 'Chỉ quản trị mạng (network-admin) được gửi lại hồ sơ');
+    if (resend && adminCaller(res).role !== 'network-admin') throw new DoiSoatError('KHONG_DUOC_PHEP', 'Chỉ quản trị mạng (network-admin) được gửi lại hồ sơ');
     res.json(await reconcileUnit(ctx, unit, { resend, verbose: body.verbose === true, actor: adminCaller(res).actor }));
-  }, answerDoiSoatError));
+  }));
   return r;
 }
 

@@ -185,7 +185,7 @@ async function requeue(ctx: AppContext, unit: string, rows: HeldRow[], actor: st
   try {
     await ctx.audit.recordDurable({ kind: 'admin', front: 'admin', operation: 'reconcile.resend', actor, target: unit, trackingIds: ids.slice(0, 1000), outcome: 'ok', details: { count: ids.length } });
   } catch {
-    throw new DoiSoatError(503, 'NHAT_KY_KHONG_SAN_SANG', 'Không ghi được nhật ký kiểm toán nên chưa gửi lại; vui lòng thử lại sau');
+    throw new DoiSoatError('NHAT_KY_KHONG_SAN_SANG', 'Không ghi được nhật ký kiểm toán nên chưa gửi lại; vui lòng thử lại sau');
   }
   const now = Date.now();
   const done: string[] = [];

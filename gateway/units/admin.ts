@@ -7,6 +7,7 @@ import express, { Router, type Request, type Response } from 'express';
 import type { AdminModule } from '../../core/admin-module.js';
 import { adminCaller, problem, requireRole, str, route } from '../../core/admin-module.js';
 import type { AppContext } from '../../core/context.js';
+import { GatewayError, OperatorError } from '../../core/errors.js';
 import { vietnamDate } from '../../adapters/national/validate.js';
 import { UnitDataError } from '../../adapters/national/remap.js';
 import { listRemapRules, listUnits, loadRemapRules, loadUnitTree, removeRemapRule, resolveInStore, upsertRemapRule } from './service.js';
@@ -16,7 +17,7 @@ const int = (v: unknown): number | undefined => (typeof v === 'string' && /^[0-9
 const handler = (fn: (req: Request, res: Response) => Promise<void>) =>
   route(fn, (err, res) => {
     if (!(err instanceof UnitDataError)) return false;
-    res.status(422).json({ type: `urn:ndxp:loi:${err.code}`, title: err.message, status: 422, code: err.code, errors: err.issues });
+    problem(res, new OperatorError('DU_LIEU_DON_VI_KHONG_HOP_LE', err.message), { errors: err.issues });
     return true;
   });
 
@@ -63,7 +64,7 @@ function router(ctx: AppContext): Router {
       const id = String(req.params.id);
       const found = /^[0-9]{1,15}$/.test(id) && (await removeRemapRule(ctx, Number(id), adminCaller(res).actor));
       if (!found) {
-        res.status(404).json({ type: 'urn:ndxp:loi:QUY_TAC_KHONG_TON_TAI', title: `Không có quy tắc ${id}`, status: 404, code: 'QUY_TAC_KHONG_TON_TAI' });
+        problem(res, new GatewayError('QUY_TAC_KHONG_TON_TAI', { id }));
         return;
       }
       res.status(204).end();
