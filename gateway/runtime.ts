@@ -36,7 +36,7 @@ import { overviewAdminModule } from './overview/admin.js';
 import { createRateLimiter, type RateLimiter } from './ratelimit/index.js';
 import type { AppContext } from '../core/context.js';
 import { pingStore } from '../core/store/db.js';
-import { checkRedis, safeRedisUrl } from './redis-check.js';
+import { checkRedis, safeRedisUrl } from './redis/check.js';
 import { publicUrl, usesRedis } from '../config/config.js';
 import { startDataPlane, type DataPlane } from './dataplane/server.js';
 import { startAdminPlane, type AdminPlane } from './admin/server.js';

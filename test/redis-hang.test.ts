@@ -18,7 +18,7 @@ import { hungRedis, type HungRedis } from './helpers/hung-redis.js';
 import { withinOrTimeout } from './ratelimit-helpers.js';
 import { FAST_DELIVERY } from './delivery-helpers.js';
 import { rateLimiterFor } from '../gateway/ratelimit/index.js';
-import { checkRedis } from '../gateway/redis-check.js';
+import { checkRedis } from '../gateway/redis/check.js';
 
 afterAll(cleanup);
 

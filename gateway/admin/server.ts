@@ -20,7 +20,7 @@ import { consoleRoutes } from './console.js';
 import { formatBytes } from '../../core/http.js';
 import { applyHttpLimits, defaultIdleTimeout, httpServerOptions } from '../ratelimit/http-limits.js';
 import { connectionsCut } from '../../core/metrics.js';
-import { keepPipelinedRequests } from '../pipelining.js';
+import { keepPipelinedRequests } from '../../core/pipelining.js';
 
 /**
  * The admin plane's slowest answers (audit verification or export over a long trail) have no

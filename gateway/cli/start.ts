@@ -19,7 +19,7 @@ import type { Command } from 'commander';
 import { publicUrl, splitHostPort, usesRedis, type Config } from '../../config/config.js';
 import { closeContext, openContext } from '../context.js';
 import { type AppContext } from '../../core/context.js';
-import { checkRedis, RedisUnavailableError } from '../redis-check.js';
+import { checkRedis, RedisUnavailableError } from '../redis/check.js';
 import { startGatewayNode, type GatewayNode, type NodeRoles } from '../runtime.js';
 import { ensurePki } from '../../certs/pki.js';
 import { issueCertificate } from '../../certs/issue.js';

@@ -33,7 +33,7 @@ import type { Pipeline } from '../pipeline/routes.js';
 import { applyHttpLimits, httpServerOptions } from '../ratelimit/http-limits.js';
 import { problemAnswer, writeAnswer } from '../../core/http.js';
 import { normalizeSerial } from '../../core/serial.js';
-import { keepPipelinedRequests } from '../pipelining.js';
+import { keepPipelinedRequests } from '../../core/pipelining.js';
 
 /** AEAD suites only for TLS 1.2 (TLS 1.3 suites are all AEAD and configured separately by OpenSSL). */
 export const TLS12_CIPHERS = [

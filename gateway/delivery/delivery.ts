@@ -31,7 +31,7 @@ import { startStoreQueue, type StoreQueue } from './store-queue.js';
 import { usesRedis } from '../../config/config.js';
 import { setBreakerMetric } from './metrics.js';
 import { saveBreakerSnapshot, deleteBreakerSnapshot, BREAKER_HEARTBEAT_MS } from './status.js';
-import { redisHealthFor } from '../redis-health.js';
+import { redisHealthFor } from '../redis/health.js';
 
 export interface DeliveryOptions {
   /** Client identity for mTLS to the central database; default: `centralClientIdentity(ctx)` from the certs area. */

@@ -1,5 +1,5 @@
 /**
- * Delivery's Prometheus metrics, on the process registry (gateway/metrics.ts): every attempt
+ * Delivery's Prometheus metrics, on the process registry (core/metrics.ts): every attempt
  * with its outcome and latency, records per call, dead letters, and this process's breaker.
  */
 import client from 'prom-client';

@@ -2,7 +2,7 @@
  * The BullMQ side of delivery: a producer that never makes a caller wait for Redis (offline
  * queue off, short timeouts: when Redis is down the row simply stays in the outbox for the
  * relay; when Redis hangs, the first add that runs out of time marks it as hung for the whole
- * process (redis-health.ts) and later adds return at once until Redis answers again), and the
+ * process (gateway/redis/health.ts) and later adds return at once until Redis answers again), and the
  * worker connection settings BullMQ needs (blocking commands, retry forever).
  *
  * The queue only schedules; the outbox row decides. Job id = tracking id, so adding a job twice
@@ -12,7 +12,7 @@ import { Queue, type JobsOptions, type RedisOptions as BullRedisOptions } from '
 import { Redis } from 'ioredis';
 import { redisUrlOf, type Config } from '../../config/config.js';
 import type { Logger } from '../../core/log.js';
-import type { RedisHealth } from '../redis-health.js';
+import type { RedisHealth } from '../redis/health.js';
 
 export const QUEUE_NAME = 'delivery';
 

@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import type { AppContext } from '../../core/context.js';
 import type { Producer } from './queue.js';
 import { forgetEnqueued, markEnqueued, overdueRows, reclaimExpired, rowsNeedingJobs } from './outbox.js';
-import { isRedisTimeout, redisHealthFor } from '../redis-health.js';
+import { isRedisTimeout, redisHealthFor } from '../redis/health.js';
 
 export interface Relay {
   /** One pass now; resolves to the number of rows handed to the queue. */

@@ -11,7 +11,7 @@ import type { Store } from '../../core/store/db.js';
 import type { BreakerSnapshot } from './breaker.js';
 import { QUEUE_NAME } from './queue.js';
 import { countByState, deadRows, deliveredSince, oldestWaiting } from './outbox.js';
-import { pingRedis, redisProblem, type RedisProblemCode } from '../redis-check.js';
+import { pingRedis, redisProblem, type RedisProblemCode } from '../redis/check.js';
 
 const BREAKER_PREFIX = 'delivery.breaker.';
 /** How often a running node re-writes its breaker snapshot; older than three beats = the node is gone. */

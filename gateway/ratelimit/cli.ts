@@ -9,7 +9,7 @@
 import type { Command } from 'commander';
 import { CliFailure, UsageError, print, table, cliActor, type CliHost, type VerbOptions } from '../../core/cli-output.js';
 import type { AppContext } from '../../core/context.js';
-import { pingRedis, redisProblem, safeRedisUrl } from '../redis-check.js';
+import { pingRedis, redisProblem, safeRedisUrl } from '../redis/check.js';
 import { redisUrlOf, usesRedis } from '../../config/config.js';
 import { createRateLimiter, LockoutStoreUnavailable, type Lockout, type RateLimiter } from './index.js';
 

@@ -16,7 +16,7 @@ import type { AppContext } from '../../core/context.js';
 import { GatewayError } from '../../core/errors.js';
 import { usesRedis } from '../../config/config.js';
 import { createRateLimitRedis, waitForRedis } from './redis.js';
-import { redisHealthFor } from '../redis-health.js';
+import { redisHealthFor } from '../redis/health.js';
 import { RateLimits, type Dimension, type Refusal } from './limits.js';
 import { ConcurrencySlots } from './concurrency.js';
 import { LockoutStoreUnavailable, LockoutTracker, lockoutId, normalizeLockoutId, type InvalidKeyOutcome, type Lockout, type LockoutClient } from './lockout.js';

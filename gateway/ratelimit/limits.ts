@@ -8,7 +8,7 @@
  * burst window (with the defaults 2 s / 10 s: a sustained ceiling of 1.1 × rate).
  *
  * The counters live in Redis, so every gateway node draws from the same allowance. While Redis
- * is unreachable (or known to hang, see redis-health.ts), each limiter's insurance limiter (RateLimiterMemory) answers from this
+ * is unreachable (or known to hang, see gateway/redis/health.ts), each limiter's insurance limiter (RateLimiterMemory) answers from this
  * process's memory, sized limit / (expectedNodes × data-plane worker processes per node), so that
  * all processes together stay near the configured limit.
  */

@@ -16,7 +16,7 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../../config/config.js';
 import { GatewayError } from '../../core/errors.js';
 import { normalizeSerial } from '../../core/serial.js';
-import { isRedisTimeout } from '../redis-health.js';
+import { isRedisTimeout } from '../redis/health.js';
 
 export interface LockoutClient {
   /** Normalised serial of the client certificate, when the client presented one. */
@@ -159,7 +159,7 @@ export class LockoutTracker {
     private readonly config: Config,
     redis: Redis | null,
     private readonly onLockout: (id: string, seconds: number) => void = () => undefined,
-    /** False while Redis is known to hang (redis-health.ts): decide from memory without waiting for it. */
+    /** False while Redis is known to hang (gateway/redis/health.ts): decide from memory without waiting for it. */
     private readonly redisAnswers: () => boolean = () => true,
   ) {
     this.prefix = `${config.redisPrefix}:lockout`;

@@ -15,10 +15,10 @@
  * A client that becomes ready (its INFO ready check was answered) also proves Redis answers.
  */
 import type { Redis } from 'ioredis';
-import type { AppContext } from '../core/context.js';
-import type { Logger } from '../core/log.js';
-import { pingRedis } from './redis-check.js';
-import { redisUrlOf } from '../config/config.js';
+import type { AppContext } from '../../core/context.js';
+import type { Logger } from '../../core/log.js';
+import { pingRedis } from './check.js';
+import { redisUrlOf } from '../../config/config.js';
 
 export const PROBE_INTERVAL_MS = 1000;
 export const PROBE_TIMEOUT_MS = 1000;

@@ -1,7 +1,7 @@
 /**
  * Asking Redis whether it answers, within a bounded time: the start-up check (without Redis the
  * gateway refuses to start, with a message that says how to get one, rather than limping along),
- * `/readyz`, the operator verbs and the background probe of a hung Redis (redis-health.ts).
+ * `/readyz`, the operator verbs and the background probe of a hung Redis (health.ts).
  *
  * Two failures are told apart because operators fix them differently: nothing accepts the
  * connection (Redis is not running, wrong address) and "accepts the connection but answers
