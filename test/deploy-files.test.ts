@@ -95,7 +95,7 @@ describe('Dockerfile', () => {
     const build = JSON.parse(read('tsconfig.build.json'));
     expect(build.include.some((p: string) => /^(test|bench)\//.test(p))).toBe(false);
     const copied = [...runtime.matchAll(/^COPY --from=build \/app\/(\S+)/gm)].map((m) => m[1]).sort();
-    expect(copied).toEqual(['bin', 'dist/adapters', 'dist/central-sim', 'dist/certs', 'dist/config', 'dist/core', 'dist/gateway', 'node_modules', 'package.json']);
+    expect(copied).toEqual(['bin', 'dist/adapters', 'dist/central-sim', 'dist/certs', 'dist/config', 'dist/console', 'dist/core', 'dist/gateway', 'node_modules', 'package.json']);
   });
 
   it('runs on Node 24, the version CI also runs the suite on', () => {
