@@ -27,6 +27,7 @@ import { loadConfig } from '../config/config.js';
 import { openContext, closeContext } from '../gateway/context.js';
 import { quietLogger } from '../core/log.js';
 import { queueStatus } from '../gateway/delivery/status.js';
+import { rowsInStates } from '../gateway/delivery/outbox.js';
 import { OUTCOME, type SenderJob, type SenderProvince, type SenderResult } from './national-sender.js';
 
 interface Options {
@@ -309,7 +310,7 @@ async function main(argv: string[]): Promise<void> {
     const refusedByCentral: Record<string, number> = {};
     let lost = 0;
     if (acceptedMissing > 0) {
-      const rows = await ctx.store.db.selectFrom('outbox').select(['subject_id', 'state', 'last_error']).where('state', 'in', ['rejected', 'dead', 'invalid']).execute();
+      const rows = await rowsInStates(ctx.store.db, ['rejected', 'dead', 'invalid'], ['subject_id', 'state', 'last_error']);
       const byId = new Map(rows.filter((row) => row.subject_id).map((row) => [row.subject_id as string, row]));
       for (const id of missingIds) {
         const row = byId.get(id);

@@ -11,19 +11,8 @@ import type { AppContext } from '../core/context.js';
 import type { DB } from '../core/store/schema.js';
 import { bumpRevision } from '../core/store/revisions.js';
 import { oneLineSubject, parseNodeCert, sha256Fingerprint, splitPemCerts, x509 } from './x509.js';
-import { CertError } from './types.js';
+import { CertError, type TrustAnchor } from './types.js';
 import { X509Certificate } from 'node:crypto';
-
-export interface TrustAnchor {
-  fingerprintSha256: string;
-  subject: string;
-  notBefore: string;
-  notAfter: string;
-  selfSigned: boolean;
-  addedAt: string;
-  addedBy: string;
-  pem: string;
-}
 
 /** Reads PEM (one or more) or DER; returns PEM blocks. */
 export function readCertificatesFromFile(file: string): string[] {

@@ -88,3 +88,15 @@ export class CertError extends OperatorError {
     this.name = 'CertError';
   }
 }
+
+/** A CA certificate trusted besides the gateway's own (admin `/certs/trust-anchors`, `ndxp certs trust`). */
+export interface TrustAnchor {
+  fingerprintSha256: string;
+  subject: string;
+  notBefore: string;
+  notAfter: string;
+  selfSigned: boolean;
+  addedAt: string;
+  addedBy: string;
+  pem: string;
+}

@@ -5,9 +5,10 @@
  * state change is a conditional UPDATE, so two gateway processes (and the synchronous path and
  * the queue worker of one process) never both act on one row.
  */
-import type { Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { DB } from '../../core/store/schema.js';
 import type { Store } from '../../core/store/db.js';
+import type { Dialect } from '../../core/store/migration.js';
 import type { OutboxRow } from '../../core/store/tables/delivery.js';
 import type { TrackingState, TrackingStateName } from './types.js';
 import type { FieldIssue } from '../../adapters/types.js';
@@ -19,6 +20,11 @@ export type NewRow = Omit<OutboxRow, 'state' | 'attempts' | 'next_attempt_at' | 
 export const ACTIVE_STATES: TrackingStateName[] = ['pending', 'queued', 'delivering'];
 /** States after which nothing more happens (unless an operator replays a dead row). */
 export const FINAL_STATES: TrackingStateName[] = ['invalid', 'delivered', 'stale', 'rejected', 'dead', 'superseded', 'discarded'];
+/** States in which the gateway delivered or still holds a version of a record (matching and reconciliation read these). */
+export const HELD_STATES = ['delivered', 'pending', 'queued', 'delivering', 'dead'] as const satisfies readonly TrackingStateName[];
+
+/** A column of the outbox, for the reads that want only some of them (bodies are large). */
+export type OutboxColumn = keyof OutboxRow & string;
 
 const CHUNK = 200;
 function chunks<T>(items: T[], size = CHUNK): T[][] {
@@ -191,11 +197,45 @@ export async function getRow(db: Kysely<DB>, trackingId: string): Promise<Outbox
   return db.selectFrom('outbox').selectAll().where('tracking_id', '=', trackingId).executeTakeFirst();
 }
 
-/** The rows of these tracking ids that exist, in no particular order. */
-export async function getRows(db: Kysely<DB>, trackingIds: string[]): Promise<OutboxRow[]> {
-  const found: OutboxRow[] = [];
-  for (const part of chunks(trackingIds)) found.push(...(await db.selectFrom('outbox').selectAll().where('tracking_id', 'in', part).execute()));
+/** The rows of these tracking ids that exist, in no particular order: every column, or only `columns`. */
+export async function getRows(db: Kysely<DB>, trackingIds: string[]): Promise<OutboxRow[]>;
+export async function getRows<C extends OutboxColumn>(db: Kysely<DB>, trackingIds: string[], columns: readonly C[]): Promise<Pick<OutboxRow, C>[]>;
+export async function getRows(db: Kysely<DB>, trackingIds: string[], columns?: readonly OutboxColumn[]): Promise<Partial<OutboxRow>[]> {
+  const found: Partial<OutboxRow>[] = [];
+  for (const part of chunks(trackingIds)) {
+    const q = db.selectFrom('outbox').where('tracking_id', 'in', part);
+    found.push(...(await (columns ? q.select(columns) : q.selectAll()).execute()));
+  }
   return found;
+}
+
+/** Which profile rows to read: those of these people (subject ids), or those whose record names one of these units. */
+export type ProfileRowsOf = { people: string[] } | { units: string[]; dialect: Dialect };
+
+/** The unit a profile row's record names (`donVi.maDinhDanh` inside its signed body), in the store's own JSON operator. */
+function unitOfBody(dialect: Dialect): RawBuilder<string> {
+  return dialect === 'postgres' ? sql<string>`(body::jsonb #>> '{donVi,maDinhDanh}')` : sql<string>`json_extract(body, '$.donVi.maDinhDanh')`;
+}
+
+/** Profile rows in `states` (`columns` only) of the people or of the units given. */
+export async function profileRows<C extends OutboxColumn>(db: Kysely<DB>, of: ProfileRowsOf, states: readonly TrackingStateName[], columns: readonly C[]): Promise<Pick<OutboxRow, C>[]> {
+  const [ids, match] = 'people' in of ? [of.people, sql.ref<string>('subject_id')] : [of.units, unitOfBody(of.dialect)];
+  const found: Pick<OutboxRow, C>[] = [];
+  for (const part of chunks(ids)) {
+    found.push(...(await db.selectFrom('outbox').select(columns as readonly OutboxColumn[]).where('kind', '=', 'profile').where('state', 'in', states).where(match, 'in', part).execute()));
+  }
+  return found;
+}
+
+/** Rows in `states` (`columns` only), e.g. every refused or dead-lettered record. */
+export async function rowsInStates<C extends OutboxColumn>(db: Kysely<DB>, states: readonly TrackingStateName[], columns: readonly C[]): Promise<Pick<OutboxRow, C>[]> {
+  return db.selectFrom('outbox').select(columns as readonly OutboxColumn[]).where('state', 'in', states).execute();
+}
+
+/** The sending units that have at least one delivered profile. */
+export async function unitsWithDeliveredProfiles(db: Kysely<DB>): Promise<string[]> {
+  const rows = await db.selectFrom('outbox').select('unit_code').distinct().where('kind', '=', 'profile').where('state', '=', 'delivered').execute();
+  return rows.map((r) => r.unit_code);
 }
 
 /** Moves a waiting row's due time (its queue job was delayed), so the relay does not see it as overdue. */
@@ -228,16 +268,21 @@ export async function deadRows(db: Kysely<DB>, options: { limit: number; unit?: 
   return q.orderBy('updated_at', 'desc').limit(options.limit).execute();
 }
 
-/** Puts dead rows back in the queue with a fresh attempt count and age window; returns those that were still dead. */
-export async function replayRows(db: Kysely<DB>, trackingIds: string[]): Promise<string[]> {
+/**
+ * Puts rows back in the queue with a fresh attempt count and age window; returns those that were
+ * still in a `from` state. Operators replay dead rows; reconciliation also resends delivered ones
+ * the centre lost, with a note why (`lastError`).
+ */
+export async function replayRows(db: Kysely<DB>, trackingIds: string[], options: { from?: readonly TrackingStateName[]; lastError?: string } = {}): Promise<string[]> {
   const now = Date.now();
+  const note = options.lastError === undefined ? {} : { last_error: options.lastError };
   const replayed: string[] = [];
   for (const part of chunks(trackingIds)) {
     const rows = await db
       .updateTable('outbox')
-      .set({ state: 'queued', attempts: 0, next_attempt_at: 0, enqueued: 0, window_start: now, reason: null, lease_owner: null, lease_until: 0, updated_at: now })
+      .set({ state: 'queued', attempts: 0, next_attempt_at: 0, enqueued: 0, window_start: now, reason: null, ...note, lease_owner: null, lease_until: 0, updated_at: now })
       .where('tracking_id', 'in', part)
-      .where('state', '=', 'dead')
+      .where('state', 'in', options.from ?? ['dead'])
       .returning('tracking_id')
       .execute();
     replayed.push(...rows.map((r) => r.tracking_id));

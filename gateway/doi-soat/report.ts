@@ -6,7 +6,7 @@
  */
 import ExcelJS from 'exceljs';
 import type { AppContext } from '../../core/context.js';
-import { chunks } from './scope.js';
+import { getRows } from '../delivery/outbox.js';
 import { listMismatches, type Mismatch } from './service.js';
 import { displayValue, fieldLabel } from './fields.js';
 
@@ -30,14 +30,12 @@ export async function reportRows(ctx: AppContext, unit: string): Promise<ReportR
   // Names from the version that was matched (the gateway sent it), else empty.
   const names = new Map<string, string>();
   const tracking = [...new Set(open.map((m) => m.trackingId).filter((t): t is string => Boolean(t)))];
-  for (const part of chunks(tracking)) {
-    for (const r of await ctx.store.db.selectFrom('outbox').select(['subject_id', 'body']).where('tracking_id', 'in', part).execute()) {
-      try {
-        const name = (JSON.parse(r.body ?? '{}') as { hoVaTen?: string }).hoVaTen;
-        if (name && r.subject_id) names.set(r.subject_id, name);
-      } catch {
-        /* a body that does not parse has no name to show */
-      }
+  for (const r of await getRows(ctx.store.db, tracking, ['subject_id', 'body'])) {
+    try {
+      const name = (JSON.parse(r.body ?? '{}') as { hoVaTen?: string }).hoVaTen;
+      if (name && r.subject_id) names.set(r.subject_id, name);
+    } catch {
+      /* a body that does not parse has no name to show */
     }
   }
   return [...byPerson.entries()].map(([id, ms]) => ({

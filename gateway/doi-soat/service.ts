@@ -15,12 +15,10 @@ import type { AppContext } from '../../core/context.js';
 import type { DB } from '../../core/store/schema.js';
 import type { DoiSoatMismatchRow, DoiSoatResultRow } from '../../core/store/tables/doi-soat.js';
 import { versionMillis } from '../delivery/idempotency.js';
+import { HELD_STATES, profileRows, unitsWithDeliveredProfiles } from '../delivery/outbox.js';
 import { createCentralReads, CentralReadError, type CentralReads, type KetQuaDoiSoat } from './central-reads.js';
 import { chunks, topUnits, unitSubtree } from './scope.js';
 import { resultsFetched, fetchFailures } from './metrics.js';
-
-/** Outbox states in which the gateway delivered or still holds a version. */
-export const HELD_STATES = ['delivered', 'pending', 'queued', 'delivering', 'dead'] as const;
 
 export interface UnitFetch {
   unit: string;
@@ -42,8 +40,7 @@ export async function feedUnits(ctx: AppContext): Promise<string[]> {
   if (ctx.config.doiSoat.units.length) return [...new Set(ctx.config.doiSoat.units)].sort();
   const db = ctx.store.db;
   const keys = await db.selectFrom('connection_keys').select('unit_code').distinct().where('status', '!=', 'cancelled').execute();
-  const sent = await db.selectFrom('outbox').select('unit_code').distinct().where('kind', '=', 'profile').where('state', '=', 'delivered').execute();
-  return topUnits(db, [...keys.map((k) => k.unit_code), ...sent.map((s) => s.unit_code)]);
+  return topUnits(db, [...keys.map((k) => k.unit_code), ...(await unitsWithDeliveredProfiles(db))]);
 }
 
 /** Fetches every new result of the given units (default: feedUnits) and applies it. A unit whose fetch fails keeps what was stored before the failure. */
@@ -107,20 +104,12 @@ interface Matched {
 /** The outbox row of each (person, version): delivered first, else any the gateway held. */
 async function matchedRows(trx: Kysely<DB>, results: KetQuaDoiSoat[]): Promise<Map<string, Matched>> {
   const found = new Map<string, Matched & { rank: number }>();
-  for (const part of chunks([...new Set(results.map((r) => r.soDinhDanh))])) {
-    const rows = await trx
-      .selectFrom('outbox')
-      .select(['tracking_id', 'subject_id', 'version_ms', 'software_id', 'front', 'state'])
-      .where('kind', '=', 'profile')
-      .where('subject_id', 'in', part)
-      .where('state', 'in', [...HELD_STATES, 'stale'])
-      .execute();
-    for (const r of rows) {
-      const key = `${r.subject_id}\u0000${Number(r.version_ms)}`;
-      const rank = r.state === 'delivered' ? 0 : 1;
-      const cur = found.get(key);
-      if (!cur || rank < cur.rank) found.set(key, { tracking_id: r.tracking_id, software_id: r.software_id, front: r.front, rank });
-    }
+  const people = [...new Set(results.map((r) => r.soDinhDanh))];
+  for (const r of await profileRows(trx, { people }, [...HELD_STATES, 'stale'], ['tracking_id', 'subject_id', 'version_ms', 'software_id', 'front', 'state'])) {
+    const key = `${r.subject_id}\u0000${Number(r.version_ms)}`;
+    const rank = r.state === 'delivered' ? 0 : 1;
+    const cur = found.get(key);
+    if (!cur || rank < cur.rank) found.set(key, { tracking_id: r.tracking_id, software_id: r.software_id, front: r.front, rank });
   }
   return found as Map<string, Matched>;
 }
@@ -255,14 +244,7 @@ export async function linkCorrections(db: Kysely<DB>, people?: string[]): Promis
   const now = Date.now();
   for (const part of chunks([...new Set(open.map((m) => m.so_dinh_danh))])) {
     const newest = new Map<string, { tracking_id: string; v: number }>();
-    const rows = await db
-      .selectFrom('outbox')
-      .select(['tracking_id', 'subject_id', 'version_ms'])
-      .where('kind', '=', 'profile')
-      .where('subject_id', 'in', part)
-      .where('state', 'in', [...HELD_STATES])
-      .execute();
-    for (const r of rows) {
+    for (const r of await profileRows(db, { people: part }, HELD_STATES, ['tracking_id', 'subject_id', 'version_ms'])) {
       const cur = newest.get(r.subject_id!);
       if (!cur || Number(r.version_ms) > cur.v) newest.set(r.subject_id!, { tracking_id: r.tracking_id, v: Number(r.version_ms) });
     }

@@ -9,6 +9,7 @@ import type { Kysely } from 'kysely';
 import type { FieldIssue, RecordResult } from '../../adapters/types.js';
 import type { DB } from '../../core/store/schema.js';
 import type { DoiSoatMismatchRow } from '../../core/store/tables/doi-soat.js';
+import { getRows } from '../delivery/outbox.js';
 import { chunks } from './scope.js';
 import { displayValue, fieldLabel, vendorFieldName, viDate } from './fields.js';
 
@@ -55,9 +56,8 @@ export function createMismatchWarnings(db: Kysely<DB>): MismatchWarnings {
       const asked = results.filter((r) => r.status === 'SYNCED' && r.trackingId);
       if (asked.length === 0) return;
       const rows = new Map<string, { subject: string; v: number }>();
-      for (const part of chunks(asked.map((r) => r.trackingId!))) {
-        const found = await db.selectFrom('outbox').select(['tracking_id', 'subject_id', 'version_ms']).where('tracking_id', 'in', part).where('kind', '=', 'profile').execute();
-        for (const f of found) if (f.subject_id) rows.set(f.tracking_id, { subject: f.subject_id, v: Number(f.version_ms) });
+      for (const f of await getRows(db, asked.map((r) => r.trackingId!), ['tracking_id', 'kind', 'subject_id', 'version_ms'])) {
+        if (f.kind === 'profile' && f.subject_id) rows.set(f.tracking_id, { subject: f.subject_id, v: Number(f.version_ms) });
       }
       const open = new Map<string, DoiSoatMismatchRow[]>();
       for (const part of chunks([...new Set([...rows.values()].map((r) => r.subject))])) {

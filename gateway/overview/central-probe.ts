@@ -9,17 +9,7 @@ import tls from 'node:tls';
 import type { AppContext } from '../../core/context.js';
 import { centralClientIdentity } from '../../certs/material.js';
 import { ERRORS } from '../../core/errors.js';
-
-export interface CentralProbe {
-  reachable: boolean;
-  checkedAt: string;
-  /** Handshake time. */
-  latencyMs?: number;
-  /** When unreachable: the catalogue's code and message, and what the socket said. */
-  code?: string;
-  message?: string;
-  detail?: string;
-}
+import type { CentralProbe } from './types.js';
 
 const TIMEOUT_MS = 2000;
 const KEEP_MS = 5000;

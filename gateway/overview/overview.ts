@@ -13,37 +13,13 @@ import type { AppContext } from '../../core/context.js';
 import { listCertificates } from '../../certs/registry.js';
 import { listKeys } from '../keys/service.js';
 import { listDead, queueStatus, type DeadLetter, type QueueStatus } from '../delivery/status.js';
-import { probeCentral, type CentralProbe } from './central-probe.js';
+import { probeCentral } from './central-probe.js';
+import type { Overview, Series } from './types.js';
 
 export interface OverviewOptions {
   /** How far back the charts reach (default 24 h). */
   hours?: number;
   now?: number;
-}
-
-export interface Series {
-  /** Bucket starts, epoch ms. */
-  buckets: number[];
-  /** One count per bucket for each name (front id or unit code). */
-  series: Record<string, number[]>;
-}
-
-export interface Overview {
-  generatedAt: string;
-  from: string;
-  to: string;
-  bucketMinutes: number;
-  traffic: { perFront: Series; perUnit: Series; total: number };
-  refusals: { code: string; count: number }[];
-  latency: { buckets: number[]; p50: (number | null)[]; p95: (number | null)[]; p99: (number | null)[]; overall: { p50: number | null; p95: number | null; p99: number | null; samples: number } };
-  queue: QueueStatus;
-  deadLetters: { count: number; latest: DeadLetter[] };
-  expiring: {
-    withinDays: number;
-    certificates: { serial: string; kind: string; cn: string; unit?: string; notAfter: string; daysLeft: number }[];
-    keys: { keyId: string; softwareId: string; unitCode: string; expiresAt: string; daysLeft: number }[];
-  };
-  central: CentralProbe;
 }
 
 /** Units shown one by one in the per-unit chart; the rest are summed as "khác" (other). */

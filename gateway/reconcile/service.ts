@@ -15,15 +15,14 @@
  * the same cursor; an outage that lasts fails the run before anything is changed.
  */
 import { createHash } from 'node:crypto';
-import { sql } from 'kysely';
 import type { AppContext } from '../../core/context.js';
 import type { OutboxRow } from '../../core/store/tables/delivery.js';
 import { signedBytes } from '../../adapters/national/sign.js';
 import { versionMillis } from '../delivery/idempotency.js';
+import { HELD_STATES, profileRows, replayRows } from '../delivery/outbox.js';
 import { createCentralReads, CentralReadError, type CentralReads, type InventoryLine } from '../doi-soat/central-reads.js';
 import { DoiSoatError, fromCentralRead } from '../doi-soat/errors.js';
-import { chunks, unitSubtree } from '../doi-soat/scope.js';
-import { HELD_STATES } from '../doi-soat/service.js';
+import { unitSubtree } from '../doi-soat/scope.js';
 
 export const CLASSES = ['complete', 'missingAtCentre', 'centreBehind', 'differs', 'unknownToGateway', 'centreAhead'] as const;
 export type ReconcileClass = (typeof CLASSES)[number];
@@ -103,20 +102,13 @@ function keepNewest(into: Map<string, HeldRow>, rows: HeldRow[]): void {
 
 /** The gateway's side: newest held version of each person whose record names one of `units`, plus of each person the centre lists. */
 async function gatewaySide(ctx: AppContext, units: string[], centreIds: string[]): Promise<Map<string, HeldRow>> {
-  const db = ctx.store.db;
-  const donVi = ctx.store.dialect === 'postgres' ? sql<string>`(body::jsonb #>> '{donVi,maDinhDanh}')` : sql<string>`json_extract(body, '$.donVi.maDinhDanh')`;
+  const { db, dialect } = ctx.store;
   const newest = new Map<string, HeldRow>();
   const cols = ['tracking_id', 'subject_id', 'version_ms', 'version', 'state', 'body'] as const;
-  for (const part of chunks(units)) {
-    const rows = await db.selectFrom('outbox').select(cols).where('kind', '=', 'profile').where('state', 'in', [...HELD_STATES]).where(donVi, 'in', part).execute();
-    keepNewest(newest, rows);
-  }
+  keepNewest(newest, await profileRows(db, { units, dialect }, HELD_STATES, cols));
   // People the centre lists whose newest version here names another unit (moved, re-mapped).
   const rest = centreIds.filter((id) => !newest.has(id));
-  for (const part of chunks(rest)) {
-    const rows = await db.selectFrom('outbox').select(cols).where('kind', '=', 'profile').where('state', 'in', [...HELD_STATES]).where('subject_id', 'in', part).execute();
-    keepNewest(newest, rows);
-  }
+  keepNewest(newest, await profileRows(db, { people: rest }, HELD_STATES, cols));
   return newest;
 }
 
@@ -187,19 +179,7 @@ async function requeue(ctx: AppContext, unit: string, rows: HeldRow[], actor: st
   } catch {
     throw new DoiSoatError('NHAT_KY_KHONG_SAN_SANG', 'Không ghi được nhật ký kiểm toán nên chưa gửi lại; vui lòng thử lại sau');
   }
-  const now = Date.now();
-  const done: string[] = [];
-  for (const part of chunks(ids, 200)) {
-    const updated = await ctx.store.db
-      .updateTable('outbox')
-      .set({ state: 'queued', attempts: 0, next_attempt_at: 0, enqueued: 0, window_start: now, reason: null, last_error: 'Gửi lại sau khi đối chiếu với CSDL quốc gia (reconcile)', lease_owner: null, lease_until: 0, updated_at: now })
-      .where('tracking_id', 'in', part)
-      .where('state', 'in', ['delivered', 'dead'])
-      .returning('tracking_id')
-      .execute();
-    done.push(...updated.map((u) => u.tracking_id));
-  }
-  return done;
+  return replayRows(ctx.store.db, ids, { from: ['delivered', 'dead'], lastError: 'Gửi lại sau khi đối chiếu với CSDL quốc gia (reconcile)' });
 }
 
 async function saveRun(ctx: AppContext, r: ReconcileReport): Promise<void> {

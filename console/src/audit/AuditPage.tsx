@@ -11,6 +11,7 @@ import { saveBlob } from '../lib/download';
 import { num, vnDateTime, vnDayToIso } from '../lib/format';
 import { useAction } from '../ui/hooks';
 import { Badge, Dialog, ErrorBox, Field, Outcome, Section } from '../ui/parts';
+import { CloseButton, Head } from '../ui/controls';
 
 const KINDS: [string, string][] = [
   ['', 'Tất cả'],
@@ -103,18 +104,7 @@ export function AuditPage() {
         {page && page.items.length > 0 && (
           <>
             <table class="audit">
-              <thead>
-                <tr>
-                  <th scope="col">#</th>
-                  <th scope="col">Thời điểm</th>
-                  <th scope="col">Loại</th>
-                  <th scope="col">Đơn vị / mã</th>
-                  <th scope="col">Thao tác</th>
-                  <th scope="col">Kết quả</th>
-                  <th scope="col">Người / phần mềm</th>
-                  <th scope="col">Độ trễ</th>
-                </tr>
-              </thead>
+              <Head columns={['#', 'Thời điểm', 'Loại', 'Đơn vị / mã', 'Thao tác', 'Kết quả', 'Người / phần mềm', 'Độ trễ']} />
               <tbody>
                 {page.items.map((e) => (
                   <tr key={e.seq} data-seq={e.seq}>
@@ -254,11 +244,7 @@ function EntryDetail({ seq, onClose }: { seq: number; onClose(): void }) {
           <pre class="body">{body.text}</pre>
         </div>
       )}
-      <div class="actions">
-        <button type="button" onClick={onClose}>
-          Đóng
-        </button>
-      </div>
+      <CloseButton onClose={onClose} />
     </div>
   );
 }

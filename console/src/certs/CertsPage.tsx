@@ -11,7 +11,8 @@ import { saveBase64, saveBlob, saveText } from '../lib/download';
 import { vnDate, vnDateTime } from '../lib/format';
 import { adminRoles, certStates, issuableKinds, revocationReasons } from '../lib/schema';
 import { useAction, useApi } from '../ui/hooks';
-import { Badge, Dialog, ErrorBox, Field, Loading, Outcome, Section } from '../ui/parts';
+import { Badge, Dialog, ErrorBox, Field, Outcome, Section } from '../ui/parts';
+import { ConfirmButtons, Head, LoadState, SelectFilter, TextFileInput } from '../ui/controls';
 
 const KIND_NAMES: Record<string, string> = {
   ca: 'CA',
@@ -62,47 +63,17 @@ export function CertsPage() {
         }
       >
         <div class="filters">
-          <Field label="Loại">
-            <select value={filter.kind} onChange={(e) => setFilter({ ...filter, kind: (e.target as HTMLSelectElement).value })}>
-              <option value="">Tất cả</option>
-              {Object.entries(KIND_NAMES).map(([k, n]) => (
-                <option key={k} value={k}>
-                  {n}
-                </option>
-              ))}
-            </select>
-          </Field>
-          <Field label="Tình trạng">
-            <select value={filter.status} onChange={(e) => setFilter({ ...filter, status: (e.target as HTMLSelectElement).value })}>
-              <option value="">Tất cả</option>
-              {options.data?.states.map((s) => (
-                <option key={s} value={s}>
-                  {s}
-                </option>
-              ))}
-            </select>
-          </Field>
+          <SelectFilter label="Loại" value={filter.kind} values={Object.keys(KIND_NAMES)} names={KIND_NAMES} onChange={(kind) => setFilter({ ...filter, kind })} />
+          <SelectFilter label="Tình trạng" value={filter.status} values={options.data?.states} onChange={(status) => setFilter({ ...filter, status })} />
         </div>
         <Outcome action={crl} />
-        <ErrorBox error={certs.error} />
-        <Loading when={certs.loading && !certs.data} />
+        <LoadState loaded={certs} />
         {certs.data && (
           <table>
             <caption class="muted">
               {certs.data.certificates.length} chứng thư; {certs.data.warnings} sắp hết hạn trong {certs.data.expiryWarningDays} ngày
             </caption>
-            <thead>
-              <tr>
-                <th scope="col">Sê-ri</th>
-                <th scope="col">Loại</th>
-                <th scope="col">Tên (CN)</th>
-                <th scope="col">Đơn vị / vai trò</th>
-                <th scope="col">Tình trạng</th>
-                <th scope="col">Hết hạn</th>
-                <th scope="col">Còn lại</th>
-                <th scope="col">Thao tác</th>
-              </tr>
-            </thead>
+            <Head columns={['Sê-ri', 'Loại', 'Tên (CN)', 'Đơn vị / vai trò', 'Tình trạng', 'Hết hạn', 'Còn lại', 'Thao tác']} />
             <tbody>
               {certs.data.certificates.map((c) => (
                 <tr key={c.serial} data-serial={c.serial}>
@@ -181,14 +152,9 @@ function RevokeForm({ cert, reasons, onCancel, onDone }: { cert: Certificate; re
         </select>
       </Field>
       <ErrorBox error={action.error} />
-      <div class="actions">
-        <button type="button" onClick={onCancel}>
-          Thôi
-        </button>
-        <button type="submit" class="danger" disabled={action.busy}>
-          Thu hồi
-        </button>
-      </div>
+      <ConfirmButtons onCancel={onCancel} tone="danger" disabled={action.busy}>
+        Thu hồi
+      </ConfirmButtons>
     </form>
   );
 }
@@ -305,15 +271,7 @@ function CsrPanel({ onSigned }: { onSigned(): void }) {
           });
         }}
       >
-        <input
-          type="file"
-          accept=".csr,.pem,.req,application/pkcs10"
-          aria-label="Chọn tệp CSR"
-          onChange={async (e) => {
-            const file = (e.target as HTMLInputElement).files?.[0];
-            if (file) setCsr(await file.text());
-          }}
-        />
+        <TextFileInput accept=".csr,.pem,.req,application/pkcs10" label="Chọn tệp CSR" onText={setCsr} />
         <Field label="CSR (PEM)">
           <textarea rows={4} value={csr} onInput={(e) => setCsr((e.target as HTMLTextAreaElement).value)} required />
         </Field>
@@ -367,14 +325,7 @@ function SigningPanel({ certs, onIssued }: { certs: Certificate[]; onIssued(): v
         <p class="muted">Chưa đơn vị nào có chứng thư ký số.</p>
       ) : (
         <table>
-          <thead>
-            <tr>
-              <th scope="col">Đơn vị</th>
-              <th scope="col">Sê-ri</th>
-              <th scope="col">Tình trạng</th>
-              <th scope="col">Hết hạn</th>
-            </tr>
-          </thead>
+          <Head columns={['Đơn vị', 'Sê-ri', 'Tình trạng', 'Hết hạn']} />
           <tbody>
             {[...byUnit.entries()].flatMap(([u, list]) =>
               list.map((c, i) => (
@@ -410,14 +361,7 @@ function TrustPanel() {
           <p class="muted">Chưa tin cậy thêm CA nào.</p>
         ) : (
           <table>
-            <thead>
-              <tr>
-                <th scope="col">Chủ thể</th>
-                <th scope="col">Dấu vân tay SHA-256</th>
-                <th scope="col">Hết hạn</th>
-                <th scope="col">Thao tác</th>
-              </tr>
-            </thead>
+            <Head columns={['Chủ thể', 'Dấu vân tay SHA-256', 'Hết hạn', 'Thao tác']} />
             <tbody>
               {anchors.data.trustAnchors.map((a) => (
                 <tr key={a.fingerprintSha256}>
@@ -458,15 +402,7 @@ function TrustPanel() {
           });
         }}
       >
-        <input
-          type="file"
-          accept=".pem,.crt,.cer"
-          aria-label="Chọn tệp chứng thư CA"
-          onChange={async (e) => {
-            const file = (e.target as HTMLInputElement).files?.[0];
-            if (file) setPem(await file.text());
-          }}
-        />
+        <TextFileInput accept=".pem,.crt,.cer" label="Chọn tệp chứng thư CA" onText={setPem} />
         <Field label="Chứng thư CA (PEM)">
           <textarea rows={3} value={pem} onInput={(e) => setPem((e.target as HTMLTextAreaElement).value)} />
         </Field>

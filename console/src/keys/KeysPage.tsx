@@ -10,7 +10,8 @@ import type { ImportReport, KeyView, KeyWithSecret, Lockout } from '../api/types
 import { vnDate, vnDateTime } from '../lib/format';
 import { bodyRetentions, encodings, keyStatuses, vendors } from '../lib/schema';
 import { useAction, useApi } from '../ui/hooks';
-import { Badge, Dialog, ErrorBox, Field, Loading, Outcome, Section } from '../ui/parts';
+import { Badge, Dialog, ErrorBox, Field, Outcome, Section } from '../ui/parts';
+import { CloseButton, ConfirmButtons, Head, LoadState, SelectFilter, TextFileInput } from '../ui/controls';
 
 const STATUS_NAMES: Record<string, string> = { active: 'Đang hoạt động', suspended: 'Tạm khóa', cancelled: 'Đã hủy' };
 
@@ -49,52 +50,22 @@ export function KeysPage() {
             setApplied({ ...filter });
           }}
         >
-          <Field label="Trạng thái">
-            <select value={filter.status} onChange={(e) => setFilter({ ...filter, status: (e.target as HTMLSelectElement).value })}>
-              <option value="">Tất cả</option>
-              {options.data?.statuses.map((s) => (
-                <option key={s} value={s}>
-                  {STATUS_NAMES[s] ?? s}
-                </option>
-              ))}
-            </select>
-          </Field>
+          <SelectFilter label="Trạng thái" value={filter.status} values={options.data?.statuses} names={STATUS_NAMES} onChange={(status) => setFilter({ ...filter, status })} />
           <Field label="Đơn vị">
             <input value={filter.unit} onInput={(e) => setFilter({ ...filter, unit: (e.target as HTMLInputElement).value })} placeholder="000.00.00.H06" />
           </Field>
-          <Field label="Nhà cung cấp / giao thức">
-            <select value={filter.vendor} onChange={(e) => setFilter({ ...filter, vendor: (e.target as HTMLSelectElement).value })}>
-              <option value="">Tất cả</option>
-              {options.data?.vendors.map((v) => (
-                <option key={v} value={v}>
-                  {v}
-                </option>
-              ))}
-            </select>
-          </Field>
+          <SelectFilter label="Nhà cung cấp / giao thức" value={filter.vendor} values={options.data?.vendors} onChange={(vendor) => setFilter({ ...filter, vendor })} />
           <Field label="Phần mềm">
             <input value={filter.software} onInput={(e) => setFilter({ ...filter, software: (e.target as HTMLInputElement).value })} placeholder="PM-QLCB-BG" />
           </Field>
           <button type="submit">Tìm</button>
         </form>
         <Outcome action={action} />
-        <ErrorBox error={keys.error} />
-        <Loading when={keys.loading && !keys.data} />
+        <LoadState loaded={keys} />
         {keys.data && (
           <table class="keys">
             <caption class="muted">{keys.data.length} mã</caption>
-            <thead>
-              <tr>
-                <th scope="col">Mã</th>
-                <th scope="col">Phần mềm</th>
-                <th scope="col">Đơn vị</th>
-                <th scope="col">Giao thức</th>
-                <th scope="col">Trạng thái</th>
-                <th scope="col">Hết hạn</th>
-                <th scope="col">Dùng lần cuối</th>
-                <th scope="col">Thao tác</th>
-              </tr>
-            </thead>
+            <Head columns={['Mã', 'Phần mềm', 'Đơn vị', 'Giao thức', 'Trạng thái', 'Hết hạn', 'Dùng lần cuối', 'Thao tác']} />
             <tbody>
               {keys.data.map((k) => (
                 <tr key={k.keyId} data-key={k.keyId}>
@@ -225,14 +196,9 @@ function KeyActionForm({ k, verb, onCancel, onDone }: { k: KeyView; verb: 'suspe
         </Field>
       )}
       <ErrorBox error={action.error} />
-      <div class="actions">
-        <button type="button" onClick={onCancel}>
-          Thôi
-        </button>
-        <button type="submit" class={verb === 'cancel' ? 'danger' : 'primary'} disabled={action.busy || (verb === 'cancel' && confirm.trim() !== k.keyId)}>
-          {verb === 'suspend' ? 'Tạm khóa' : verb === 'cancel' ? 'Hủy vĩnh viễn' : 'Đổi khóa'}
-        </button>
-      </div>
+      <ConfirmButtons onCancel={onCancel} tone={verb === 'cancel' ? 'danger' : 'primary'} disabled={action.busy || (verb === 'cancel' && confirm.trim() !== k.keyId)}>
+        {verb === 'suspend' ? 'Tạm khóa' : verb === 'cancel' ? 'Hủy vĩnh viễn' : 'Đổi khóa'}
+      </ConfirmButtons>
     </form>
   );
 }
@@ -373,14 +339,9 @@ function CreateForm({ options, onCancel, onCreated }: { options: Options; onCanc
         ))}
       </fieldset>
       <ErrorBox error={action.error} />
-      <div class="actions span">
-        <button type="button" onClick={onCancel}>
-          Thôi
-        </button>
-        <button type="submit" class="primary" disabled={action.busy}>
-          Cấp mã
-        </button>
-      </div>
+      <ConfirmButtons onCancel={onCancel} disabled={action.busy} wide>
+        Cấp mã
+      </ConfirmButtons>
     </form>
   );
 }
@@ -414,11 +375,7 @@ function KeyDetail({ k, onClose }: { k: KeyView; onClose(): void }) {
           </>
         ))}
       </dl>
-      <div class="actions">
-        <button type="button" onClick={onClose}>
-          Đóng
-        </button>
-      </div>
+      <CloseButton onClose={onClose} />
     </div>
   );
 }
@@ -443,16 +400,12 @@ function ImportPanel({ onApplied }: { onApplied(): void }) {
     <Section title="Nhập danh sách mã của Bộ Nội vụ" id="h-import">
       <p class="muted">Tệp CSV hoặc JSON. Xem trước những gì sẽ thay đổi, rồi mới áp dụng.</p>
       <div class="row">
-        <input
-          type="file"
+        <TextFileInput
           accept=".csv,.json,text/csv,application/json"
-          aria-label="Chọn tệp danh sách"
-          onChange={async (e) => {
-            const file = (e.target as HTMLInputElement).files?.[0];
-            if (file) {
-              setContent(await file.text());
-              setReport(undefined);
-            }
+          label="Chọn tệp danh sách"
+          onText={(text) => {
+            setContent(text);
+            setReport(undefined);
           }}
         />
       </div>
@@ -483,14 +436,7 @@ function ImportPanel({ onApplied }: { onApplied(): void }) {
           </p>
           {report.changes.length > 0 && (
             <table>
-              <thead>
-                <tr>
-                  <th scope="col">Dòng</th>
-                  <th scope="col">Mã</th>
-                  <th scope="col">Thay đổi</th>
-                  <th scope="col">Trường</th>
-                </tr>
-              </thead>
+              <Head columns={['Dòng', 'Mã', 'Thay đổi', 'Trường']} />
               <tbody>
                 {report.changes.map((c) => (
                   <tr key={`${c.row}-${c.keyId}`}>
@@ -540,15 +486,7 @@ function LockoutsPanel() {
           <p class="muted">Không có kết nối nào đang bị tạm khóa.</p>
         ) : (
           <table>
-            <thead>
-              <tr>
-                <th scope="col">Đối tượng</th>
-                <th scope="col">Lần khóa</th>
-                <th scope="col">Số lần sai</th>
-                <th scope="col">Khóa đến</th>
-                <th scope="col">Thao tác</th>
-              </tr>
-            </thead>
+            <Head columns={['Đối tượng', 'Lần khóa', 'Số lần sai', 'Khóa đến', 'Thao tác']} />
             <tbody>
               {list.data.lockouts.map((l) => (
                 <tr key={l.id}>

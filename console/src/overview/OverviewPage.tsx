@@ -10,7 +10,8 @@ import type { Overview, Series } from '../api/types';
 import { duration, num, vnDate, vnDateTime, vnTime } from '../lib/format';
 import { TimeChart } from '../ui/chart';
 import { useApi } from '../ui/hooks';
-import { Badge, Bars, ErrorBox, Loading, Section } from '../ui/parts';
+import { Badge, Bars, Section } from '../ui/parts';
+import { Head, LoadState } from '../ui/controls';
 
 const REFRESH_MS = 15_000;
 const RANGES = [
@@ -83,8 +84,7 @@ export function OverviewPage() {
           {d ? `Cập nhật lúc ${vnTime(d.generatedAt)} ${vnDate(d.generatedAt)}; tự làm mới mỗi 15 giây` : ''}
         </span>
       </div>
-      <ErrorBox error={ov.error} />
-      <Loading when={ov.loading && !d} />
+      <LoadState loaded={ov} />
       {d && (
         <>
           <div class="tiles">
@@ -150,14 +150,7 @@ export function OverviewPage() {
                 <p class="muted">Chưa nút nào báo trạng thái.</p>
               ) : (
                 <table>
-                  <thead>
-                    <tr>
-                      <th scope="col">Nút</th>
-                      <th scope="col">Trạng thái</th>
-                      <th scope="col">Lỗi liên tiếp</th>
-                      <th scope="col">Cập nhật</th>
-                    </tr>
-                  </thead>
+                  <Head columns={['Nút', 'Trạng thái', 'Lỗi liên tiếp', 'Cập nhật']} />
                   <tbody>
                     {d.queue.breakers.map((b) => (
                       <tr key={b.node}>
@@ -180,15 +173,7 @@ export function OverviewPage() {
               <p class="muted">Không có chứng thư số hay mã kết nối nào sắp hết hạn.</p>
             ) : (
               <table>
-                <thead>
-                  <tr>
-                    <th scope="col">Loại</th>
-                    <th scope="col">Định danh</th>
-                    <th scope="col">Đơn vị</th>
-                    <th scope="col">Hết hạn</th>
-                    <th scope="col">Còn lại</th>
-                  </tr>
-                </thead>
+                <Head columns={['Loại', 'Định danh', 'Đơn vị', 'Hết hạn', 'Còn lại']} />
                 <tbody>
                   {d.expiring.certificates.map((c) => (
                     <tr key={c.serial}>
@@ -220,14 +205,7 @@ export function OverviewPage() {
           {d.deadLetters.latest.length > 0 && (
             <Section title="Thư chết gần nhất" id="h-dead">
               <table>
-                <thead>
-                  <tr>
-                    <th scope="col">Mã theo dõi</th>
-                    <th scope="col">Đơn vị</th>
-                    <th scope="col">Lý do</th>
-                    <th scope="col">Từ lúc</th>
-                  </tr>
-                </thead>
+                <Head columns={['Mã theo dõi', 'Đơn vị', 'Lý do', 'Từ lúc']} />
                 <tbody>
                   {d.deadLetters.latest.map((x) => (
                     <tr key={x.trackingId}>

@@ -8,7 +8,8 @@ import { get, post } from '../api/client';
 import type { DeadLetter, QueueStatus } from '../api/types';
 import { duration, num, vnDateTime } from '../lib/format';
 import { useAction, useApi } from '../ui/hooks';
-import { Badge, Bars, Dialog, ErrorBox, Field, Loading, Outcome, Section } from '../ui/parts';
+import { Badge, Bars, Dialog, ErrorBox, Field, Outcome, Section } from '../ui/parts';
+import { ConfirmButtons, Head, LoadState } from '../ui/controls';
 
 export function QueuePage() {
   const status = useApi(() => get<QueueStatus>('/queue/status'));
@@ -37,8 +38,7 @@ export function QueuePage() {
           </button>
         }
       >
-        <ErrorBox error={status.error} />
-        <Loading when={status.loading && !s} />
+        <LoadState loaded={status} />
         {s && (
           <div class="grid2">
             <div>
@@ -93,18 +93,7 @@ export function QueuePage() {
             <p class="muted">Không có thư chết.</p>
           ) : (
             <table>
-              <thead>
-                <tr>
-                  <th scope="col">Mã theo dõi</th>
-                  <th scope="col">Loại</th>
-                  <th scope="col">Hồ sơ</th>
-                  <th scope="col">Đơn vị</th>
-                  <th scope="col">Số lần gửi</th>
-                  <th scope="col">Lý do</th>
-                  <th scope="col">Từ lúc</th>
-                  <th scope="col">Thao tác</th>
-                </tr>
-              </thead>
+              <Head columns={['Mã theo dõi', 'Loại', 'Hồ sơ', 'Đơn vị', 'Số lần gửi', 'Lý do', 'Từ lúc', 'Thao tác']} />
               <tbody>
                 {dead.data.dead.map((d) => (
                   <tr key={d.trackingId} data-tracking={d.trackingId}>
@@ -168,14 +157,9 @@ function DiscardForm({ letter, onCancel, onDone }: { letter: DeadLetter; onCance
         <input value={reason} onInput={(e) => setReason((e.target as HTMLInputElement).value)} />
       </Field>
       <ErrorBox error={action.error} />
-      <div class="actions">
-        <button type="button" onClick={onCancel}>
-          Thôi
-        </button>
-        <button type="submit" class="danger" disabled={action.busy}>
-          Bỏ hồ sơ
-        </button>
-      </div>
+      <ConfirmButtons onCancel={onCancel} tone="danger" disabled={action.busy}>
+        Bỏ hồ sơ
+      </ConfirmButtons>
     </form>
   );
 }

@@ -7,8 +7,9 @@ import { useMemo, useState } from 'preact/hooks';
 import { get, put } from '../api/client';
 import type { RemapRule, Unit } from '../api/types';
 import { isoDayToVn, vnDateTime } from '../lib/format';
-import { useAction, useApi } from '../ui/hooks';
+import { useAction, useApi, type Action } from '../ui/hooks';
 import { ErrorBox, Field, Loading, Outcome, Section } from '../ui/parts';
+import { ConfirmButtons, Head, LoadState, TextFileInput } from '../ui/controls';
 
 export function UnitsPage() {
   return (
@@ -93,24 +94,7 @@ function TreePanel() {
         </>
       )}
       <h3>Nạp cây đơn vị mới (thay toàn bộ)</h3>
-      <input
-        type="file"
-        accept=".json,application/json"
-        aria-label="Chọn tệp cây đơn vị"
-        onChange={async (e) => {
-          const f = (e.target as HTMLInputElement).files?.[0];
-          action.clear();
-          if (!f) return;
-          try {
-            setFile({ name: f.name, doc: JSON.parse(await f.text()) });
-          } catch (err) {
-            setFile(undefined);
-            void action.run(async () => {
-              throw new Error(`Tệp ${f.name} không phải JSON hợp lệ: ${(err as Error).message}`);
-            });
-          }
-        }}
-      />
+      <JsonFileInput label="Chọn tệp cây đơn vị" action={action} onFile={setFile} />
       {diff && file && (
         <div class="diff" data-testid="unit-diff">
           <p>
@@ -121,14 +105,7 @@ function TreePanel() {
           {diff.changed.length > 0 && (
             <table>
               <caption>Đơn vị thay đổi</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Mã</th>
-                  <th scope="col">Trường thay đổi</th>
-                  <th scope="col">Trước</th>
-                  <th scope="col">Sau</th>
-                </tr>
-              </thead>
+              <Head columns={['Mã', 'Trường thay đổi', 'Trước', 'Sau']} />
               <tbody>
                 {diff.changed.slice(0, 50).map((c) => (
                   <tr key={c.after.maDinhDanh}>
@@ -143,26 +120,20 @@ function TreePanel() {
               </tbody>
             </table>
           )}
-          <div class="actions">
-            <button type="button" onClick={() => setFile(undefined)}>
-              Thôi
-            </button>
-            <button
-              type="button"
-              class="primary"
-              disabled={action.busy}
-              onClick={() =>
-                action.run(async () => {
-                  const r = await put<{ units: number; withOldCodes: number; replaced: number; warnings: { message: string }[] }>('/units', file.doc);
-                  setFile(undefined);
-                  all.reload();
-                  return `Đã nạp ${r.units} đơn vị (thay ${r.replaced}; ${r.withOldCodes} đơn vị có mã cũ; ${r.warnings.length} cảnh báo).`;
-                })
-              }
-            >
-              Áp dụng cây đơn vị
-            </button>
-          </div>
+          <ConfirmButtons
+            onCancel={() => setFile(undefined)}
+            disabled={action.busy}
+            onConfirm={() =>
+              action.run(async () => {
+                const r = await put<{ units: number; withOldCodes: number; replaced: number; warnings: { message: string }[] }>('/units', file.doc);
+                setFile(undefined);
+                all.reload();
+                return `Đã nạp ${r.units} đơn vị (thay ${r.replaced}; ${r.withOldCodes} đơn vị có mã cũ; ${r.warnings.length} cảnh báo).`;
+              })
+            }
+          >
+            Áp dụng cây đơn vị
+          </ConfirmButtons>
         </div>
       )}
       <Outcome action={action} />
@@ -200,16 +171,7 @@ function UnitTable({ units, caption }: { units: Unit[]; caption: string }) {
   return (
     <table>
       <caption>{caption}</caption>
-      <thead>
-        <tr>
-          <th scope="col">Mã</th>
-          <th scope="col">Tên</th>
-          <th scope="col">Đơn vị cha</th>
-          <th scope="col">Cấp</th>
-          <th scope="col">Hiệu lực</th>
-          <th scope="col">Mã cũ</th>
-        </tr>
-      </thead>
+      <Head columns={['Mã', 'Tên', 'Đơn vị cha', 'Cấp', 'Hiệu lực', 'Mã cũ']} />
       <tbody>
         {units.map((u) => (
           <tr key={u.maDinhDanh}>
@@ -238,21 +200,11 @@ function RemapPanel() {
   const incoming = file ? ((Array.isArray(file.doc) ? file.doc : (file.doc as { rules?: unknown[] })?.rules) ?? []) : [];
   return (
     <Section title="Bảng ánh xạ mã đơn vị (sắp xếp 2025)" id="h-remap">
-      <ErrorBox error={rules.error} />
-      <Loading when={rules.loading && !rules.data} />
+      <LoadState loaded={rules} />
       {rules.data && (
         <table>
           <caption class="muted">{rules.data.count} quy tắc</caption>
-          <thead>
-            <tr>
-              <th scope="col">Kiểu</th>
-              <th scope="col">Mã cũ</th>
-              <th scope="col">Mã mới</th>
-              <th scope="col">Từ ngày</th>
-              <th scope="col">Ghi chú</th>
-              <th scope="col">Nạp lúc</th>
-            </tr>
-          </thead>
+          <Head columns={['Kiểu', 'Mã cũ', 'Mã mới', 'Từ ngày', 'Ghi chú', 'Nạp lúc']} />
           <tbody>
             {rules.data.rules.map((r) => (
               <tr key={r.id}>
@@ -272,52 +224,50 @@ function RemapPanel() {
         </table>
       )}
       <h3>Nạp bảng ánh xạ mới (thay toàn bộ)</h3>
-      <input
-        type="file"
-        accept=".json,application/json"
-        aria-label="Chọn tệp bảng ánh xạ"
-        onChange={async (e) => {
-          const f = (e.target as HTMLInputElement).files?.[0];
-          action.clear();
-          if (!f) return;
-          try {
-            setFile({ name: f.name, doc: JSON.parse(await f.text()) });
-          } catch (err) {
-            setFile(undefined);
-            void action.run(async () => {
-              throw new Error(`Tệp ${f.name} không phải JSON hợp lệ: ${(err as Error).message}`);
-            });
-          }
-        }}
-      />
+      <JsonFileInput label="Chọn tệp bảng ánh xạ" action={action} onFile={setFile} />
       {file && (
         <div>
           <p>
             Tệp <strong>{file.name}</strong> có {incoming.length} quy tắc; bảng hiện hành có {rules.data?.count ?? 0}. Áp dụng sẽ thay toàn bộ bảng.
           </p>
-          <div class="actions">
-            <button type="button" onClick={() => setFile(undefined)}>
-              Thôi
-            </button>
-            <button
-              type="button"
-              class="primary"
-              disabled={action.busy}
-              onClick={() =>
-                action.run(async () => {
-                  const r = await put<{ exact: number; level1: number; total: number; replaced: number }>('/units/remap-rules', file.doc);
-                  setFile(undefined);
-                  rules.reload();
-                  return `Đã nạp ${r.total} quy tắc (${r.exact} đúng mã, ${r.level1} nhóm cấp 1), thay ${r.replaced} quy tắc cũ.`;
-                })
-              }
-            >
-              Áp dụng bảng ánh xạ
-            </button>
-          </div>
+          <ConfirmButtons
+            onCancel={() => setFile(undefined)}
+            disabled={action.busy}
+            onConfirm={() =>
+              action.run(async () => {
+                const r = await put<{ exact: number; level1: number; total: number; replaced: number }>('/units/remap-rules', file.doc);
+                setFile(undefined);
+                rules.reload();
+                return `Đã nạp ${r.total} quy tắc (${r.exact} đúng mã, ${r.level1} nhóm cấp 1), thay ${r.replaced} quy tắc cũ.`;
+              })
+            }
+          >
+            Áp dụng bảng ánh xạ
+          </ConfirmButtons>
         </div>
       )}
       <Outcome action={action} />
     </Section>
+  );
+}
+
+/** Reads the chosen JSON file for a preview; a file that does not parse is shown as the action's error. */
+function JsonFileInput({ label, action, onFile }: { label: string; action: Action; onFile(file: { name: string; doc: unknown } | undefined): void }) {
+  return (
+    <TextFileInput
+      accept=".json,application/json"
+      label={label}
+      onText={(text, name) => {
+        action.clear();
+        try {
+          onFile({ name, doc: JSON.parse(text) });
+        } catch (err) {
+          onFile(undefined);
+          void action.run(async () => {
+            throw new Error(`Tệp ${name} không phải JSON hợp lệ: ${(err as Error).message}`);
+          });
+        }
+      }}
+    />
   );
 }
