@@ -13,6 +13,7 @@ import type { OutboxRow } from '../../core/store/tables/delivery.js';
 import type { TrackingState, TrackingStateName } from './types.js';
 import type { FieldIssue } from '../../adapters/types.js';
 import type { KetQua } from '../../adapters/national/profile.js';
+import { chunks } from '../../core/store/chunks.js';
 
 export type NewRow = Omit<OutboxRow, 'state' | 'attempts' | 'next_attempt_at' | 'last_error' | 'http_status' | 'central_answer' | 'errors' | 'enqueued' | 'lease_owner' | 'lease_until' | 'reason' | 'created_at' | 'window_start' | 'updated_at' | 'delivered_at'>;
 
@@ -26,12 +27,6 @@ export const HELD_STATES = ['delivered', 'pending', 'queued', 'delivering', 'dea
 /** A column of the outbox, for the reads that want only some of them (bodies are large). */
 export type OutboxColumn = keyof OutboxRow & string;
 
-const CHUNK = 200;
-function chunks<T>(items: T[], size = CHUNK): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
 
 /** A new row as first written: nothing attempted, no claim, its age window starting now. */
 function newRow(r: NewRow, now: number, fields: Partial<OutboxRow> = {}): OutboxRow {

@@ -41,9 +41,3 @@ export async function topUnits(db: Kysely<DB>, units: string[]): Promise<string[
     .sort();
 }
 
-/** `IN` lists are cut into parts the engines accept. */
-export function chunks<T>(items: T[], size = 500): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}

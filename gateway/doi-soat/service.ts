@@ -17,7 +17,8 @@ import type { DoiSoatMismatchRow, DoiSoatResultRow } from '../../core/store/tabl
 import { versionMillis } from '../delivery/idempotency.js';
 import { HELD_STATES, profileRows, unitsWithDeliveredProfiles } from '../delivery/outbox.js';
 import { createCentralReads, CentralReadError, type CentralReads, type KetQuaDoiSoat } from './central-reads.js';
-import { chunks, topUnits, unitSubtree } from './scope.js';
+import { topUnits, unitSubtree } from './scope.js';
+import { chunks } from '../../core/store/chunks.js';
 import { resultsFetched, fetchFailures } from './metrics.js';
 
 export interface UnitFetch {

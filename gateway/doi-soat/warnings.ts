@@ -10,7 +10,7 @@ import type { FieldIssue, RecordResult } from '../../adapters/types.js';
 import type { DB } from '../../core/store/schema.js';
 import type { DoiSoatMismatchRow } from '../../core/store/tables/doi-soat.js';
 import { getRows } from '../delivery/outbox.js';
-import { chunks } from './scope.js';
+import { chunks } from '../../core/store/chunks.js';
 import { displayValue, fieldLabel, vendorFieldName, viDate } from './fields.js';
 
 export interface MismatchWarnings {

@@ -12,6 +12,7 @@ import type { UnitTables } from '../../core/store/tables/units.js';
 import type { DonVi } from '../../adapters/national/profile.js';
 import type { Issue } from '../../adapters/national/validate.js';
 import { buildUnitIndex, parseRemapRules, parseUnitTree, resolveUnitCode, UnitDataError, type RemapResult, type RemapRule } from '../../adapters/national/remap.js';
+import { chunks } from '../../core/store/chunks.js';
 
 export interface StoredRemapRule extends RemapRule {
   id: number;
@@ -98,13 +99,6 @@ export interface TreeLoadReport {
   warnings: Issue[];
 }
 
-const CHUNK = 200;
-
-function chunks<T>(items: T[]): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += CHUNK) out.push(items.slice(i, i + CHUNK));
-  return out;
-}
 
 function auditLoad(ctx: AppContext, operation: string, actor: string, outcome: string, details: Record<string, unknown>, code?: string): void {
   ctx.audit.record({ kind: 'admin', front: 'admin', operation, actor, target: operation.startsWith('units.remap') ? 'unit_remap_rules' : 'units', outcome, code, details });
