@@ -16,6 +16,13 @@ export const requestsTotal = new client.Counter({
   registers: [registry],
 });
 
+export const refusalsTotal = new client.Counter({
+  name: 'ndxp_refusals_total',
+  help: 'Data-plane refusals by front and machine code (KHOA_KET_NOI_KHONG_HOP_LE, XML_BI_TU_CHOI, VUOT_HAN_MUC, KHONG_TIM_THAY, …)',
+  labelNames: ['front', 'code'] as const,
+  registers: [registry],
+});
+
 export const requestDuration = new client.Histogram({
   name: 'ndxp_request_duration_seconds',
   help: 'Data-plane request latency, socket read to answer written, for every front and JSON route',

@@ -10,7 +10,7 @@ import type { AppContext } from '../../core/context.js';
 import { codingRefusalHeaders } from '../../core/content-coding.js';
 import { GatewayError } from '../../core/errors.js';
 import { problemAnswer, writeAnswer, type HttpAnswer } from '../../core/http.js';
-import { requestDuration, requestsTotal } from '../../core/metrics.js';
+import { refusalsTotal, requestDuration, requestsTotal } from '../../core/metrics.js';
 import type { Exchange } from './exchange.js';
 import { bodiesForAudit } from './redact.js';
 
@@ -67,6 +67,7 @@ export async function epilogue(x: Exchange, ctx: AppContext): Promise<void> {
   }
   const seconds = (performance.now() - x.started) / 1000;
   if (x.counted) requestsTotal.inc({ front: x.front, operation: x.operation ?? 'unknown', outcome: x.outcome });
+  if (x.error) refusalsTotal.inc({ front: x.front, code: x.error.code });
   if (x.counted && x.timed) requestDuration.observe({ front: x.front, operation: x.operation ?? 'unknown' }, seconds);
   accessLine(x, ctx, seconds);
 }
