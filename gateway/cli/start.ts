@@ -157,7 +157,14 @@ async function runPrimary(config: Config, options: StartOptions): Promise<void> 
   await ensurePki(ctx);
   const admin = await firstAdminCredential(ctx);
   const roles: NodeRoles = workers <= 1 ? { dataPlane: true, adminPlane: true, delivery: true } : { dataPlane: false, adminPlane: true, delivery: false };
-  const node = await startGatewayNode(ctx, roles, { clustered: workers > 1 });
+  let node: GatewayNode;
+  try {
+    node = await startGatewayNode(ctx, roles, { clustered: workers > 1 });
+  } catch (err) {
+    // A port in use (EADDRINUSE) and the like: main reports it; nothing may keep the process alive.
+    await closeContext(ctx).catch(() => undefined);
+    throw err;
+  }
   let dataPort = node.dataPlane?.port;
   let stopping = false;
 
