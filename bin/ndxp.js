@@ -4,7 +4,8 @@ import('../dist/gateway/cli/main.js').then((m) => m.main(process.argv)).catch((e
   if (err && err.code === 'ERR_MODULE_NOT_FOUND' && String(err.message).includes('dist/gateway/cli')) {
     console.error('ndxp chưa được biên dịch (NOT_BUILT): chạy `npm ci` hoặc `npm run build` trước.');
   } else {
-    console.error(err && err.stack ? err.stack : String(err));
+    // No stack trace for an operator: what failed, with a code (main() reports everything else).
+    console.error(`Lỗi (LOI_HE_THONG): ${err && err.message ? err.message : String(err)}`);
   }
   process.exit(1);
 });

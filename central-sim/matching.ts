@@ -164,7 +164,7 @@ export function createMatching(store: SimStore, options: { population?: Populati
       await new Promise((resolve) => setImmediate(resolve));
     }
     store.transaction(() => store.bump('doiSoat.runs'));
-    log.info('central-sim: matching run done', { ...counts });
+    log.info('Giả lập CSDL quốc gia: xong một lượt đối soát', { ...counts });
     return counts;
   }
 
@@ -179,7 +179,7 @@ export function createMatching(store: SimStore, options: { population?: Populati
 
   function scheduled() {
     if (stopping) return;
-    run().catch((err: unknown) => log.error('central-sim: scheduled matching failed', { err }));
+    run().catch((err: unknown) => log.error('Giả lập CSDL quốc gia: lượt đối soát theo lịch thất bại', { err }));
   }
 
   function armDaily() {

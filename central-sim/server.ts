@@ -232,7 +232,7 @@ export async function startCentralSim(options: CentralSimOptions): Promise<Centr
     const down = faults.down;
     if (down?.mode === 'refuse') {
       await closeListener();
-      log.info('central-sim down (refusing connections)', { forMs: down.forMs });
+      log.info('Giả lập CSDL quốc gia ngừng nhận kết nối', { forMs: down.forMs });
     } else {
       if (down?.mode === 'reset') server.closeAllConnections();
       await openListener();
@@ -240,7 +240,7 @@ export async function startCentralSim(options: CentralSimOptions): Promise<Centr
     if (down?.forMs !== undefined) {
       downTimer = setTimeout(() => {
         faults.clearDown();
-        void applyDown().catch((err) => log.error('central-sim: could not come back up', { err }));
+        void applyDown().catch((err) => log.error('Giả lập CSDL quốc gia không mở lại được', { err }));
       }, down.forMs);
       downTimer.unref();
     }
@@ -302,7 +302,7 @@ export async function startCentralSim(options: CentralSimOptions): Promise<Centr
   /** Never lets a failure escape as an unhandled rejection: the simulator must not crash mid-benchmark. */
   function serve(req: http.IncomingMessage, res: http.ServerResponse, apiListener: boolean): void {
     onRequest(req, res, apiListener).catch((err: unknown) => {
-      log.error('central-sim: request failed', { err });
+      log.error('Giả lập CSDL quốc gia: lỗi khi xử lý yêu cầu', { err });
       if (!res.headersSent && !res.destroyed) sendLoi(res, 500, loi('LOI_HE_THONG'));
       else res.destroy();
     });
@@ -365,7 +365,7 @@ export async function startCentralSim(options: CentralSimOptions): Promise<Centr
     try {
       result = api.handle({ method, path: pathname, query, headers: req.headers, body });
     } catch (err) {
-      log.error('central-sim: request failed', { err, path: pathname });
+      log.error('Giả lập CSDL quốc gia: lỗi khi xử lý yêu cầu', { err, path: pathname });
       store.bump('status.500');
       return sendLoi(res, 500, loi('LOI_HE_THONG'), undefined, requestId);
     }
@@ -441,7 +441,7 @@ export async function startCentralSim(options: CentralSimOptions): Promise<Centr
           return ok(faults.snapshot());
         }
         // On the API listener, answer first: going down closes every connection, this one included.
-        res.once('finish', () => void applyDown().catch((err) => log.error('central-sim: fault change failed', { err })));
+        res.once('finish', () => void applyDown().catch((err) => log.error('Giả lập CSDL quốc gia: không đổi được lỗi giả lập', { err })));
         return ok(faults.snapshot());
       }
       return sendLoi(res, 404, loi('KHONG_TIM_THAY_DUONG_DAN'));
@@ -528,7 +528,7 @@ export async function startCentralSim(options: CentralSimOptions): Promise<Centr
   }
   matching.start();
   const url = `https://${urlHost(host)}:${boundPort}`;
-  log.info('central-sim listening', { url, controlUrl, dataFile: store.file });
+  log.info('Giả lập CSDL quốc gia đang chạy', { url, controlUrl, dataFile: store.file });
 
   return {
     url,

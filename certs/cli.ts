@@ -23,7 +23,8 @@ type Run = (cmd: Command, fn: (ctx: AppContext, opts: Opts) => Promise<void>) =>
 
 /** This area's errors as bad usage (exit 2) or failures (exit 1); anything else goes to main's mapping. */
 const translate = (err: unknown) => {
-  if (err instanceof CertError) return err.httpStatus === 400 ? new UsageError(`${err.message} (${err.code})`) : new CliFailure(err.message, err.code);
+  // A file that cannot be read is a failure (exit 1) on every verb, not bad usage.
+  if (err instanceof CertError) return err.httpStatus === 400 && err.code !== 'KHONG_DOC_DUOC_TEP' ? new UsageError(`${err.message} (${err.code})`) : new CliFailure(err.message, err.code);
   if (err instanceof MasterKeyError) return new CliFailure(err.message, err.code);
   return undefined;
 };

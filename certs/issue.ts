@@ -9,7 +9,7 @@
  * certificate text alone.
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Kysely } from 'kysely';
 import type { AppContext } from '../core/context.js';
@@ -264,37 +264,39 @@ export async function issueCertificate(ctx: AppContext, req: IssueRequest, actor
     const { privateKey, publicKey } = signingOnly ? await generateEcKey() : await generateRsaKey(LEAF_BITS);
     const sans = req.kind === 'server' ? (req.sans?.length ? req.sans : [cn]) : req.sans;
     const identityName = identityNameFor({ ...req, unit });
-    const signed = await ctx.store.db.transaction().execute(async (trx) => {
+    // The operator's files are written before the certificate is committed: an output path that
+    // cannot be written rolls the issue back, so no active certificate exists that nobody holds.
+    const result = await ctx.store.db.transaction().execute(async (trx) => {
       const leaf = await signLeaf(trx, ca, { kind: req.kind, cn, unit, role, sans, notBefore, notAfter, publicKey }, actor);
       if (identityName) {
         const stored = await saveIdentity(trx, ctx.config, identityName, leaf.certPem, privateKey);
         mirrorIdentity(ctx.config.dataDir, stored, ca.chainPem);
       }
-      return leaf;
+      const issued: IssuedCertificate = {
+        serial: leaf.serial,
+        subject: leaf.subject,
+        notAfter: leaf.notAfter.toISOString(),
+        certPem: leaf.certPem,
+        keyPem: plainPrivateKeyPem(privateKey),
+        chainPem: ca.chainPem,
+      };
+      if (req.p12Password !== undefined) {
+        issued.p12 = buildPkcs12({
+          privateKey,
+          certPem: leaf.certPem,
+          chainPems: [ca.issuing.certPem, ca.root.certPem],
+          password: req.p12Password,
+          friendlyName: cn,
+          cipher: req.p12Cipher,
+        });
+      }
+      if (req.outDir) {
+        const keyFilePem = req.keyPassword === undefined ? issued.keyPem : encryptedKeyPem(privateKey, req.keyPassword);
+        Object.assign(issued, writeBundle(req.outDir, cn, issued, keyFilePem));
+      }
+      return issued;
     });
-    const keyPem = plainPrivateKeyPem(privateKey);
-    const result: IssuedCertificate = {
-      serial: signed.serial,
-      subject: signed.subject,
-      notAfter: signed.notAfter.toISOString(),
-      certPem: signed.certPem,
-      keyPem,
-      chainPem: ca.chainPem,
-    };
-    if (req.p12Password !== undefined) {
-      result.p12 = buildPkcs12({
-        privateKey,
-        certPem: signed.certPem,
-        chainPems: [ca.issuing.certPem, ca.root.certPem],
-        password: req.p12Password,
-        friendlyName: cn,
-        cipher: req.p12Cipher,
-      });
-    }
-    if (req.outDir) {
-      const keyFilePem = req.keyPassword === undefined ? keyPem : encryptedKeyPem(privateKey, req.keyPassword);
-      Object.assign(result, writeBundle(req.outDir, cn, result, keyFilePem));
-    }
+    const signed = { serial: result.serial, subject: result.subject };
     ctx.audit.record({
       kind: 'admin',
       actor,
@@ -332,15 +334,23 @@ function writeBundle(outDir: string, cn: string, issued: IssuedCertificate, keyF
   const certFile = path.resolve(outDir, `${base}.cert.pem`);
   const keyFile = path.resolve(outDir, `${base}.key.pem`);
   const caFile = path.resolve(outDir, 'ca-chain.pem');
-  writeFileSync(certFile, issued.certPem, { mode: 0o644 });
-  writeFileSync(keyFile, keyFilePem, { mode: 0o600 });
-  writeFileSync(caFile, issued.chainPem, { mode: 0o644 });
-  const files: Pick<IssuedCertificate, 'certFile' | 'keyFile' | 'caFile' | 'p12File'> = { certFile, keyFile, caFile };
-  if (issued.p12) {
-    files.p12File = path.resolve(outDir, `${base}.p12`);
-    writeFileSync(files.p12File, issued.p12, { mode: 0o600 });
+  const p12File = issued.p12 ? path.resolve(outDir, `${base}.p12`) : undefined;
+  const written: string[] = [];
+  const write = (file: string, data: string | Buffer, mode: number) => {
+    writeFileSync(file, data, { mode });
+    written.push(file);
+  };
+  try {
+    write(certFile, issued.certPem, 0o644);
+    write(keyFile, keyFilePem, 0o600);
+    write(caFile, issued.chainPem, 0o644);
+    if (p12File) write(p12File, issued.p12!, 0o600);
+  } catch (err) {
+    // Half a bundle is worse than none: the issue is rolled back, so are its files.
+    for (const f of written) rmSync(f, { force: true });
+    throw err;
   }
-  return files;
+  return p12File ? { certFile, keyFile, caFile, p12File } : { certFile, keyFile, caFile };
 }
 
 export interface SignCsrOptions {

@@ -181,7 +181,7 @@ async function ensureLeafIdentity(
       .execute();
   }
   const stored = await saveIdentity(db, ctx.config, name, leaf.certPem, keys.privateKey);
-  ctx.log.info('pki: identity issued', { identity: name, serial: leaf.serial, notAfter: leaf.notAfter.toISOString(), replaced: current?.serial });
+  ctx.log.info('Đã cấp chứng thư cho thành phần của cổng', { identity: name, serial: leaf.serial, notAfter: leaf.notAfter.toISOString(), replaced: current?.serial });
   return stored;
 }
 
@@ -257,7 +257,7 @@ export async function initPki(ctx: AppContext, options: { force?: boolean; actor
     const server = await ensureServerIdentity(ctx, 'dataplane', actor);
     const central = await ensureOwnIdentity(ctx, 'central-client', actor);
     if (created) {
-      ctx.log.info('pki: CA created', { root: ca.root.serial, issuing: ca.issuing.serial, force: !!options.force });
+      ctx.log.info('Đã tạo CA', { root: ca.root.serial, issuing: ca.issuing.serial, force: !!options.force });
       ctx.audit.record({ kind: 'admin', actor, operation: 'certs.init', target: ca.issuing.serial, outcome: 'ok', details: { root: ca.root.serial, issuing: ca.issuing.serial, force: !!options.force } });
     }
     return {

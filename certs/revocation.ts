@@ -46,7 +46,7 @@ export async function revokeCertificate(ctx: AppContext, serialInput: string, re
       await bumpRevision(trx, 'certs');
       return { serial, subject: row.subject, kind: row.kind, status: 'revoked' as const, revokedAt: new Date(at).toISOString(), reason, alreadyRevoked: false };
     });
-    ctx.log.info('certificate revoked', { serial, reason, actor, already: result.alreadyRevoked });
+    ctx.log.info('Đã thu hồi chứng thư', { serial, reason, actor, already: result.alreadyRevoked });
     ctx.audit.record({
       kind: 'admin',
       actor,

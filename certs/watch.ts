@@ -65,7 +65,7 @@ export async function createCertWatcher(ctx: AppContext): Promise<CertWatcher> {
         try {
           cb();
         } catch (err) {
-          ctx.log.error('cert watcher listener failed', { err });
+          ctx.log.error('Lỗi khi báo thay đổi chứng thư cho một bộ phận', { err });
         }
       }
     });
@@ -136,14 +136,14 @@ export async function createCertWatcher(ctx: AppContext): Promise<CertWatcher> {
   };
 
   const watcher = watchRevisions(ctx.store, ['certs', 'trust'], ctx.config.keys.refreshIntervalMs, onArea, (err) =>
-    ctx.log.warn('cert watcher: reload failed; keeping the previous state', { err }),
+    ctx.log.warn('Không nạp lại được chứng thư; giữ trạng thái trước', { err }),
   );
   await watcher.poll();
 
   const crlTimer = setInterval(() => {
     rebuildCrl()
       .then(notify)
-      .catch((err) => ctx.log.warn('cert watcher: CRL refresh failed', { err }));
+      .catch((err) => ctx.log.warn('Không làm mới được danh sách thu hồi (CRL)', { err }));
   }, CRL_REFRESH_MS);
   crlTimer.unref();
 

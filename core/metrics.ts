@@ -5,7 +5,9 @@
 import client from 'prom-client';
 
 export const registry = new client.Registry();
-client.collectDefaultMetrics({ register: registry, prefix: 'ndxp_process_' });
+// prom-client's default metrics already start with `process_` / `nodejs_`: the prefix adds only
+// our namespace (ndxp_process_cpu_seconds_total, not ndxp_process_process_cpu_seconds_total).
+client.collectDefaultMetrics({ register: registry, prefix: 'ndxp_' });
 
 export const requestsTotal = new client.Counter({
   name: 'ndxp_requests_total',
@@ -14,10 +16,17 @@ export const requestsTotal = new client.Counter({
   registers: [registry],
 });
 
+export const refusalsTotal = new client.Counter({
+  name: 'ndxp_refusals_total',
+  help: 'Data-plane refusals by front and machine code (KHOA_KET_NOI_KHONG_HOP_LE, XML_BI_TU_CHOI, VUOT_HAN_MUC, KHONG_TIM_THAY, …)',
+  labelNames: ['front', 'code'] as const,
+  registers: [registry],
+});
+
 export const requestDuration = new client.Histogram({
   name: 'ndxp_request_duration_seconds',
-  help: 'Data-plane request latency, socket read to answer written',
-  labelNames: ['front'] as const,
+  help: 'Data-plane request latency, socket read to answer written, for every front and JSON route',
+  labelNames: ['front', 'operation'] as const,
   buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
   registers: [registry],
 });

@@ -29,6 +29,7 @@ import { createDelivery, type DeliveryService } from './delivery/delivery.js';
 import { auditAdminModule } from './audit/admin.js';
 import { doiSoatAdminModule } from './doi-soat/admin.js';
 import { startDoiSoatSchedule } from './doi-soat/schedule.js';
+import { bindStoreGauges } from './store-gauges.js';
 import { createMismatchWarnings } from './doi-soat/warnings.js';
 import { reconcileAdminModule } from './reconcile/admin.js';
 import { rateLimitAdminModule } from './ratelimit/admin.js';
@@ -79,13 +80,15 @@ export async function startGatewayNode(ctx: AppContext, roles: NodeRoles, option
   await ensurePki(ctx);
   const certs = await createCertWatcher(ctx);
   const closers: (() => Promise<void> | void)[] = [() => certs.stop()];
+  bindStoreGauges(ctx.store.db, config);
+  closers.push(() => bindStoreGauges(undefined));
   const node: GatewayNode = {
     async close() {
       for (const fn of closers.reverse()) {
         try {
           await fn();
         } catch (err) {
-          ctx.log.warn('error while closing', { err: err as Error });
+          ctx.log.warn('Lỗi khi đóng', { err: err as Error });
         }
       }
     },
@@ -96,7 +99,7 @@ export async function startGatewayNode(ctx: AppContext, roles: NodeRoles, option
     // Without one configured, every node derives the same stand-in from the master key so a dev
     // setup (and the simulator, which accepts any token) works; production sets NDXP_CENTRAL_TOKEN.
     config.centralToken = deriveSecret(config, 'central-token').toString('base64url');
-    if (roles.dataPlane || roles.delivery) ctx.log.warn('NDXP_CENTRAL_TOKEN is not set: using a token derived from the master key; set the token issued by the central database operator', { code: 'THIEU_MA_TRUY_CAP_TRUNG_UONG' });
+    if (roles.dataPlane || roles.delivery) ctx.log.warn('Chưa đặt NDXP_CENTRAL_TOKEN: dùng mã truy cập suy ra từ khóa chủ; hãy đặt mã do đơn vị vận hành CSDL quốc gia cấp', { code: 'THIEU_MA_TRUY_CAP_TRUNG_UONG' });
   }
 
   try {
@@ -135,7 +138,7 @@ export async function startGatewayNode(ctx: AppContext, roles: NodeRoles, option
     if (roles.adminPlane) {
       // One process per node keeps the trail's housekeeping: the checkpoint signing key (created
       // now rather than on the first checkpoint) and retention archiving.
-      void auditSigningIdentity(ctx).catch((err) => ctx.log.warn('audit signing identity unavailable', { err: err as Error }));
+      void auditSigningIdentity(ctx).catch((err) => ctx.log.warn('Chưa có chứng thư ký nhật ký kiểm toán', { err: err as Error }));
       const retention = scheduleRetention(ctx, () => auditSigningIdentity(ctx));
       closers.push(() => retention.stop());
       const adminLimiter = limiter ?? createRateLimiter(ctx);

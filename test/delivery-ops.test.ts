@@ -93,15 +93,19 @@ describe.each(STORE_KINDS)('queue operators (%s)', (kind) => {
 
   it('queue discard needs a reason, refuses final records, and is audited', async () => {
     expect((await cli('queue', 'discard', dead[1].trackingId)).code).toBe(2);
-    const unknown = await cli('queue', 'discard', 'KHONG-CO', '--reason', 'thử');
+    // Destructive: without a terminal to ask on, refused unless --yes confirms it.
+    const unconfirmed = await cli('queue', 'discard', dead[1].trackingId, '--reason', 'thử');
+    expect(unconfirmed.code).toBe(2);
+    expect(unconfirmed.stderr).toContain('CAN_XAC_NHAN');
+    const unknown = await cli('queue', 'discard', 'KHONG-CO', '--reason', 'thử', '--yes');
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('MA_THEO_DOI_KHONG_TON_TAI');
-    const ok = await cli('queue', 'discard', dead[1].trackingId, '--reason', 'Hồ sơ trùng, đơn vị yêu cầu hủy');
+    const ok = await cli('queue', 'discard', dead[1].trackingId, '--reason', 'Hồ sơ trùng, đơn vị yêu cầu hủy', '--yes');
     expect(ok.code).toBe(0);
     expect(ok.json).toMatchObject({ trackingId: dead[1].trackingId, previousState: 'dead' });
     const show = await cli('queue', 'show', dead[1].trackingId);
     expect(show.json.state).toBe('discarded');
-    const again = await cli('queue', 'discard', dead[1].trackingId, '--reason', 'lần nữa');
+    const again = await cli('queue', 'discard', dead[1].trackingId, '--reason', 'lần nữa', '--yes');
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('KHONG_THE_HUY');
     const audit = await searchAudit(env.ctx.store, env.ctx.config, { operation: 'queue.discard', kind: 'admin' });
@@ -110,7 +114,8 @@ describe.each(STORE_KINDS)('queue operators (%s)', (kind) => {
 
   it('queue replay --all puts dead letters back; a running gateway delivers them', async () => {
     expect((await cli('queue', 'replay')).code).toBe(2);
-    const r = await cli('queue', 'replay', '--all');
+    expect((await cli('queue', 'replay', '--all')).stderr).toContain('CAN_XAC_NHAN');
+    const r = await cli('queue', 'replay', '--all', '--yes');
     expect(r.code).toBe(0);
     expect(r.json.replayed).toEqual([dead[0].trackingId]);
     const d = await env.start({ nodeName: 'ops-2' });

@@ -101,11 +101,11 @@ describe.each(STORE_KINDS)('ndxp units on %s', (kind) => {
     expect(JSON.parse((await ndxp(['units', 'remap', 'list', '--json', '--config', cfg])).stdout).count).toBe(4);
   });
 
-  it('refuses bad files: exit 2 for unreadable / non-JSON, exit 1 with issues for invalid content', async () => {
+  it('refuses bad files: exit 1 for a missing file (as every verb), exit 2 for non-JSON, exit 1 with issues for invalid content', async () => {
     const cfg = configFile(kind);
     const dir = tempDir();
     const missing = await ndxp(['units', 'remap', 'load', path.join(dir, 'nope.json'), '--config', cfg]);
-    expect(missing.code).toBe(2);
+    expect(missing.code).toBe(1);
     const notJson = path.join(dir, 'x.json');
     writeFileSync(notJson, '{oops');
     expect((await ndxp(['units', 'load', notJson, '--config', cfg])).code).toBe(2);

@@ -185,7 +185,7 @@ export function buildAdminApp(ctx: AppContext, deps: AdminPlaneDeps): express.Ex
       problem(res, new OperatorError('JSON_KHONG_HOP_LE', 'Nội dung JSON không hợp lệ'));
       return;
     }
-    if (!e?.status || e.status >= 500) ctx.log.error('admin request failed', { err: err as Error });
+    if (!e?.status || e.status >= 500) ctx.log.error('Lỗi khi xử lý yêu cầu quản trị', { err: err as Error });
     problem(res, err);
   });
   return app;
@@ -208,7 +208,7 @@ export async function startAdminPlane(ctx: AppContext, deps: AdminPlaneDeps, lis
     deps
       .tlsMaterial()
       .then((m) => server.setSecureContext(options(m)))
-      .catch((err) => ctx.log.error('could not reload admin TLS material', { err }));
+      .catch((err) => ctx.log.error('Không nạp lại được chứng thư TLS của cổng quản trị', { err }));
   });
   const port = await listenOn(server, listen);
   return {

@@ -198,7 +198,7 @@ function router(ctx: AppContext): Router {
           await trail.flush?.();
           await trail.checkpoint?.().catch(() => undefined);
         } catch (err) {
-          ctx.log.warn('audit export without bundle signature', { err: err as Error });
+          ctx.log.warn('Xuất nhật ký kiểm toán không có chữ ký gói', { err: err as Error });
         }
         const written = await exportBundle(ctx.store, { from, to, out: file, signer, node: ctx.nodeName });
         const caller = adminCaller(res);

@@ -73,7 +73,7 @@ export function scheduleRetention(
         ctx.audit.record({ kind: 'admin', actor: 'system:retention', operation: 'audit.archive', outcome: 'ok', details: { files: res.files.map((f) => path.basename(f.file)) } });
       }
     } catch (err) {
-      ctx.log.error('audit retention failed', { err: err as Error });
+      ctx.log.error('Lưu trữ nhật ký kiểm toán theo thời hạn thất bại', { err: err as Error });
       ctx.audit.record({ kind: 'admin', actor: 'system:retention', operation: 'audit.archive', outcome: 'failed', code: 'LUU_TRU_NHAT_KY_THAT_BAI' });
     } finally {
       running = false;
@@ -171,7 +171,7 @@ export async function runRetention(deps: RetentionDeps): Promise<ArchiveResult> 
       await trx.deleteFrom('audit_refs').where('seq', '>=', firstSeq).where('seq', '<=', lastSeq).execute();
       await trx.deleteFrom('audit_entries').where('seq', '>=', firstSeq).where('seq', '<=', lastSeq).execute();
     });
-    deps.log.info('audit entries archived', { file: name, firstSeq, lastSeq, entries: written.entries });
+    deps.log.info('Đã lưu trữ các mục nhật ký kiểm toán', { file: name, firstSeq, lastSeq, entries: written.entries });
     result.files.push({ file, firstSeq, lastSeq, entries: written.entries, sha256: written.sha256 });
     if (lastSeq >= oldEnd) break;
   }

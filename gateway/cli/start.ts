@@ -19,6 +19,7 @@ import type { Command } from 'commander';
 import { publicUrl, splitHostPort, usesRedis, type Config } from '../../config/config.js';
 import { closeContext, openContext } from '../context.js';
 import { type AppContext } from '../../core/context.js';
+import type { Logger } from '../../core/log.js';
 import { checkRedis, RedisUnavailableError } from '../redis/check.js';
 import { startGatewayNode, type GatewayNode, type NodeRoles } from '../runtime.js';
 import { ensurePki } from '../../certs/pki.js';
@@ -105,17 +106,26 @@ function banner(config: Config, node: GatewayNode, admin: FirstAdmin | undefined
   return lines;
 }
 
-function onSignals(stop: () => Promise<void>): void {
+function onSignals(log: Logger, stop: () => Promise<void>): void {
   let stopping = false;
   const handler = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    process.stderr.write(`${signal}: đang dừng có kiểm soát…\n`);
-    const force = setTimeout(() => process.exit(1), 30_000);
+    log.info('Đang dừng có kiểm soát', { kind: 'shutdown', signal });
+    const force = setTimeout(() => {
+      log.error('Quá 30 giây chưa dừng xong; buộc dừng', { kind: 'shutdown', signal, code: 'DUNG_CUONG_BUC' });
+      process.exit(1);
+    }, 30_000);
     force.unref();
     stop()
-      .then(() => process.exit(0))
-      .catch(() => process.exit(1));
+      .then(() => {
+        log.info('Đã dừng', { kind: 'shutdown', signal });
+        process.exit(0);
+      })
+      .catch((err: unknown) => {
+        log.error('Lỗi khi dừng', { kind: 'shutdown', signal, err: err as Error });
+        process.exit(1);
+      });
   };
   process.on('SIGTERM', () => handler('SIGTERM'));
   process.on('SIGINT', () => handler('SIGINT'));
@@ -124,7 +134,7 @@ function onSignals(stop: () => Promise<void>): void {
 async function runWorker(config: Config): Promise<void> {
   const ctx = await openContext(config);
   const node = await startGatewayNode(ctx, { dataPlane: true, adminPlane: false, delivery: true }, { clustered: true });
-  onSignals(async () => {
+  onSignals(ctx.log, async () => {
     await node.close();
     await closeContext(ctx);
   });
@@ -147,7 +157,14 @@ async function runPrimary(config: Config, options: StartOptions): Promise<void> 
   await ensurePki(ctx);
   const admin = await firstAdminCredential(ctx);
   const roles: NodeRoles = workers <= 1 ? { dataPlane: true, adminPlane: true, delivery: true } : { dataPlane: false, adminPlane: true, delivery: false };
-  const node = await startGatewayNode(ctx, roles, { clustered: workers > 1 });
+  let node: GatewayNode;
+  try {
+    node = await startGatewayNode(ctx, roles, { clustered: workers > 1 });
+  } catch (err) {
+    // A port in use (EADDRINUSE) and the like: main reports it; nothing may keep the process alive.
+    await closeContext(ctx).catch(() => undefined);
+    throw err;
+  }
   let dataPort = node.dataPlane?.port;
   let stopping = false;
 
@@ -161,7 +178,7 @@ async function runPrimary(config: Config, options: StartOptions): Promise<void> 
         if (stopping) return;
         if (count < workers) reject(new CliFailure(`Tiến trình xử lý ${worker.process.pid} dừng khi khởi động (code ${code ?? signal})`, 'KHOI_DONG_THAT_BAI'));
         else {
-          ctx.log.error('data-plane worker died; starting a new one', { pid: worker.process.pid, code, signal });
+          ctx.log.error('Tiến trình xử lý cổng dữ liệu đã dừng; khởi động tiến trình mới', { pid: worker.process.pid, code, signal });
           cluster.fork();
         }
       });
@@ -169,7 +186,7 @@ async function runPrimary(config: Config, options: StartOptions): Promise<void> 
     for (let i = 0; i < workers; i++) cluster.fork();
     dataPort = await ready;
   }
-  onSignals(async () => {
+  onSignals(ctx.log, async () => {
     stopping = true;
     for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGTERM');
     await Promise.all(
@@ -178,9 +195,11 @@ async function runPrimary(config: Config, options: StartOptions): Promise<void> 
     await node.close();
     await closeContext(ctx);
   });
+  const adminUrl = `https://${splitHostPort(config.adminListen).host}:${node.adminPlane?.port}`;
+  ctx.log.info('Cổng kết nối đã khởi động', { kind: 'startup', mode: usesRedis(config) ? 'redis' : 'embedded', dataPlane: publicUrl(config, dataPort), adminPlane: adminUrl, workers });
   // Printed last: whoever waits for this line (scripts, tests) may signal the process at once.
   const printed = banner(config, { ...node, dataPlane: node.dataPlane ?? ({ port: dataPort } as GatewayNode['dataPlane']) }, admin);
-  print(options, { mode: usesRedis(config) ? 'redis' : 'embedded', dataPlane: publicUrl(config, dataPort), adminPlane: `https://${splitHostPort(config.adminListen).host}:${node.adminPlane?.port}`, workers, firstAdmin: admin ?? null }, printed);
+  print(options, { mode: usesRedis(config) ? 'redis' : 'embedded', dataPlane: publicUrl(config, dataPort), adminPlane: adminUrl, workers, firstAdmin: admin ?? null }, printed);
 }
 
 export function registerStart(program: Command): void {

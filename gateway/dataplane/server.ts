@@ -162,12 +162,12 @@ export async function startDataPlane(ctx: AppContext, deps: DataPlaneDeps, liste
     deps
       .tlsMaterial()
       .then((material) => server.setSecureContext(tlsOptions(material)))
-      .catch((err) => ctx.log.error('could not reload TLS material', { err }));
+      .catch((err) => ctx.log.error('Không nạp lại được chứng thư TLS của cổng dữ liệu', { err }));
   });
 
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     void route(req, res).catch((err) => {
-      ctx.log.error('unhandled data-plane error', { err });
+      ctx.log.error('Lỗi không xử lý được ở cổng dữ liệu', { err });
       if (!res.headersSent) writeAnswer(res, problemAnswer(new GatewayError('LOI_HE_THONG', { requestId: '' })));
       else res.destroy();
     });

@@ -9,7 +9,7 @@
  */
 import type { Command } from 'commander';
 import type { AppContext } from '../../core/context.js';
-import { CliFailure, UsageError, cliActor, print, table, type VerbOptions, type CliHost, type VerbRunner } from '../../core/cli-output.js';
+import { CliFailure, UsageError, cliActor, confirm, print, table, vietnamTime, type VerbOptions, type CliHost, type VerbRunner } from '../../core/cli-output.js';
 import { listDead, maskPersonalId, queueStatus } from './status.js';
 import { discard, QueueActionError, replayDead } from './operations.js';
 import { getRow, toTrackingState } from './outbox.js';
@@ -36,7 +36,7 @@ const STATE_VI: Record<string, string> = {
 };
 const BREAKER_VI: Record<string, string> = { closed: 'đóng (gửi bình thường)', open: 'mở (tạm ngừng gửi)', 'half-open': 'nửa mở (đang thử lại)' };
 const redisDownLine = (code?: string) => (code === 'REDIS_KHONG_PHAN_HOI' ? 'KHÔNG trả lời' : 'KHÔNG kết nối được');
-const iso = (ms?: number) => (ms ? new Date(ms).toISOString() : '—');
+const iso = (ms?: number) => (ms ? vietnamTime(ms) : '—');
 
 export function register(program: Command, cli: CliHost): void {
   const run: VerbRunner = (cmd, fn) => cli.runVerb(cmd, fn, translate);
@@ -53,7 +53,7 @@ export function register(program: Command, cli: CliHost): void {
           ...Object.entries(s.depth)
             .sort()
             .map(([state, n]) => `  ${STATE_VI[state] ?? state} (${state}): ${n}`),
-          `Chờ lâu nhất: ${s.oldestWaiting ? `${s.oldestWaiting.trackingId}, từ ${s.oldestWaiting.createdAt} (${s.oldestWaiting.ageSeconds} giây)` : '—'}`,
+          `Chờ lâu nhất: ${s.oldestWaiting ? `${s.oldestWaiting.trackingId}, từ ${vietnamTime(s.oldestWaiting.createdAt)} (${s.oldestWaiting.ageSeconds} giây)` : '—'}`,
           `Tốc độ gửi (hồ sơ/phút): 1 phút ${s.ratePerMinute.last1} · 5 phút ${s.ratePerMinute.last5} · 15 phút ${s.ratePerMinute.last15}`,
           s.mode === 'embedded'
             ? 'Hàng đợi: trong kho dữ liệu (chế độ nhúng, không dùng Redis; CHE_DO_NHUNG)'
@@ -90,10 +90,12 @@ export function register(program: Command, cli: CliHost): void {
     .argument('[trackingId]', 'mã theo dõi')
     .option('--all', 'mọi hồ sơ trong hàng lỗi')
     .option('--unit <code>', 'cùng --all: chỉ đơn vị gửi này')
+    .option('--yes', 'cùng --all: xác nhận không cần hỏi (bắt buộc khi không chạy trên màn hình dòng lệnh)')
     .action(async (trackingId: string | undefined, _o: unknown, cmd: Command) =>
       run(cmd, async (ctx, opts) => {
         if (!trackingId && !opts.all) throw new UsageError('Cần mã theo dõi hoặc --all');
         if (trackingId && opts.all) throw new UsageError('Chỉ dùng một trong hai: mã theo dõi hoặc --all');
+        if (opts.all) await confirm(opts, `Đưa MỌI hồ sơ trong hàng lỗi${opts.unit ? ` của đơn vị ${String(opts.unit)}` : ''} trở lại hàng đợi để gửi lại?`);
         const target = trackingId ? { trackingId } : { all: true as const, unit: opts.unit as string | undefined };
         const result = await replayDead(ctx, target, cliActor());
         print(opts, { ...result, count: result.replayed.length }, `Đã đưa lại ${result.replayed.length} hồ sơ vào hàng đợi; các nút gateway đang chạy sẽ gửi trong vòng ${ctx.config.delivery.relayIntervalMs} ms.`);
@@ -105,8 +107,10 @@ export function register(program: Command, cli: CliHost): void {
     .description('hủy gửi một hồ sơ (đang chờ hoặc trong hàng lỗi), có nêu lý do')
     .argument('<trackingId>', 'mã theo dõi')
     .requiredOption('--reason <text>', 'lý do hủy (ghi vào nhật ký kiểm toán)')
+    .option('--yes', 'xác nhận không cần hỏi (bắt buộc khi không chạy trên màn hình dòng lệnh)')
     .action(async (trackingId: string, _o: unknown, cmd: Command) =>
       run(cmd, async (ctx, opts) => {
+        await confirm(opts, `Hủy gửi hồ sơ ${trackingId}? Hồ sơ sẽ không được gửi tới CSDL quốc gia.`);
         const result = await discard(ctx, trackingId, String(opts.reason ?? ''), cliActor());
         print(opts, result, `Đã hủy gửi hồ sơ ${trackingId} (trước đó: ${STATE_VI[result.previousState] ?? result.previousState}).`);
       }),

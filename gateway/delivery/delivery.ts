@@ -80,7 +80,7 @@ export async function createDelivery(ctx: AppContext, opts: DeliveryOptions = {}
 
   let lastSnapshotWrite: Promise<void> = Promise.resolve();
   const breaker = new CircuitBreaker(ctx.nodeName, d.breakerFailureThreshold, d.breakerOpenMs, (snap) => {
-    log.info('delivery: circuit breaker', { state: snap.state, failures: snap.consecutiveFailures });
+    log.info('Bộ ngắt mạch tới CSDL quốc gia đổi trạng thái', { state: snap.state, failures: snap.consecutiveFailures });
     setBreakerMetric(snap.state);
     lastSnapshotWrite = lastSnapshotWrite.then(() => saveBreakerSnapshot(store, snap)).catch(() => undefined);
   });
@@ -121,7 +121,7 @@ export async function createDelivery(ctx: AppContext, opts: DeliveryOptions = {}
         await schedule(outcomes.filter((o) => o.state === 'queued').map((o) => ({ trackingId: o.trackingId, notBefore: o.nextAttemptAt ?? 0 })));
       } catch (err) {
         // Store trouble while recording: give the rows back so the relay retries them.
-        log.error('delivery: send failed', { err: err as Error });
+        log.error('Gửi hồ sơ thất bại', { err: err as Error });
         await releaseRows(store.db, rows.map((r) => r.tracking_id), owner).catch(() => undefined);
       } finally {
         inflightClaims.delete(owner);
@@ -289,8 +289,8 @@ export async function createDelivery(ctx: AppContext, opts: DeliveryOptions = {}
       // A job whose worker died is put back, not failed: the outbox row still needs it.
       maxStalledCount: 1000,
     });
-    worker.on('error', (err) => log.debug('delivery worker: Redis error', { err }));
-    worker.on('failed', (job, err) => log.warn('delivery worker: job failed, will retry', { trackingId: job?.data.trackingId, err }));
+    worker.on('error', (err) => log.debug('Lỗi Redis ở tiến trình gửi', { err }));
+    worker.on('failed', (job, err) => log.warn('Lần gửi thất bại, sẽ thử lại', { trackingId: job?.data.trackingId, err }));
   }
 
   const relay: Relay | undefined = opts.relay !== false && producer ? startRelay(ctx, producer, { intervalMs: d.relayIntervalMs }) : undefined;
@@ -356,7 +356,7 @@ export async function createDelivery(ctx: AppContext, opts: DeliveryOptions = {}
       const timedOut = await Promise.race([settled.then(() => false), new Promise<boolean>((r) => (timer = setTimeout(() => r(true), grace)))]);
       clearTimeout(timer);
       if (timedOut) {
-        log.warn('delivery: close grace ran out; handing back in-flight rows', { inflight: inflight.size, claims: [...inflightClaims.values()].flat().length });
+        log.warn('Hết thời gian chờ khi dừng; trả lại các hồ sơ đang gửi', { inflight: inflight.size, claims: [...inflightClaims.values()].flat().length });
         // Calls still out: hand their rows back so any process picks them up at once (a late
         // answer is harmless: same Idempotency-Key, same version).
         for (const [owner, ids] of inflightClaims) await releaseRows(store.db, ids, owner).catch(() => undefined);

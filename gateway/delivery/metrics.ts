@@ -32,8 +32,11 @@ const BREAKER_VALUE: Record<BreakerState, number> = { closed: 0, 'half-open': 1,
 
 export const deliveryBreaker = new client.Gauge({
   name: 'ndxp_delivery_breaker_state',
-  help: "This process's circuit breaker in front of the central database: 0 closed, 1 half-open, 2 open",
+  help: "This process's circuit breaker in front of the central database: 0 closed, 1 half-open, 2 open (the node's worst worker)",
   registers: [registry],
+  // The cluster primary merges its workers' registries: the node's value is its worst breaker
+  // (two open breakers read 2, not 4). Prometheus's `instance` label tells the nodes apart.
+  aggregator: 'max',
 });
 
 export function setBreakerMetric(state: BreakerState): void {

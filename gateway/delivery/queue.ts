@@ -64,7 +64,7 @@ export function createProducer(config: Config, log: Logger, options: { timeoutMs
     // Redis being down is an expected condition (the outbox carries on); log it at most every 30 s.
     if (Date.now() - lastErrorLog > 30_000) {
       lastErrorLog = Date.now();
-      log.warn('delivery: Redis không kết nối được, hồ sơ được giữ trong outbox (REDIS_KHONG_SAN_SANG)', { err: err as Error });
+      log.warn('Redis không kết nối được, hồ sơ được giữ trong outbox', { code: 'REDIS_KHONG_SAN_SANG', err: err as Error });
     }
   });
   const makeQueue = () => {
@@ -115,7 +115,7 @@ export function createProducer(config: Config, log: Logger, options: { timeoutMs
         return added;
       } catch (err) {
         clearTimeout(timer);
-        log.debug('delivery: enqueue failed, rows stay pending for the relay', { err: err as Error });
+        log.debug('Không đưa được hồ sơ vào hàng đợi; hồ sơ chờ bộ chuyển tiếp', { err: err as Error });
         if (timedOut && redis.status === 'ready' && health) {
           // Connected but no answer in time: a hung Redis. Report it once for the whole process
           // (the connection is dropped), so the next callers do not each wait for it again.

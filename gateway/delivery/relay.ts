@@ -40,10 +40,10 @@ export function startRelay(ctx: AppContext, producer: Producer, options: { inter
       await producer.redis.set(epochKey, randomBytes(8).toString('hex'), 'NX');
       epoch = await producer.redis.get(epochKey);
       const n = await forgetEnqueued(ctx.store.db);
-      if (n > 0) ctx.log.warn('delivery relay: hàng đợi Redis trống, đưa lại các hồ sơ đang chờ vào hàng đợi (HANG_DOI_MAT_DU_LIEU)', { rows: n });
+      if (n > 0) ctx.log.warn('Hàng đợi Redis trống, đưa lại các hồ sơ đang chờ vào hàng đợi', { code: 'HANG_DOI_MAT_DU_LIEU', rows: n });
     } else if (seenEpoch !== undefined && epoch !== seenEpoch) {
       const n = await forgetEnqueued(ctx.store.db);
-      ctx.log.warn('delivery relay: Redis đã khởi động lại, đưa lại các hồ sơ đang chờ vào hàng đợi (HANG_DOI_MAT_DU_LIEU)', { rows: n });
+      ctx.log.warn('Redis đã khởi động lại, đưa lại các hồ sơ đang chờ vào hàng đợi', { code: 'HANG_DOI_MAT_DU_LIEU', rows: n });
     }
     seenEpoch = epoch ?? undefined;
   }
@@ -54,7 +54,7 @@ export function startRelay(ctx: AppContext, producer: Producer, options: { inter
     try {
       await checkEpoch();
       const reclaimed = await reclaimExpired(ctx.store.db);
-      if (reclaimed > 0) ctx.log.warn('delivery relay: lấy lại hồ sơ của tiến trình gửi đã dừng (THU_HOI_QUYEN_GUI)', { rows: reclaimed });
+      if (reclaimed > 0) ctx.log.warn('Lấy lại hồ sơ của tiến trình gửi đã dừng', { code: 'THU_HOI_QUYEN_GUI', rows: reclaimed });
       // Safety net: a job on record but long overdue (its job was removed behind our back).
       const overdue = await overdueRows(ctx.store.db, OVERDUE_MS, PASS_LIMIT);
       if (overdue.length) moved += (await producer.add(overdue.map((r) => ({ trackingId: r.tracking_id, notBefore: 0 })))).length;
@@ -71,9 +71,9 @@ export function startRelay(ctx: AppContext, producer: Producer, options: { inter
       // A command that waited its full timeout on a ready connection: Redis hangs (the producer
       // stops being ready until Redis answers again, so the next passes skip at once).
       if (isRedisTimeout(err) && producer.redis.status === 'ready') redisHealthFor(ctx).reportHang('relay');
-      ctx.log.warn('delivery relay: pass failed', { err: err as Error });
+      ctx.log.warn('Lượt chuyển hồ sơ vào hàng đợi thất bại', { err: err as Error });
     }
-    if (moved > 0) ctx.log.info('delivery relay: rows handed to the queue', { rows: moved });
+    if (moved > 0) ctx.log.info('Đã chuyển hồ sơ vào hàng đợi', { rows: moved });
     return moved;
   }
 

@@ -49,7 +49,7 @@ export function startStoreQueue(ctx: AppContext, options: StoreQueueOptions): St
   async function pass(): Promise<number> {
     let attempted = 0;
     const reclaimed = await reclaimExpired(store.db);
-    if (reclaimed > 0) log.warn('delivery: lấy lại hồ sơ của tiến trình gửi đã dừng (THU_HOI_QUYEN_GUI)', { rows: reclaimed });
+    if (reclaimed > 0) log.warn('Lấy lại hồ sơ của tiến trình gửi đã dừng', { code: 'THU_HOI_QUYEN_GUI', rows: reclaimed });
     while (!stopped && !breaker.blocking) {
       const ids = await dueRows(store.db, PASS_ROWS);
       if (ids.length === 0) break;
@@ -62,7 +62,7 @@ export function startStoreQueue(ctx: AppContext, options: StoreQueueOptions): St
           try {
             await options.attempt(id);
           } catch (err) {
-            log.error('delivery: attempt failed', { trackingId: id, err: err as Error });
+            log.error('Lần gửi hồ sơ thất bại', { trackingId: id, err: err as Error });
           }
           attempted += 1;
         }
@@ -96,7 +96,7 @@ export function startStoreQueue(ctx: AppContext, options: StoreQueueOptions): St
         n = await pass();
       } catch (err) {
         // The store being briefly unavailable: the rows are still there; look again soon.
-        log.warn('delivery: store queue pass failed', { err: err as Error });
+        log.warn('Lượt xử lý hàng đợi trong kho dữ liệu thất bại', { err: err as Error });
       }
       let wait = options.maxSleepMs;
       try {

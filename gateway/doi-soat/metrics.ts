@@ -34,6 +34,7 @@ export const mismatchesOpen = new client.Gauge({
   help: 'Fields that disagree with the National Population Database and are not yet corrected, per unit',
   labelNames: ['unit'] as const,
   registers: [registry],
+  aggregator: 'first', // every worker reads the same store: the cluster merge must not add them up
   async collect() {
     this.reset();
     if (!source) return;
@@ -47,6 +48,7 @@ export const reconcileCompleteShare = new client.Gauge({
   help: "Share of a unit's records (unit and descendants) that the central database holds complete and current, as of the unit's last reconciliation",
   labelNames: ['unit'] as const,
   registers: [registry],
+  aggregator: 'first', // every worker reads the same store: the cluster merge must not add them up
   async collect() {
     this.reset();
     if (!source) return;

@@ -31,9 +31,9 @@ export function startDoiSoatSchedule(ctx: AppContext): DoiSoatSchedule {
       try {
         const report = await fetchResults(ctx);
         const failed = report.units.filter((u) => u.error);
-        if (report.fetched || failed.length) ctx.log.info('doi-soat: matching results fetched', { fetched: report.fetched, opened: report.opened, closed: report.closed, failed: failed.map((u) => `${u.unit}: ${u.error!.code}`) });
+        if (report.fetched || failed.length) ctx.log.info('Đã lấy kết quả đối soát', { fetched: report.fetched, opened: report.opened, closed: report.closed, failed: failed.map((u) => `${u.unit}: ${u.error!.code}`) });
       } catch (err) {
-        ctx.log.warn('doi-soat: scheduled fetch failed', { err: err as Error });
+        ctx.log.warn('Lấy kết quả đối soát theo lịch thất bại', { err: err as Error });
       } finally {
         running = undefined;
         arm(every);

@@ -79,7 +79,7 @@ async function fetchUnit(ctx: AppContext, reads: CentralReads, unit: string, rep
       const e = err instanceof CentralReadError ? { code: err.code, message: err.message } : { code: 'LOI_HE_THONG', message: (err as Error).message };
       fetchFailures.inc({ code: e.code });
       await saveCursor(db, e);
-      ctx.log.warn('doi-soat: fetch stopped; the next fetch resumes where it stopped', { unit, since, code: e.code });
+      ctx.log.warn('Dừng lấy kết quả đối soát; lần lấy sau tiếp tục từ chỗ dừng', { unit, since, code: e.code });
       return { unit, fetched, since, error: e };
     }
     const list = [...page.ketQua].sort((a, b) => (a.maKetQua < b.maKetQua ? -1 : a.maKetQua > b.maKetQua ? 1 : 0));

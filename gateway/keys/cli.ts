@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import type { AppContext } from '../../core/context.js';
-import { CliFailure, UsageError, cliActor, print, table, type VerbOptions, type CliHost, type VerbRunner } from '../../core/cli-output.js';
+import { CliFailure, UsageError, cliActor, confirm, print, table, vietnamTime, type VerbOptions, type CliHost, type VerbRunner } from '../../core/cli-output.js';
 import {
   activateKey,
   cancelKey,
@@ -46,16 +46,16 @@ function describeKey(k: KeyView): string[] {
     ['Thao tác', k.operations.join(', ')],
     ['Chứng thư (số hiệu)', dash(k.certSerial)],
     ['Chứng thư (chủ thể)', dash(k.certSubject)],
-    ['Hết hạn', dash(k.expiresAt)],
+    ['Hết hạn', dash(vietnamTime(k.expiresAt))],
     ['Người phụ trách', `${dash(k.contact.name)} · ${dash(k.contact.agency)} · ${dash(k.contact.phone)} · ${dash(k.contact.email)}`],
     ['Lưu nội dung', dash(k.bodyRetention)],
     ['Hạn mức riêng', k.limits ? JSON.stringify(k.limits) : '—'],
     ['Nguồn', k.source],
-    ['Khóa cũ hiệu lực đến', dash(k.previousSecretValidUntil)],
-    ['Tạo lúc', k.createdAt],
-    ['Cập nhật', k.updatedAt],
-    ['Dùng gần nhất', dash(k.lastUsedAt)],
-    ...(k.cancelledAt ? ([['Hủy lúc', k.cancelledAt]] as [string, string][]) : []),
+    ['Khóa cũ hiệu lực đến', dash(vietnamTime(k.previousSecretValidUntil))],
+    ['Tạo lúc', vietnamTime(k.createdAt)],
+    ['Cập nhật', vietnamTime(k.updatedAt)],
+    ['Dùng gần nhất', dash(vietnamTime(k.lastUsedAt))],
+    ...(k.cancelledAt ? ([['Hủy lúc', vietnamTime(k.cancelledAt)]] as [string, string][]) : []),
   ];
   const width = Math.max(...rows.map(([label]) => label.length)) + 1;
   return rows.map(([label, value]) => `${`${label}:`.padEnd(width + 1)}${value}`);
@@ -69,17 +69,40 @@ function secretLines(k: KeyWithSecret): string[] {
   ];
 }
 
-function importText(r: ImportReport): string[] {
+/** The import's summary; the per-row report (each change, each error) only with --verbose. */
+function importText(r: ImportReport, verbose: boolean): string[] {
   const lines = [
     `${r.dryRun ? 'Chạy thử (không thay đổi gì)' : r.applied ? 'Đã nhập' : 'Không nhập gì (có lỗi, chế độ --strict)'}: ${r.rows} dòng`,
     `  tạo mới: ${r.created}, cập nhật: ${r.updated}, hủy: ${r.cancelled}, không đổi: ${r.unchanged}, lỗi: ${r.errors.length}`,
   ];
+  if (r.containsClearSecrets) lines.push('  LƯU Ý: tệp có khóa bí mật ở dạng rõ; cổng chỉ giữ bản băm — hãy xóa tệp an toàn sau khi nhập.');
+  if (!verbose) {
+    if (r.rows > 0) lines.push('  (từng dòng: thêm --verbose)');
+    return lines;
+  }
   for (const c of r.changes.filter((c) => c.action !== 'unchanged')) {
     lines.push(`  dòng ${c.row}: ${c.keyId} — ${ACTION_VI[c.action] ?? c.action}${c.fields ? ` (${c.fields.join(', ')})` : ''}`);
   }
-  if (r.containsClearSecrets) lines.push('  LƯU Ý: tệp có khóa bí mật ở dạng rõ; cổng chỉ giữ bản băm — hãy xóa tệp an toàn sau khi nhập.');
   for (const e of r.errors) lines.push(`  LỖI dòng ${e.row}${e.line ? ` (dòng tệp ${e.line})` : ''}${e.keyId ? ` ${e.keyId}` : ''}${e.field ? ` [${e.field}]` : ''}: ${e.message}`);
   return lines;
+}
+
+/** A key that would be born expired is a typing mistake: refused before anything is created. */
+function refusePastExpiry(value: string): void {
+  const dmy = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(value.trim());
+  const text = dmy ? `${dmy[3]}-${dmy[2].padStart(2, '0')}-${dmy[1].padStart(2, '0')}` : value.trim();
+  // A bare date means the end of that day in Vietnam time (as the service reads it).
+  const at = /^\d{4}-\d{2}-\d{2}$/.test(text) ? Date.parse(`${text}T23:59:59.999+07:00`) : Date.parse(text);
+  if (Number.isFinite(at) && at <= Date.now()) throw new UsageError(`--expires ${value} đã qua: mã kết nối mới phải hết hạn trong tương lai`);
+}
+
+const PAGE_SIZE = 50;
+
+function positiveInt(value: unknown, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${name} phải là số nguyên dương (nhận được "${String(value)}")`);
+  return n;
 }
 
 export function register(program: Command, cli: CliHost): void {
@@ -105,6 +128,7 @@ export function register(program: Command, cli: CliHost): void {
     .option('--limits <json>', 'hạn mức riêng, JSON: {"requestsPerSecond":5,"recordsPerSecond":200,"burstSeconds":2,"concurrentPerKey":4}')
     .action(async (_o, cmd: Command) =>
       run(cmd, async (ctx, o) => {
+        if (o.expires !== undefined) refusePastExpiry(String(o.expires));
         const created = await createKey(
           ctx,
           {
@@ -136,9 +160,17 @@ export function register(program: Command, cli: CliHost): void {
     .option('--unit <code>', 'chỉ của đơn vị này')
     .option('--vendor <adapter>', 'chỉ của giao diện này')
     .option('--software <id>', 'chỉ của phần mềm này')
+    .option('--limit <n>', `số mã mỗi trang (mặc định ${PAGE_SIZE}; với --json: mọi mã, trừ khi có --limit/--page)`)
+    .option('--page <n>', 'trang thứ mấy (từ 1)')
     .action(async (_o, cmd: Command) =>
       run(cmd, async (ctx, o) => {
-        const list = await listKeys(ctx, { status: o.status as string, unit: o.unit as string, vendor: o.vendor as string, software: o.software as string });
+        // Text pages by default; a --json document holds every key unless a page is asked for.
+        const paged = !o.json || o.limit !== undefined || o.page !== undefined;
+        const page = positiveInt(o.page, '--page', 1);
+        const all = await listKeys(ctx, { status: o.status as string, unit: o.unit as string, vendor: o.vendor as string, software: o.software as string });
+        const limit = paged ? positiveInt(o.limit, '--limit', PAGE_SIZE) : Math.max(1, all.length);
+        const pages = Math.max(1, Math.ceil(all.length / limit));
+        const list = all.slice((page - 1) * limit, page * limit);
         // Same warning window as certificates: an admin sees a key about to lapse in time to renew it.
         const warnBefore = Date.now() + ctx.config.tls.expiryWarningDays * 86_400_000;
         const rows = list.map((k) => ({
@@ -152,10 +184,14 @@ export function register(program: Command, cli: CliHost): void {
           software: k.softwareId,
           unit: k.unitCode,
           vendor: k.vendor,
-          expires: k.expiresAt?.slice(0, 10),
-          lastUsed: k.lastUsedAt?.replace('T', ' ').slice(0, 19),
+          expires: k.expiresAt,
+          lastUsed: k.lastUsedAt,
         }));
-        print(o, list, table(rows, ['keyId', 'status', 'software', 'unit', 'vendor', 'expires', 'lastUsed']));
+        const more = page < pages ? `; trang sau: --page ${page + 1}` : '';
+        print(o, list, [
+          table(rows, ['keyId', 'status', 'software', 'unit', 'vendor', 'expires', 'lastUsed']),
+          `Trang ${page}/${pages} (${all.length} mã kết nối${more})`,
+        ]);
       }),
     );
 
@@ -198,8 +234,10 @@ export function register(program: Command, cli: CliHost): void {
     .description('Hủy mã kết nối VĨNH VIỄN (không thể kích hoạt lại)')
     .argument('<keyId>')
     .option('--reason <text>', 'lý do')
+    .option('--yes', 'xác nhận không cần hỏi (bắt buộc khi không chạy trên màn hình dòng lệnh)')
     .action(async (keyId: string, _o, cmd: Command) =>
       run(cmd, async (ctx, o) => {
+        await confirm(o, `Hủy VĨNH VIỄN mã kết nối ${keyId}? Phần mềm dùng mã này sẽ bị từ chối và không thể kích hoạt lại.`);
         const k = await cancelKey(ctx, keyId, o.reason as string | undefined, cliActor());
         print(o, k, k.changed ? `Đã hủy mã kết nối ${keyId}.` : `Mã kết nối ${keyId} đã bị hủy từ trước.`);
       }),
@@ -228,6 +266,7 @@ export function register(program: Command, cli: CliHost): void {
     .option('--format <fmt>', 'csv | json (mặc định: theo đuôi tệp hoặc nội dung)')
     .option('--dry-run', 'chỉ báo cáo, không thay đổi gì')
     .option('--strict', 'không nhập gì nếu có dòng lỗi')
+    .option('--verbose', 'báo cáo từng dòng (mặc định: chỉ tổng hợp)')
     .action(async (file: string, _o, cmd: Command) =>
       run(cmd, async (ctx, o) => {
         const format = o.format as string | undefined;
@@ -235,10 +274,10 @@ export function register(program: Command, cli: CliHost): void {
         const report = await importKeys(ctx, { file, format, dryRun: !!o.dryRun, strict: !!o.strict }, cliActor());
         if (report.errors.length) {
           // Exit 1 so scripts notice; the report is the one JSON document (as the error's details).
-          if (!o.json) print(o, report, importText(report));
+          if (!o.json) print(o, report, importText(report, !!o.verbose));
           throw new CliFailure(`Có ${report.errors.length} dòng lỗi trong tệp nhập ${file}`, 'NHAP_CO_LOI', report);
         }
-        print(o, report, importText(report));
+        print(o, report, importText(report, !!o.verbose));
       }),
     );
 }

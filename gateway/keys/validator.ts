@@ -176,13 +176,13 @@ export async function createKeyValidator(ctx: AppContext, options: KeyValidatorO
     if (stored && stored.value !== fingerprint) {
       if (!pepperWarned) {
         log.error(
-          'Khóa chủ của phiên bản này khác với khóa chủ đã dùng khi cấp mã kết nối: mọi mã kết nối sẽ bị từ chối. Mọi phiên bản cổng dùng chung CSDL phải dùng cùng NDXP_MASTER_KEY (KHOA_CHU_KHONG_KHOP)',
+          'Khóa chủ của phiên bản này khác với khóa chủ đã dùng khi cấp mã kết nối: mọi mã kết nối sẽ bị từ chối. Mọi phiên bản cổng dùng chung CSDL phải dùng cùng NDXP_MASTER_KEY',
           { code: 'KHOA_CHU_KHONG_KHOP' },
         );
       }
       pepperWarned = true;
     } else pepperWarned = false;
-    log.debug('connection keys loaded', { count: rows.length });
+    log.debug('Đã nạp mã kết nối', { count: rows.length });
   };
 
   await reload(); // fail start-up loudly when the store cannot be read
@@ -191,7 +191,7 @@ export async function createKeyValidator(ctx: AppContext, options: KeyValidatorO
     ['keys'],
     options.refreshIntervalMs ?? ctx.config.keys.refreshIntervalMs,
     () => reload(),
-    (err) => log.warn('connection key refresh failed; the cached keys stay in force', { err }),
+    (err) => log.warn('Không làm mới được mã kết nối; giữ các mã đang dùng', { err }),
   );
 
   // A key id the cache does not know may have been created a moment ago on another instance:
@@ -278,7 +278,7 @@ export async function createKeyValidator(ctx: AppContext, options: KeyValidatorO
         });
       } catch (err) {
         for (const [keyId, usedAt] of batch) if ((pending.get(keyId) ?? 0) < usedAt) pending.set(keyId, usedAt);
-        log.warn('could not record last-used times of connection keys; will retry', { err });
+        log.warn('Không ghi được thời điểm dùng gần nhất của mã kết nối; sẽ thử lại', { err });
       } finally {
         flushing = undefined;
       }

@@ -10,7 +10,7 @@ import type { AppContext } from '../../core/context.js';
 import { codingRefusalHeaders } from '../../core/content-coding.js';
 import { GatewayError } from '../../core/errors.js';
 import { problemAnswer, writeAnswer, type HttpAnswer } from '../../core/http.js';
-import { requestDuration, requestsTotal } from '../../core/metrics.js';
+import { refusalsTotal, requestDuration, requestsTotal } from '../../core/metrics.js';
 import type { Exchange } from './exchange.js';
 import { bodiesForAudit } from './redact.js';
 
@@ -29,7 +29,7 @@ export async function epilogue(x: Exchange, ctx: AppContext): Promise<void> {
       try {
         await ctx.audit.recordDurable(event);
       } catch (err) {
-        ctx.log.error('audit write failed before acknowledging queued records', { requestId: x.requestId, err: err as Error });
+        ctx.log.error('Không ghi được nhật ký kiểm toán trước khi báo đã nhận hồ sơ', { requestId: x.requestId, err: err as Error });
         x.answer = refusalAnswer(x, new GatewayError('LOI_HE_THONG', { requestId: x.requestId }, 'audit_unavailable'));
         x.outcome = 'refused';
       }
@@ -65,8 +65,46 @@ export async function epilogue(x: Exchange, ctx: AppContext): Promise<void> {
     writeAnswer(x.res, x.answer!, x.closeAfter ? { connection: 'close', 'x-request-id': x.requestId } : { 'x-request-id': x.requestId });
     if (x.closeAfter) x.res.once('finish', () => x.req.socket.destroy());
   }
+  const seconds = (performance.now() - x.started) / 1000;
   if (x.counted) requestsTotal.inc({ front: x.front, operation: x.operation ?? 'unknown', outcome: x.outcome });
-  if (x.timed) requestDuration.observe({ front: x.front }, (performance.now() - x.started) / 1000);
+  if (x.error) refusalsTotal.inc({ front: x.front, code: x.error.code });
+  if (x.counted && x.timed) requestDuration.observe({ front: x.front, operation: x.operation ?? 'unknown' }, seconds);
+  accessLine(x, ctx, seconds);
+}
+
+/**
+ * The one access line of the exchange: info when it went through, warn when it was refused or
+ * some of its records were (invalid, refused by the central database, MaKetQua 9), error for an
+ * internal fault (its stack was logged where it was caught). Flat fields with stable names.
+ */
+function accessLine(x: Exchange, ctx: AppContext, seconds: number): void {
+  const err = x.error;
+  const recordsFailed = x.recordCodes !== undefined;
+  const level = err ? (err.code === 'LOI_HE_THONG' ? 'error' : 'warn') : recordsFailed ? 'warn' : 'info';
+  if (!ctx.log.enabled(level)) return;
+  const fields = {
+    kind: 'access',
+    requestId: x.requestId,
+    front: x.front,
+    operation: x.trailOperation ?? x.operation,
+    method: x.req.method,
+    path: x.meta.path,
+    unit: x.identity?.unitCode,
+    keyId: x.identity?.keyId,
+    certSerial: x.peer?.serial,
+    remoteAddress: x.peer?.remoteAddress ?? x.req.socket.remoteAddress,
+    outcome: x.outcome,
+    status: x.res.statusCode,
+    code: err?.code ?? x.recordCodes?.[0],
+    reason: err?.internalReason,
+    records: x.recordCount,
+    recordStatus: x.recordStatus,
+    recordCodes: x.recordCodes,
+    latencyMs: Math.round(seconds * 1000),
+  };
+  if (level === 'info') ctx.log.info('Đã xử lý yêu cầu', fields);
+  else if (level === 'warn') ctx.log.warn(err ? 'Từ chối yêu cầu' : 'Có hồ sơ không được đồng bộ', fields);
+  else ctx.log.error('Lỗi hệ thống khi xử lý yêu cầu', fields);
 }
 
 function auditEvent(x: Exchange, ctx: AppContext): AuditEvent {

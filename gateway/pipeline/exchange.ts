@@ -41,7 +41,7 @@ export interface Route {
   /** Operation label of a JSON endpoint (a front's comes from its call). */
   readonly operation?: string;
   readonly trail: TrailPolicy;
-  /** Observe ndxp_request_duration_seconds (protocol fronts). */
+  /** Observe ndxp_request_duration_seconds (every front and JSON route; not the WSDL documents). */
   readonly timed: boolean;
   readonly stages: readonly Stage[];
   /** How a refusal is answered when not as a JSON problem or by the front (POST /token: OAuth errors). */
@@ -82,6 +82,11 @@ export class Exchange {
   /** Small facts for the trail in place of long caller-supplied lists. */
   details: Record<string, unknown> | undefined = undefined;
   outOfScope: OutOfScope | undefined = undefined;
+  /** Records in the call and how many per status (the access line's `records`, `recordStatus`). */
+  recordCount: number | undefined = undefined;
+  recordStatus: Record<string, number> | undefined = undefined;
+  /** Distinct codes of records that were refused or failed (invalid, central refusal, MaKetQua 9); unset when none. */
+  recordCodes: string[] | undefined = undefined;
 
   answer: HttpAnswer | undefined = undefined;
   relay: Relay | undefined = undefined;
@@ -128,6 +133,6 @@ export const ANY_USE: KeyUse = Object.freeze({ front: '*', operation: '*' });
 /** Turns anything thrown into a caller-safe GatewayError (internal errors are logged with the request id). */
 export function asGatewayError(err: unknown, ctx: AppContext, requestId: string): GatewayError {
   if (err instanceof GatewayError) return err;
-  ctx.log.error('request failed', { requestId, err: err as Error, stack: (err as Error)?.stack });
+  ctx.log.error('Lỗi hệ thống khi xử lý yêu cầu', { requestId, err: err as Error });
   return new GatewayError('LOI_HE_THONG', { requestId }, (err as Error)?.message);
 }

@@ -89,7 +89,7 @@ export function bodiesForAudit(
     try {
       kept = scrubValues(front.redactBody ? front.redactBody(request, meta) : request, values);
     } catch (err) {
-      log.error('request body could not be redacted; it is not kept', { front: front.id, err: err as Error });
+      log.error('Không che được thông tin bí mật trong nội dung yêu cầu; nội dung không được lưu', { front: front.id, err: err as Error });
     }
   }
   return { request: kept, response: scrubValues(Buffer.isBuffer(response) ? response : Buffer.from(response, 'utf8'), values) };

@@ -91,7 +91,7 @@ export function buildRoutes(p: PipelineParts): Routes {
   const notLockedOut = lockout(p.guard);
   const checkKey = authenticate(p.keys, p.guard);
   const oneRequest = requestLimit(p.guard);
-  const json = { front: 'json', trail: 'refusals', timed: false } as const;
+  const json = { front: 'json', trail: 'refusals', timed: true } as const;
 
   return {
     front: {

@@ -79,7 +79,7 @@ async function readInventory(ctx: AppContext, reads: CentralReads, unit: string,
         if (!(err instanceof CentralReadError)) throw err;
         const transient = err.status === undefined || err.status >= 500 || err.status === 429;
         if (!transient || ++attempt > RETRIES) throw fromCentralRead(err, `Đối chiếu đơn vị ${unit}`);
-        ctx.log.info('reconcile: centre did not answer a page; retrying the same page', { unit, page, code: err.code, attempt });
+        ctx.log.info('CSDL quốc gia không trả lời một trang khi đối chiếu; thử lại trang đó', { unit, page, code: err.code, attempt });
         await new Promise((r) => setTimeout(r, 250 * 2 ** attempt));
       }
     }

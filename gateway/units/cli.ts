@@ -26,13 +26,13 @@ const translate = (err: unknown): Error | undefined =>
     ? new CliFailure(`${err.message}\n${err.issues.map((i) => `  ${i.pointer || '/'}: ${i.message} (${i.code})`).join('\n')}`, err.code, err.issues)
     : undefined;
 
-/** Reads and parses a JSON file; a missing or malformed file is bad usage (exit 2). */
+/** Reads and parses a JSON file; a file that cannot be read is a failure (exit 1, as everywhere), a malformed one bad usage (exit 2). */
 function readJson(file: string): unknown {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new UsageError(`Không đọc được tệp ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    throw new CliFailure(`Không đọc được tệp ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, 'KHONG_DOC_DUOC_TEP');
   }
   try {
     return JSON.parse(text.replace(/^\uFEFF/, ''));

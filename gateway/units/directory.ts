@@ -52,7 +52,7 @@ export async function createUnitDirectory(ctx: Pick<AppContext, 'store' | 'confi
       unitRows.map(unitFromRow),
     );
     loadedAt = new Date(clock()).toISOString();
-    ctx.log.debug('unit directory loaded', { exact: index.exact.size, level1: index.level1.size, units: index.units.size });
+    ctx.log.debug('Đã nạp bảng đơn vị', { exact: index.exact.size, level1: index.level1.size, units: index.units.size });
   };
 
   await reload(); // fail start-up loudly when the store cannot be read
@@ -61,7 +61,7 @@ export async function createUnitDirectory(ctx: Pick<AppContext, 'store' | 'confi
     ['units'],
     options.refreshIntervalMs ?? ctx.config.keys.refreshIntervalMs,
     () => reload(),
-    (err) => ctx.log.warn('unit directory refresh failed; the cached rules stay in force', { err }),
+    (err) => ctx.log.warn('Không làm mới được bảng đơn vị; giữ bảng đang dùng', { err }),
   );
 
   // The Vietnam date changes once a day; computing it per call would allocate a Date per code.

@@ -1,13 +1,11 @@
 /**
- * Runs `ndxp …` in this process (the real program from gateway/cli/main.ts), capturing stdout and
- * stderr, with the exit code main() would give; and a config file pointing at a test's store.
+ * Runs `ndxp …` in this process (the real program and failure report from gateway/cli/main.ts),
+ * capturing stdout and stderr, with the exit code main() gives; and a config file pointing at a test's store.
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { vi } from 'vitest';
-import { CommanderError } from 'commander';
-import { buildProgram } from '../../gateway/cli/main.js';
-import { UsageError } from '../../core/cli-output.js';
+import { run } from '../../gateway/cli/main.js';
 import { tempDir, testConfig, type StoreKind } from './env.js';
 
 export interface CliRun {
@@ -29,10 +27,8 @@ export async function ndxp(args: string[]): Promise<CliRun> {
     return true;
   });
   try {
-    await buildProgram().parseAsync(['node', 'ndxp', ...args]);
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const code = error instanceof UsageError || error instanceof CommanderError ? 2 : 1;
+    // The real program and its real failure report (stderr line, --json document, exit code).
+    const { code, error } = await run(['node', 'ndxp', ...args]);
     return { code, stdout, stderr, error };
   } finally {
     out.mockRestore();

@@ -18,7 +18,21 @@ export function execute(deps: ExecuteDeps): Stage {
       x.queued = done.queued;
       x.details = done.auditDetails;
       x.outOfScope = done.outOfScope;
-      for (const r of done.result.results) recordsTotal.inc({ front: x.front, status: r.status });
+      const counts: Record<string, number> = {};
+      let codes: Set<string> | undefined;
+      for (const r of done.result.results) {
+        recordsTotal.inc({ front: x.front, status: r.status });
+        counts[r.status] = (counts[r.status] ?? 0) + 1;
+        if (r.status === 'INVALID' || r.status === 'ERROR') {
+          codes ??= new Set();
+          // A record refused without an issue of its own (MaKetQua 9 from a failed delivery) is named by its status.
+          if (r.errors.length === 0) codes.add(r.status === 'ERROR' ? 'LOI_HE_THONG' : 'KHONG_HOP_LE');
+          for (const e of r.errors) if (codes.size < 10) codes.add(e.code);
+        }
+      }
+      x.recordCount = done.result.results.length;
+      x.recordStatus = counts;
+      x.recordCodes = codes && [...codes];
       x.outcome = summarise(done.result.results.map((r) => r.status));
       x.answer = x.protocol!.renderResult(call, done.result);
     },

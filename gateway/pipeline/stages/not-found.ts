@@ -1,6 +1,8 @@
-/** A path no front or endpoint serves: 404 as a JSON problem, neither in the trail nor counted. */
+/**
+ * A path no front or endpoint serves: 404 as a JSON problem, neither in the trail nor counted,
+ * but a refusal like any other (the epilogue renders it and logs its warning).
+ */
 import { GatewayError } from '../../../core/errors.js';
-import { problemAnswer } from '../../../core/http.js';
 import { echoPreview } from '../../../core/ids.js';
 import type { Stage } from '../exchange.js';
 
@@ -10,6 +12,6 @@ export const notFound: Stage = {
     x.req.resume();
     x.trail = 'none';
     x.counted = false;
-    x.answer = problemAnswer(new GatewayError('KHONG_TIM_THAY', { path: echoPreview(x.meta.path, 200) }));
+    x.refuse(new GatewayError('KHONG_TIM_THAY', { path: echoPreview(x.meta.path, 200) }));
   },
 };
