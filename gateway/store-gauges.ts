@@ -51,8 +51,7 @@ export const deadLetters = new client.Gauge({
   aggregator: 'first',
   async collect() {
     await read(async ({ db }) => {
-      const r = await db.selectFrom('outbox').select((eb) => eb.fn.countAll<number>().as('n')).where('state', '=', 'dead').executeTakeFirst();
-      this.set(Number(r?.n ?? 0));
+      this.set((await countByState(db)).dead ?? 0);
     });
   },
 });
