@@ -17,7 +17,6 @@
  * bench/results/<timestamp>.json and the `side-by-side` section of BENCHMARKS.md.
  */
 import { Command } from 'commander';
-import https from 'node:https';
 import { mkdtempSync, rmSync, readFileSync, mkdirSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import os from 'node:os';
@@ -30,6 +29,7 @@ import { bodyBytes, largeVendorARequest, recordsPerRequest, type BodySpec } from
 import { dongBoHoSoRequest, soapActionHeaders } from '../adapters/vendor-a-asmx/fixtures/requests.js';
 import { machine, writeJsonReport, updateBenchmarksSection, mdTable, machineLines, REPO_ROOT } from './lib/report.js';
 import { loadAverage } from './lib/procstat.js';
+import { call } from './lib/call.js';
 import { simControl } from '../central-sim/control.js';
 import type { LoadJob } from './load-worker.js';
 
@@ -120,25 +120,6 @@ function figures(o: LoadOutcome, recordsPerReq: number, offeredRate?: number): P
     usage: o.usage,
     ...(r.firstError ? { firstError: r.firstError } : {}),
   };
-}
-
-/** One request over a fresh mutual-TLS connection (set-up and checks, not measured). */
-function call(url: string, d: Deployment, client: string, o: { method?: string; path: string; headers?: Record<string, string>; body?: string }): Promise<{ status: number; text: string }> {
-  const c = d.clients[client];
-  return new Promise((resolve, reject) => {
-    const req = https.request(
-      new URL(o.path, url),
-      { method: o.method ?? (o.body ? 'POST' : 'GET'), headers: o.headers, agent: false, cert: c.certPem, key: c.keyPem, ca: d.caPem, servername: 'localhost' },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (s: string) => (text += s));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-      },
-    );
-    req.on('error', reject);
-    req.end(o.body);
-  });
 }
 
 function redisVersion(): Promise<string | undefined> {
