@@ -17,7 +17,6 @@
  * bench/results/<timestamp>.json and the `side-by-side` section of BENCHMARKS.md.
  */
 import { Command } from 'commander';
-import https from 'node:https';
 import { mkdtempSync, rmSync, readFileSync, mkdirSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import os from 'node:os';
@@ -30,6 +29,7 @@ import { bodyBytes, largeVendorARequest, recordsPerRequest, type BodySpec } from
 import { dongBoHoSoRequest, soapActionHeaders } from '../adapters/vendor-a-asmx/fixtures/requests.js';
 import { machine, writeJsonReport, updateBenchmarksSection, mdTable, machineLines, REPO_ROOT } from './lib/report.js';
 import { loadAverage } from './lib/procstat.js';
+import { call } from './lib/call.js';
 import { simControl } from '../central-sim/control.js';
 import type { LoadJob } from './load-worker.js';
 
@@ -94,6 +94,9 @@ interface ScenarioReport {
   fixedRateOwnHalf?: PhaseFigures;
   /** Records the simulator applied during the scenario (writes only). */
   appliedAtSimulator?: number;
+  /** Server CPU (whole process tree, from /proc) per answered request and per record, at saturation, µs: the figure that carries across machines. */
+  cpuUsPerRequest?: number;
+  cpuUsPerRecord?: number;
   /** requests: req/s ÷ the baseline's req/s; records (writes): records/s ÷ the baseline's req/s, i.e.
    *  how many records the gateway takes in while nginx forwards one read. */
   ratio?: { vs: string; requests: number; records?: number; cpuPerRequest?: number };
@@ -120,25 +123,6 @@ function figures(o: LoadOutcome, recordsPerReq: number, offeredRate?: number): P
     usage: o.usage,
     ...(r.firstError ? { firstError: r.firstError } : {}),
   };
-}
-
-/** One request over a fresh mutual-TLS connection (set-up and checks, not measured). */
-function call(url: string, d: Deployment, client: string, o: { method?: string; path: string; headers?: Record<string, string>; body?: string }): Promise<{ status: number; text: string }> {
-  const c = d.clients[client];
-  return new Promise((resolve, reject) => {
-    const req = https.request(
-      new URL(o.path, url),
-      { method: o.method ?? (o.body ? 'POST' : 'GET'), headers: o.headers, agent: false, cert: c.certPem, key: c.keyPem, ca: d.caPem, servername: 'localhost' },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (s: string) => (text += s));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-      },
-    );
-    req.on('error', reject);
-    req.end(o.body);
-  });
 }
 
 function redisVersion(): Promise<string | undefined> {
@@ -365,6 +349,11 @@ async function main(argv: string[]): Promise<void> {
         connections: s.fresh ? `${freshProcesses} processes × ${freshConcurrency} in flight, new TLS connection per request${s.fresh.resume ? ', session resumed' : ''}` : `${s.connections} keep-alive`,
         saturation: sat,
       };
+      const serverCores = sat.usage[s.target]?.cpuCores;
+      if (serverCores !== undefined && sat.requestsPerSecond > 0) {
+        report.cpuUsPerRequest = Math.round((serverCores / sat.requestsPerSecond) * 1e6);
+        if (rpr) report.cpuUsPerRecord = Math.round(report.cpuUsPerRequest / rpr);
+      }
       const base = s.baseline ? byId.get(s.baseline) : undefined;
       const halfBaseline = (base ?? (s.target === 'nginx' ? report : undefined))?.saturation.requestsPerSecond;
       if (halfBaseline) {
@@ -454,7 +443,7 @@ async function main(argv: string[]): Promise<void> {
       },
       setup: {
         store: o.databaseUrl ? `PostgreSQL (${new URL(o.databaseUrl).host}, schema ${benchSchema})` : 'SQLite in the temporary data directory',
-        redis: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+        redis: process.env.REDIS_URL ? `Redis at ${process.env.REDIS_URL} (REDIS_URL set)` : 'embedded mode (no REDIS_URL: queue from the store, limits in memory)',
         largeProfileJsonBytes: largeProfileBytes,
         rateLimits: 'raised for the throughput keys (the limiter still runs on every request); the fairness keys have their own small limits',
         commands: { centralSim: sim.command, gateway: gateway.command, nginx: ngx.command, nginxConfig: readFileSync(ngx.configFile, 'utf8'), fairness: fairnessCommand },
@@ -485,7 +474,7 @@ type Report = {
   loadAverage: { start: number[]; end: number[] };
   scenarios: ScenarioReport[];
   fairness?: unknown;
-  setup: { store: string; commands: Record<string, string | undefined> };
+  setup: { store: string; redis: string; commands: Record<string, string | undefined> };
 };
 
 function renderMarkdown(r: Report, jsonFile: string): string {
@@ -503,6 +492,7 @@ function renderMarkdown(r: Report, jsonFile: string): string {
       lat(s.fixedRate),
       lat(s.fixedRateOwnHalf),
       u ? `${u.cpuCores.toFixed(2)} / ${fx(u.peakRssMiB)} MiB` : '–',
+      s.cpuUsPerRequest !== undefined ? `${fx(s.cpuUsPerRequest)}${s.recordsPerRequest > 1 ? ` / ${fx(s.cpuUsPerRecord)}` : ''}` : '–',
       fx(s.saturation.usage.sim?.cpuCores, 2),
       fx(s.saturation.loadGeneratorCores, 2),
       `${s.saturation.non2xx + s.saturation.errors}${s.saturation.sessionsReused !== undefined ? `; resumed ${s.saturation.sessionsReused}/${s.saturation.handshakes}` : ''}${s.appliedAtSimulator !== undefined ? `; applied ${fx(s.appliedAtSimulator)}` : ''}`,
@@ -523,14 +513,14 @@ function renderMarkdown(r: Report, jsonFile: string): string {
     '',
     ...machineLines(r.machine),
     `- Load average at start ${r.loadAverage.start.join(' ')}, at end ${r.loadAverage.end.join(' ')} (the machine is shared; other work competes for the same cores).`,
-    `- Gateway store: ${r.setup.store}. Every request of a write scenario is a new record; \`applied\` is what the simulator stored.`,
+    `- Gateway store: ${r.setup.store}; coordination: ${r.setup.redis}. Every request of a write scenario is a new record; \`applied\` is what the simulator stored (records the warm-up queued may land in the next scenario's count).`,
     '',
     'Headline ratios (requests/s at saturation, gateway ÷ nginx measured in the same run):',
     '',
     ...headline,
     '',
     mdTable(
-      ['scenario', 'client', 'req/s', 'records/s', 'vs nginx', 'vs own pass-through', 'latency p50 / p99 / p99.9 ms at half the baseline\'s rate (offered → achieved)', 'same at half its own rate', 'server CPU cores / peak RSS', 'simulator cores', 'load-gen cores', 'non-2xx+errors; notes'],
+      ['scenario', 'client', 'req/s', 'records/s', 'vs nginx', 'vs own pass-through', 'latency p50 / p99 / p99.9 ms at half the baseline\'s rate (offered → achieved)', 'same at half its own rate', 'server CPU cores / peak RSS', 'server CPU µs per request (/ per record)', 'simulator cores', 'load-gen cores', 'non-2xx+errors; notes'],
       rows,
     ),
   ];

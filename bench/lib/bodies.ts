@@ -5,6 +5,7 @@
  * be unrealistically cheap there).
  */
 import { dongBoHoSoRequest, hoSoXml, soapActionHeaders } from '../../adapters/vendor-a-asmx/fixtures/requests.js';
+import { codeList } from '../../adapters/national/codelists.js';
 import { submitRecordsRequest, SUBMIT_RECORDS_HEADERS } from '../../adapters/vendor-b-jaxws/fixtures/requests.js';
 
 export type BodySpec =
@@ -57,7 +58,11 @@ export function largeVendorARequest(key: string, unitCode: string, personalId: s
   return base.slice(0, start) + largeHistory + base.slice(end);
 }
 
-export const personalIdA = (n: number) => `024085${String(n % 1_000_000).padStart(6, '0')}`;
+// Province codes a personal id may start with: each gives a million ids of the sample's birth year
+// and gender (C=0, YY=85), so ids never repeat within a run (they wrapped after 1,000,000 before,
+// and the later scenarios replayed earlier records: "applied 0").
+const PROVINCES = Object.keys(codeList('tinh-cccd')).sort();
+export const personalIdA = (n: number) => `${PROVINCES[Math.floor(n / 1_000_000) % PROVINCES.length]}085${String(n % 1_000_000).padStart(6, '0')}`;
 
 /** A builder of successive requests for one load generator process. */
 export function requestBuilder(spec: BodySpec): () => BuiltRequest {

@@ -11,7 +11,7 @@ import type { Config } from '../../config/config.js';
 import type { DB } from './schema.js';
 import { migrate } from './migrate.js';
 import type { Dialect } from './migration.js';
-import { openSqlite } from './sqlite.js';
+import { cachingStatements, openSqlite } from './sqlite.js';
 
 
 export interface Store {
@@ -123,7 +123,7 @@ export async function openStore(settings: StoreSettings, options: { migrate?: bo
     sqlite.pragma(`busy_timeout = ${SQLITE_BUSY_SYNC_WAIT_MS}`);
     sqlite.pragma('foreign_keys = ON');
     store = {
-      db: new Kysely<DB>({ dialect: new ImmediateSqliteDialect({ database: sqlite as unknown as ConstructorParameters<typeof SqliteDialect>[0]['database'] & object }) }),
+      db: new Kysely<DB>({ dialect: new ImmediateSqliteDialect({ database: cachingStatements(sqlite) as unknown as ConstructorParameters<typeof SqliteDialect>[0]['database'] & object }) }),
       dialect: 'sqlite',
       describe: `sqlite:${file}`,
       close: async () => {

@@ -49,6 +49,37 @@ export function openSqlite(file: string): SqliteDatabase {
   return new NodeSqlite(file);
 }
 
+/**
+ * Keeps prepared statements by their SQL text. Kysely's SQLite driver prepares every query anew,
+ * and compiling the SQL cost more than running it (a sixth of a single-record request's CPU):
+ * the gateway's queries are a few dozen fixed texts, so each is compiled once. A statement still
+ * busy (an iterator left open) is never handed out again; SQLite re-prepares a cached statement
+ * by itself after a schema change. Bounded: the oldest text is dropped past `max`.
+ */
+export function cachingStatements(db: SqliteDatabase, max = 500): SqliteDatabase {
+  const cache = new Map<string, SqliteStatement>();
+  const prepare = <P extends unknown[] = unknown[], R = unknown>(sql: string): SqliteStatement<P, R> => {
+    const hit = cache.get(sql);
+    if (hit && !(hit as { busy?: boolean }).busy) return hit as unknown as SqliteStatement<P, R>;
+    const stmt = db.prepare<P, R>(sql);
+    if (!hit) {
+      if (cache.size >= max) cache.delete(cache.keys().next().value!);
+      cache.set(sql, stmt as unknown as SqliteStatement);
+    }
+    return stmt;
+  };
+  return {
+    prepare,
+    exec: (sql) => db.exec(sql),
+    pragma: (text) => db.pragma(text),
+    transaction: (fn) => db.transaction(fn),
+    close: () => {
+      cache.clear();
+      db.close();
+    },
+  };
+}
+
 // --- node:sqlite behind the better-sqlite3 shape --------------------------------------------
 
 interface NodeStatementSync {

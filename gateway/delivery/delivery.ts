@@ -142,11 +142,11 @@ export async function createDelivery(ctx: AppContext, opts: DeliveryOptions = {}
         outcomes.set(a.trackingId, { trackingId: a.trackingId, state: 'stale', message: 'Một phiên bản mới hơn của hồ sơ này có trong cùng lần gửi; chỉ phiên bản mới nhất được gửi (PHIEN_BAN_MOI_HON)' });
       }
     }
-    const claimedIds = new Set(accepted.filter((a) => a.state === 'delivering' && !a.existing).map((a) => a.trackingId));
+    // The claimed rows as written in the transaction above: sent without reading them back.
+    const claimedRows = accepted.flatMap((a) => (a.state === 'delivering' && !a.existing && a.claimed ? [a.claimed] : []));
     const waiting = accepted.filter((a) => a.state === 'pending' && !a.existing).map((a) => ({ trackingId: a.trackingId, notBefore: breaker.blocking ? breaker.retryAt() : 0 }));
-    if (sendNow && claimedIds.size === 0) breaker.release();
-    if (claimedIds.size > 0) {
-      const claimedRows = await getRows(store.db, [...claimedIds]);
+    if (sendNow && claimedRows.length === 0) breaker.release();
+    if (claimedRows.length > 0) {
       const sending = sendClaimed(claimedRows, owner, (o) => {
         const c = o.classified;
         if (c.outcome === 'delivered') outcomes.set(o.trackingId, { trackingId: o.trackingId, state: 'delivered', central: c.answer, httpStatus: c.status });

@@ -59,6 +59,8 @@ export interface AcceptedRow {
   staleBecause?: string;
   /** The tracking id was already known (a retried call): the existing row is left untouched. */
   existing?: boolean;
+  /** The row as written, when it was claimed for an immediate send (no need to read it back). */
+  claimed?: OutboxRow;
 }
 
 /**
@@ -133,9 +135,9 @@ export async function acceptRows(
         if (stored.has(subjectKey)) supersede.push({ kind: r.kind, subject: r.subject_id!, upTo: r.version_ms });
         newest.set(subjectKey, r.version_ms);
       }
-      const claimed = options.claim ? { state: 'delivering', lease_owner: options.claim.owner, lease_until: options.claim.until } : {};
-      inserts.push({ ...base, ...claimed });
-      result[i] = { trackingId: r.tracking_id, state: options.claim ? 'delivering' : 'pending' };
+      const row: OutboxRow = options.claim ? { ...base, state: 'delivering', lease_owner: options.claim.owner, lease_until: options.claim.until } : base;
+      inserts.push(row);
+      result[i] = options.claim ? { trackingId: r.tracking_id, state: 'delivering', claimed: row } : { trackingId: r.tracking_id, state: 'pending' };
     }
     // Older (or equal) versions still waiting are replaced by this one: only the newest is sent.
     // Rows in flight are left alone; the central database's version check orders them.
