@@ -53,3 +53,39 @@ export function columnOf(ws: ExcelJS.Worksheet, header: string): number {
 export function cellAt(ws: ExcelJS.Worksheet, row: number, header: string): ExcelJS.Cell {
   return ws.getRow(row).getCell(columnOf(ws, header));
 }
+
+import { DATA_SHEETS, RECORD_SHEET } from '../adapters/excel/layout.js';
+import { exampleRecord } from '../adapters/excel/template.js';
+import { TCVN3_TABLE } from '../adapters/text/index.js';
+
+export type Example = ReturnType<typeof exampleRecord>;
+
+/** Valid example rows `from`..`from+count-1` (distinct personal ids per test). */
+export function examples(from: number, count: number): Example[] {
+  return Array.from({ length: count }, (_, k) => exampleRecord(from + k, UNIT));
+}
+
+/** A workbook in the template's layout with these rows; `tweak` edits it before it is written. */
+export async function buildWorkbook(file: string, rows: Example[], tweak?: (wb: ExcelJS.Workbook) => void): Promise<string> {
+  const wb = new ExcelJS.Workbook();
+  for (const layout of DATA_SHEETS) {
+    const ws = wb.addWorksheet(layout.name);
+    ws.addRow(layout.columns.map((c) => c.header));
+    for (const ex of rows) {
+      const items = layout.key === 'hoSo' ? [ex.record] : (ex.parts[layout.key] ?? []);
+      for (const item of items) ws.addRow(layout.columns.map((c) => (item[c.key] ?? null) as ExcelJS.CellValue));
+    }
+  }
+  tweak?.(wb);
+  await wb.xlsx.writeFile(file);
+  return file;
+}
+
+/** Unicode text → TCVN3 as a .VnTime-typed cell holds it (each TCVN3 byte as a Latin-1 character). */
+export function toTcvn3(text: string): string {
+  const reverse = new Map<string, number>();
+  for (const [byte, ch] of TCVN3_TABLE) if (!reverse.has(ch)) reverse.set(ch, byte);
+  return [...text.normalize('NFC')].map((ch) => (reverse.has(ch) ? String.fromCharCode(reverse.get(ch)!) : ch)).join('');
+}
+
+export const RECORDS = RECORD_SHEET.name;

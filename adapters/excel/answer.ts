@@ -13,7 +13,8 @@
 import ExcelJS from 'exceljs';
 import { RECORD_STATUS_TEXT } from '../record-status.js';
 import type { RecordStatus } from '../types.js';
-import { cellValue } from './read.js';
+import { cellValue, openReader, sheetOf } from './read.js';
+import type { SheetName } from './zip-guard.js';
 import { DATA_SHEETS, headerKey, parseCellRef, RESULT_HEADERS, sheetByName, SUMMARY_SHEET, type SheetLayout } from './layout.js';
 import { sheetColumns, validationOf } from './template.js';
 
@@ -101,7 +102,7 @@ function resultText(o: RowOutcome): string {
 }
 
 /** Writes the answer workbook `output` from the submitted `input`. */
-export async function writeAnswerWorkbook(input: string, output: string, a: AnswerInput): Promise<void> {
+export async function writeAnswerWorkbook(input: string, output: string, a: AnswerInput, names?: Map<string, SheetName>): Promise<void> {
   // Issues by sheet → row → column: the cells to fill and comment.
   const marks = new Map<string, Map<number, Map<number, CellIssue[]>>>();
   const detailOf = new Map<number, string[]>();
@@ -118,13 +119,13 @@ export async function writeAnswerWorkbook(input: string, output: string, a: Answ
   wb.creator = 'ndxp-gateway';
   writeSummary(wb, a);
 
-  const reader = new ExcelJS.stream.xlsx.WorkbookReader(input, { worksheets: 'emit', sharedStrings: 'cache', styles: 'cache', hyperlinks: 'ignore', entries: 'ignore' });
-  for await (const ws of reader) {
-    const name = (ws as unknown as { name?: string }).name ?? 'Sheet';
+  let unnamed = 0;
+  for await (const ws of openReader(input, { styles: 'cache' })) {
+    const sheet = sheetOf(ws, names);
+    const name = sheet.name || `Sheet${++unnamed}`;
     if (name === SUMMARY_SHEET || name === ERRORS_SHEET) continue; // an earlier answer's: written anew
-    const state = (ws as unknown as { state?: string }).state;
     const layout = sheetByName(name);
-    const out = wb.addWorksheet(name, { state: state === 'hidden' || state === 'veryHidden' ? 'hidden' : 'visible', views: layout ? [{ state: 'frozen', ySplit: 1 }] : undefined });
+    const out = wb.addWorksheet(name, { state: sheet.hidden ? 'hidden' : 'visible', views: layout ? [{ state: 'frozen', ySplit: 1 }] : undefined });
     const sheetMarks = marks.get(name);
     let resultCols: { status: number; trackingId: number; detail: number } | undefined;
     let headerKeys: string[] = [];
@@ -269,11 +270,10 @@ export interface AnswerState {
 }
 
 /** Reads an answer workbook (streamed) for `ndxp excel status`. */
-export async function readAnswerState(file: string): Promise<AnswerState> {
+export async function readAnswerState(file: string, names?: Map<string, SheetName>): Promise<AnswerState> {
   const state: AnswerState = { rows: new Map(), issues: [], isAnswer: false };
-  const reader = new ExcelJS.stream.xlsx.WorkbookReader(file, { worksheets: 'emit', sharedStrings: 'cache', styles: 'ignore', hyperlinks: 'ignore', entries: 'ignore' });
-  for await (const ws of reader) {
-    const name = (ws as unknown as { name?: string }).name ?? '';
+  for await (const ws of openReader(file, { styles: 'ignore' })) {
+    const { name } = sheetOf(ws, names);
     const records = name === DATA_SHEETS[0].name;
     if (name === SUMMARY_SHEET) {
       for await (const row of ws as unknown as AsyncIterable<ReaderRow>) {

@@ -215,7 +215,9 @@ export const RESULT_HEADERS = { status: 'Kết quả', trackingId: 'Mã theo dõ
 export function choicesOf(list: Column['list']): string[] {
   if (!list) return [];
   if (list in CHOICES) return [...CHOICES[list as ChoiceName]];
-  return Object.entries(codeList(list as CodeListName)).map(([code, name]) => `${code} - ${name}`);
+  return Object.entries(codeList(list as CodeListName))
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([code, name]) => `${code} - ${name}`);
 }
 
 /** A header as typed, for matching: case, spaces and diacritics composition do not matter. */

@@ -73,6 +73,8 @@ function code(list: CodeListName, raw: string): Converted {
 
 /** Converts one cell by its column's kind. */
 export function convert(col: Column, v: CellValue, text: string): Converted {
+  // A date typed where Excel kept the serial day number (no date format known to the reader).
+  if (typeof v === 'number' && (col.kind === 'date' || col.kind === 'month' || col.kind === 'dateTime') && serialToIso(v)) return convert(col, { d: serialToIso(v)! }, text);
   switch (col.kind) {
     case 'date': {
       if (isDate(v)) {

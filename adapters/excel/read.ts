@@ -10,7 +10,7 @@ import ExcelJS from 'exceljs';
 import { GatewayError } from '../../core/errors.js';
 import { columnLetter, DATA_SHEETS, headerKey, RESULT_HEADERS, sheetByName, type SheetLayout } from './layout.js';
 import type { CellValue, WireCell } from './wire.js';
-import { DEFAULT_ZIP_LIMITS, inspectWorkbookZip, type ZipLimits } from './zip-guard.js';
+import { DEFAULT_ZIP_LIMITS, inspectWorkbookZip, type SheetName, type ZipLimits } from './zip-guard.js';
 
 export interface ReadLimits extends ZipLimits {
   /** Highest row number a data sheet may use (header included). */
@@ -94,11 +94,11 @@ function readHeaders(name: string, layout: SheetLayout, row: { eachCell(opts: { 
  * Every non-empty row of every data sheet, in file order (the records sheet first in workbooks
  * made from the template). `onSheet` hears each data sheet's headers before its rows.
  */
-export async function* sheetRows(file: string, limits: ReadLimits = DEFAULT_READ_LIMITS, onSheet?: (h: SheetHeaders) => void): AsyncGenerator<SheetRow> {
-  const reader = new ExcelJS.stream.xlsx.WorkbookReader(file, { worksheets: 'emit', sharedStrings: 'cache', styles: 'cache', hyperlinks: 'ignore', entries: 'ignore' });
+export async function* sheetRows(file: string, limits: ReadLimits = DEFAULT_READ_LIMITS, onSheet?: (h: SheetHeaders) => void, names?: Map<string, SheetName>): AsyncGenerator<SheetRow> {
+  const reader = openReader(file, { styles: 'cache' });
   let sawRecords = false;
   for await (const ws of reader) {
-    const name = (ws as unknown as { name?: string }).name ?? '';
+    const { name } = sheetOf(ws, names);
     const layout = sheetByName(name);
     if (!layout) continue; // instructions, lists, summary, a clerk's own sheets: not read
     if (layout.key === 'hoSo') sawRecords = true;
@@ -133,8 +133,25 @@ export async function* sheetRows(file: string, limits: ReadLimits = DEFAULT_READ
   if (!sawRecords) throw new GatewayError('EXCEL_SAI_MAU', { detail: `không có trang «${DATA_SHEETS[0].name}»` });
 }
 
+/** exceljs's streaming reader, safe on workbooks that write xl/workbook.xml after the worksheets. */
+export function openReader(file: string, options: { styles: 'cache' | 'ignore' }): ExcelJS.stream.xlsx.WorkbookReader {
+  const reader = new ExcelJS.stream.xlsx.WorkbookReader(file, { worksheets: 'emit', sharedStrings: 'cache', styles: options.styles, hyperlinks: 'ignore', entries: 'ignore' });
+  // Without this it reads `model.sheets` of a workbook part it has not seen yet, and throws.
+  Object.assign(reader as object, { model: { sheets: [] }, properties: { model: {} } });
+  return reader;
+}
+
+/** A streamed worksheet's name and visibility: the reader's own, else from the container (zip-guard.ts). */
+export function sheetOf(ws: unknown, names?: Map<string, SheetName>): SheetName {
+  const w = ws as { name?: string; id?: string | number; state?: string };
+  // Unmatched, the reader names a sheet `Sheet<part number>` and keeps the part number as its id.
+  const unmatched = !w.name || w.name === `Sheet${w.id}`;
+  if (unmatched && names?.has(`xl/worksheets/sheet${w.id}.xml`)) return names.get(`xl/worksheets/sheet${w.id}.xml`)!;
+  return { name: w.name ?? '', hidden: w.state === 'hidden' || w.state === 'veryHidden' };
+}
+
 /** Checks the container, then opens the rows (see sheetRows). */
 export async function checkedRows(file: string, limits: ReadLimits = DEFAULT_READ_LIMITS, onSheet?: (h: SheetHeaders) => void): Promise<AsyncGenerator<SheetRow>> {
-  await inspectWorkbookZip(file, limits);
-  return sheetRows(file, limits, onSheet);
+  const checked = await inspectWorkbookZip(file, limits);
+  return sheetRows(file, limits, onSheet, checked.sheets);
 }

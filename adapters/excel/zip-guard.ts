@@ -35,8 +35,14 @@ const LFH = 0x04034b50;
 
 const notExcel = (detail: string) => new GatewayError('TEP_KHONG_PHAI_EXCEL', {}, detail);
 
-/** Checks the container; returns its entries when it may be parsed. Throws GatewayError otherwise. */
-export async function inspectWorkbookZip(file: string, limits: ZipLimits = DEFAULT_ZIP_LIMITS): Promise<ZipEntry[]> {
+/** A worksheet part's name and visibility, as xl/workbook.xml says. */
+export interface SheetName {
+  name: string;
+  hidden: boolean;
+}
+
+/** Checks the container; returns its entries (and the worksheets' names by part) when it may be parsed. Throws GatewayError otherwise. */
+export async function inspectWorkbookZip(file: string, limits: ZipLimits = DEFAULT_ZIP_LIMITS): Promise<ZipEntry[] & { sheets: Map<string, SheetName> }> {
   const fh = await open(file, 'r');
   try {
     const { size } = await fh.stat();
@@ -99,14 +105,43 @@ export async function inspectWorkbookZip(file: string, limits: ZipLimits = DEFAU
     if (entries.some((e) => /^xl\/externalLinks\//i.test(e.name))) throw new GatewayError('EXCEL_CO_LIEN_KET_NGOAI');
 
     for (const e of entries) await proveSize(fh, e, size);
-    return entries;
+    return Object.assign(entries, { sheets: await sheetNames(fh, entries, size) });
   } finally {
     await fh.close();
   }
 }
 
-/** Inflates one part while counting: it must come to exactly the size it declared. */
-async function proveSize(fh: import('node:fs/promises').FileHandle, e: ZipEntry, fileSize: number): Promise<void> {
+const XML_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+const unescapeXml = (s: string) => s.replace(/&(amp|lt|gt|quot|apos|#x?[0-9a-fA-F]+);/g, (_, e: string) => XML_ENTITIES[e] ?? String.fromCodePoint(e[1] === 'x' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10)));
+const attrs = (tag: string) => Object.fromEntries([...tag.matchAll(/([\w:]+)="([^"]*)"/g)].map((m) => [m[1], unescapeXml(m[2])]));
+
+/**
+ * Worksheet part → name. exceljs's streaming reader learns names from xl/workbook.xml, and when a
+ * writer put that part after the worksheets (exceljs's own non-streaming writer does) it knows
+ * none; the names are read here from the two small parts that hold them.
+ */
+async function sheetNames(fh: import('node:fs/promises').FileHandle, entries: ZipEntry[], size: number): Promise<Map<string, SheetName>> {
+  const text = async (name: string) => {
+    const e = entries.find((x) => x.name === name);
+    return e && e.uncompressedSize < 4 * 1024 * 1024 ? (await proveSize(fh, e, size, true))!.toString('utf8') : '';
+  };
+  const targets = new Map<string, string>();
+  for (const m of (await text('xl/_rels/workbook.xml.rels')).matchAll(/<Relationship\b[^>]*>/g)) {
+    const a = attrs(m[0]);
+    if (a.Id && a.Target) targets.set(a.Id, a.Target.startsWith('/') ? a.Target.slice(1) : `xl/${a.Target}`);
+  }
+  const names = new Map<string, SheetName>();
+  for (const m of (await text('xl/workbook.xml')).matchAll(/<(?:\w+:)?sheet\b[^>]*>/g)) {
+    const a = attrs(m[0]);
+    const target = targets.get(a['r:id'] ?? Object.entries(a).find(([k]) => k.endsWith(':id'))?.[1] ?? '');
+    if (target && a.name) names.set(target, { name: a.name, hidden: a.state === 'hidden' || a.state === 'veryHidden' });
+  }
+  return names;
+}
+
+/** Inflates one part while counting: it must come to exactly the size it declared (`keep`: and return its bytes). */
+async function proveSize(fh: import('node:fs/promises').FileHandle, e: ZipEntry, fileSize: number, keep = false): Promise<Buffer | undefined> {
+  const kept: Buffer[] = [];
   const lh = Buffer.alloc(30);
   await fh.read(lh, 0, 30, e.localHeaderOffset);
   if (lh.readUInt32LE(0) !== LFH) throw notExcel('damaged local header');
@@ -114,7 +149,10 @@ async function proveSize(fh: import('node:fs/promises').FileHandle, e: ZipEntry,
   if (start + e.compressedSize > fileSize) throw notExcel('part outside the file');
   if (e.method === 0) {
     if (e.compressedSize !== e.uncompressedSize) throw notExcel('stored part size mismatch');
-    return;
+    if (!keep) return undefined;
+    const b = Buffer.alloc(e.compressedSize);
+    await fh.read(b, 0, b.length, start);
+    return b;
   }
   if (e.method !== 8) throw notExcel(`compression method ${e.method}`);
   const inflate = createInflateRaw();
@@ -122,6 +160,7 @@ async function proveSize(fh: import('node:fs/promises').FileHandle, e: ZipEntry,
   const done = new Promise<void>((resolve, reject) => {
     inflate.on('data', (chunk: Buffer) => {
       produced += chunk.length;
+      if (keep) kept.push(chunk);
       if (produced > e.uncompressedSize) {
         inflate.destroy();
         reject(new GatewayError('EXCEL_QUA_LON', {}, `${e.name} inflates past its declared size`));
@@ -146,4 +185,5 @@ async function proveSize(fh: import('node:fs/promises').FileHandle, e: ZipEntry,
   }
   await done;
   if (produced !== e.uncompressedSize) throw notExcel(`${e.name} size mismatch`);
+  return keep ? Buffer.concat(kept) : undefined;
 }

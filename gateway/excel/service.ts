@@ -21,7 +21,7 @@ import { countOutcomes, readAnswerState, writeAnswerWorkbook, type CellIssue, ty
 import { cellRef, PART_SHEETS, RECORD_SHEET, parseCellRef } from '../../adapters/excel/layout.js';
 import { DEFAULT_READ_LIMITS, sheetRows, type ReadLimits, type SheetRow } from '../../adapters/excel/read.js';
 import { writeTemplate } from '../../adapters/excel/template.js';
-import { digestOfRecordId, type WireBatch, type WireRecord, type WireRow } from '../../adapters/excel/wire.js';
+import { digestOfRecordId, type CellValue, type WireBatch, type WireRecord, type WireRow } from '../../adapters/excel/wire.js';
 import { inspectWorkbookZip } from '../../adapters/excel/zip-guard.js';
 import type { RecordStatus } from '../../adapters/types.js';
 import type { AppContext } from '../../core/context.js';
@@ -74,7 +74,10 @@ function personalId(row: WireRow | SheetRow): string | undefined {
 
 /** The row's content (and its parts'), digested: what "unchanged since the last submission" compares. */
 function digestOf(row: WireRow, parts: WireRecord['parts']): string {
-  const cells = (r: WireRow) => r.cells;
+  // A date cell reaches the streaming reader as a date or as its serial day number, depending on
+  // whether the styles part came before its sheet: both digest as the serial number.
+  const serial = (v: CellValue) => (typeof v === 'object' ? Math.round((Date.parse(v.d) / 86_400_000 + 25569) * 1e6) / 1e6 : typeof v === 'number' ? Math.round(v * 1e6) / 1e6 : v);
+  const cells = (r: WireRow) => Object.fromEntries(Object.entries(r.cells).map(([k, c]) => [k, c.t3 ? [serial(c.v), 1] : serial(c.v)]));
   const body = { r: cells(row), p: Object.fromEntries(Object.entries(parts ?? {}).map(([k, rows]) => [k, (rows ?? []).map(cells)])) };
   return createHash('sha256').update(stableJson(body)).digest('base64url').slice(0, 32);
 }
@@ -109,13 +112,13 @@ export async function submitWorkbook(ctx: AppContext, file: string, options: Sub
   const batchSize = Math.min(options.batchSize ?? 500, ctx.config.limits.maxRecordsPerCall);
 
   // 1. check the container and every data sheet before anything is sent
-  await inspectWorkbookZip(file, limits);
+  const { sheets } = await inspectWorkbookZip(file, limits);
   const parts = new Map<PartKey, Map<string, WireRow[]>>(PART_SHEETS.map((p) => [p.key as PartKey, new Map()]));
   const columns: WireBatch['columns'] = {};
   const orphans: { key: PartKey; row: WireRow; id: string }[] = [];
   const recordIds = new Set<string>();
   let total = 0;
-  for await (const r of sheetRows(file, limits, (h) => (columns[h.name] = h.columns))) {
+  for await (const r of sheetRows(file, limits, (h) => (columns[h.name] = h.columns), sheets)) {
     if (r.sheet.layout.key === 'hoSo') {
       total++;
       const id = personalId(r);
@@ -174,7 +177,7 @@ export async function submitWorkbook(ctx: AppContext, file: string, options: Sub
 
     // 2. send, batch by batch
     let batch: WireRecord[] = [];
-    for await (const r of sheetRows(file, limits)) {
+    for await (const r of sheetRows(file, limits, undefined, sheets)) {
       if (r.sheet.layout.key !== 'hoSo') continue;
       const id = personalId(r);
       const own: WireRecord['parts'] = {};
@@ -208,7 +211,7 @@ export async function submitWorkbook(ctx: AppContext, file: string, options: Sub
     outcomes,
     issues,
     summary: { unit: options.unit, softwareId: options.softwareId, at: new Date().toISOString(), title: 'KẾT QUẢ GỬI SỔ TÍNH HỒ SƠ LÊN CSDL QUỐC GIA' },
-  });
+  }, sheets);
   return { ...summaryOf(outcomes), out: options.out };
 }
 
@@ -256,8 +259,8 @@ export interface StatusSummary extends Omit<SubmitSummary, 'out'> {
 
 /** Fills in what the queue delivered since: the answer workbook `file` rewritten (to `out`, else in place). */
 export async function workbookStatus(ctx: AppContext, file: string, options: { out?: string; limits?: ReadLimits } = {}): Promise<StatusSummary> {
-  await inspectWorkbookZip(file, options.limits ?? DEFAULT_READ_LIMITS);
-  const state = await readAnswerState(file);
+  const { sheets } = await inspectWorkbookZip(file, options.limits ?? DEFAULT_READ_LIMITS);
+  const state = await readAnswerState(file, sheets);
   if (!state.isAnswer) throw new GatewayError('EXCEL_SAI_MAU', { detail: 'không phải sổ tính trả lời của cổng kết nối (không có cột «Kết quả»)' });
   const delivery = await createDelivery(ctx, { worker: false, relay: false });
   const outcomes = new Map<number, RowOutcome>();
@@ -292,7 +295,7 @@ export async function workbookStatus(ctx: AppContext, file: string, options: { o
   }
   const out = options.out ?? file;
   const tmp = `${out}.${process.pid}.tmp.xlsx`;
-  await writeAnswerWorkbook(file, tmp, { outcomes, issues, summary: { unit: state.unit ?? '', softwareId: state.softwareId ?? '', at: new Date().toISOString(), title: 'TÌNH TRẠNG ĐỒNG BỘ CÁC DÒNG CỦA SỔ TÍNH' } });
+  await writeAnswerWorkbook(file, tmp, { outcomes, issues, summary: { unit: state.unit ?? '', softwareId: state.softwareId ?? '', at: new Date().toISOString(), title: 'TÌNH TRẠNG ĐỒNG BỘ CÁC DÒNG CỦA SỔ TÍNH' } }, sheets);
   await rename(tmp, out);
   return { ...summaryOf(outcomes), changed, out };
 }
