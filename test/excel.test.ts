@@ -4,10 +4,10 @@
  * back cell by cell.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
-import { cleanup } from './helpers/env.js';
+import { cleanup, REPO } from './helpers/env.js';
 import { eventually } from './helpers/http.js';
 import { buildWorkbook, cellAt, columnOf, examples, excelSetup, readWorkbook, RECORDS, SOFTWARE, toTcvn3, UNIT, type ExcelSetup } from './excel-helpers.js';
 import profileSchema from '../adapters/national/contract/profile.schema.json' with { type: 'json' };
@@ -30,6 +30,23 @@ describe('the excel front', () => {
     expect(vendorIds).toContain('excel');
     expect(operationsOf('excel')).toEqual(['submitProfiles', 'status']);
     expect(frontById('excel')?.paths).toEqual([]);
+  });
+
+  it('needs nothing outside its folder but the registry line and its own area (gateway/excel), registered by one line each', () => {
+    const offenders: string[] = [];
+    const walk = (dir: string) => {
+      for (const e of readdirSync(dir, { withFileTypes: true })) {
+        const p = path.join(dir, e.name);
+        if (e.isDirectory()) walk(p);
+        else if (e.name.endsWith('.ts') && /(adapters\/excel|\/excel)\/[\w-]+\.js['"]/.test(readFileSync(p, 'utf8'))) offenders.push(path.relative(REPO, p));
+      }
+    };
+    for (const top of ['adapters', 'gateway', 'core', 'certs', 'config', 'central-sim']) walk(path.join(REPO, top));
+    expect(offenders.filter((f) => !f.startsWith('adapters/excel/') && !f.startsWith('gateway/excel/')).sort()).toEqual(['adapters/registry.ts', 'gateway/cli/main.ts', 'gateway/runtime.ts']);
+    for (const [file, pattern] of [['adapters/registry.ts', /excel/gi], ['gateway/cli/main.ts', /registerExcel/g], ['gateway/runtime.ts', /excelAdminModule/g]] as const) {
+      // The import and the one use.
+      expect(readFileSync(path.join(REPO, file), 'utf8').match(pattern)!.length, file).toBeLessThanOrEqual(file === 'adapters/registry.ts' ? 3 : 2);
+    }
   });
 });
 

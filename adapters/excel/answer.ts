@@ -13,7 +13,7 @@
 import ExcelJS from 'exceljs';
 import { RECORD_STATUS_TEXT } from '../record-status.js';
 import type { RecordStatus } from '../types.js';
-import { cellValue, openReader, sheetOf } from './read.js';
+import { cellValue, drain, openReader, sheetOf } from './read.js';
 import type { SheetName } from './zip-guard.js';
 import { DATA_SHEETS, headerKey, parseCellRef, RESULT_HEADERS, sheetByName, SUMMARY_SHEET, type SheetLayout } from './layout.js';
 import { sheetColumns, validationOf } from './template.js';
@@ -123,7 +123,10 @@ export async function writeAnswerWorkbook(input: string, output: string, a: Answ
   for await (const ws of openReader(input, { styles: 'cache' })) {
     const sheet = sheetOf(ws, names);
     const name = sheet.name || `Sheet${++unnamed}`;
-    if (name === SUMMARY_SHEET || name === ERRORS_SHEET) continue; // an earlier answer's: written anew
+    if (name === SUMMARY_SHEET || name === ERRORS_SHEET) {
+      await drain(ws); // an earlier answer's: written anew
+      continue;
+    }
     const layout = sheetByName(name);
     const out = wb.addWorksheet(name, { state: sheet.hidden ? 'hidden' : 'visible', views: layout ? [{ state: 'frozen', ySplit: 1 }] : undefined });
     const sheetMarks = marks.get(name);
@@ -284,7 +287,10 @@ export async function readAnswerState(file: string, names?: Map<string, SheetNam
       }
       continue;
     }
-    if (!records && name !== ERRORS_SHEET) continue;
+    if (!records && name !== ERRORS_SHEET) {
+      await drain(ws);
+      continue;
+    }
     let cols: Record<string, number> = {};
     for await (const row of ws as unknown as AsyncIterable<ReaderRow>) {
       const values: string[] = [];

@@ -100,7 +100,10 @@ export async function* sheetRows(file: string, limits: ReadLimits = DEFAULT_READ
   for await (const ws of reader) {
     const { name } = sheetOf(ws, names);
     const layout = sheetByName(name);
-    if (!layout) continue; // instructions, lists, summary, a clerk's own sheets: not read
+    if (!layout) {
+      await drain(ws); // instructions, lists, summary, a clerk's own sheets: not read
+      continue;
+    }
     if (layout.key === 'hoSo') sawRecords = true;
     let headers: SheetHeaders | undefined;
     for await (const row of ws as unknown as AsyncIterable<{ number: number; eachCell: (o: { includeEmpty: boolean }, cb: (cell: ExcelCell, col: number) => void) => void }>) {
@@ -131,6 +134,15 @@ export async function* sheetRows(file: string, limits: ReadLimits = DEFAULT_READ
     }
   }
   if (!sawRecords) throw new GatewayError('EXCEL_SAI_MAU', { detail: `không có trang «${DATA_SHEETS[0].name}»` });
+}
+
+/**
+ * Reads a sheet the caller does not need to its end. exceljs parks sheets that come before the
+ * shared strings in temporary files and removes each file once the next sheet is asked for: a
+ * sheet left unread would open its removed file later and fail the whole read.
+ */
+export async function drain(ws: unknown): Promise<void> {
+  for await (const _row of ws as AsyncIterable<unknown>) void _row;
 }
 
 /** exceljs's streaming reader, safe on workbooks that write xl/workbook.xml after the worksheets. */
