@@ -7,10 +7,14 @@
  * sheet refuses the workbook whole.
  */
 import ExcelJS from 'exceljs';
+import { Transform } from 'node:stream';
 import { GatewayError } from '../../core/errors.js';
 import { columnLetter, DATA_SHEETS, headerKey, RESULT_HEADERS, sheetByName, type SheetLayout } from './layout.js';
 import type { CellValue, WireCell } from './wire.js';
-import { DEFAULT_ZIP_LIMITS, inspectWorkbookZip, type SheetName, type ZipLimits } from './zip-guard.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { DEFAULT_ZIP_LIMITS, inspectWorkbookZip, readerOrderedCopy, type SheetName, type ZipLimits } from './zip-guard.js';
 
 export interface ReadLimits extends ZipLimits {
   /** Highest row number a data sheet may use (header included). */
@@ -76,8 +80,10 @@ function text(v: CellValue | undefined): string {
 function readHeaders(name: string, layout: SheetLayout, row: { eachCell(opts: { includeEmpty: boolean }, cb: (cell: ExcelCell, col: number) => void): void }): SheetHeaders {
   const byHeader = new Map(layout.columns.map((c) => [headerKey(c.header), c.key]));
   const h: SheetHeaders = { name, layout, columns: {}, results: {}, lastColumn: 0 };
+  const seen: string[] = [];
   row.eachCell({ includeEmpty: false }, (cell, col) => {
     const k = headerKey(text(cellValue(cell).value));
+    if (seen.length < 4) seen.push(k);
     if (!k) return;
     h.lastColumn = Math.max(h.lastColumn, col);
     const key = byHeader.get(k);
@@ -85,7 +91,7 @@ function readHeaders(name: string, layout: SheetLayout, row: { eachCell(opts: { 
     else if (layout.key === 'hoSo' && RESULT_KEYS[k]) h.results[RESULT_KEYS[k]] = col;
   });
   if (h.columns.soDinhDanh === undefined) {
-    throw new GatewayError('EXCEL_SAI_MAU', { detail: `trang «${name}» không có cột «Số định danh cá nhân» ở dòng 1` });
+    throw new GatewayError('EXCEL_SAI_MAU', { detail: `trang «${name}» không có cột «Số định danh cá nhân» ở dòng 1 (dòng 1 có: ${seen.map((x) => `«${x.slice(0, 30)}»`).join(', ') || 'không có gì'})` });
   }
   return h;
 }
@@ -145,8 +151,59 @@ export async function drain(ws: unknown): Promise<void> {
   for await (const _row of ws as AsyncIterable<unknown>) void _row;
 }
 
+/** Chunks of bytes → text decoded across chunk boundaries (a character may be cut between two chunks). */
+async function* utf8(chunks: AsyncIterable<Buffer | string>): AsyncGenerator<string> {
+  const decoder = new TextDecoder('utf-8');
+  for await (const chunk of chunks) {
+    const text = typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
+    if (text) yield text;
+  }
+  const tail = decoder.decode();
+  if (tail) yield tail;
+}
+
+type ReaderInternals = {
+  _parseWorksheet(iterator: AsyncIterable<Buffer | string>, sheetNo: string): Generator<unknown>;
+  _parseSharedStrings(entry: NodeJS.ReadableStream): AsyncGenerator<unknown>;
+};
+
+/**
+ * exceljs 4.4 decodes each chunk of a part on its own (utils/parse-sax.js), so a Vietnamese
+ * letter whose bytes straddle two chunks becomes two replacement characters ("Sơ c��p"): rare in
+ * small files, a few rows in every 50,000. Its readers are handed text decoded across chunks
+ * instead (parse-sax passes strings through), once per process.
+ */
+const PATCHED = Symbol.for('ndxp.exceljs.utf8');
+function decodeAcrossChunks(): void {
+  const proto = ExcelJS.stream.xlsx.WorkbookReader.prototype as unknown as ReaderInternals & { [PATCHED]?: boolean };
+  if (proto[PATCHED]) return;
+  proto[PATCHED] = true;
+  const parseWorksheet = proto._parseWorksheet;
+  proto._parseWorksheet = function (iterator, sheetNo) {
+    return parseWorksheet.call(this, utf8(iterator), sheetNo);
+  };
+  const parseSharedStrings = proto._parseSharedStrings;
+  proto._parseSharedStrings = function (entry) {
+    const decoder = new TextDecoder('utf-8');
+    const text = new Transform({
+      readableObjectMode: true,
+      transform(chunk: Buffer, _enc, done) {
+        const t = decoder.decode(chunk, { stream: true });
+        done(null, t || undefined);
+      },
+      flush(done) {
+        const t = decoder.decode();
+        done(null, t || undefined);
+      },
+    });
+    entry.on('error', (err) => text.destroy(err as Error));
+    return parseSharedStrings.call(this, entry.pipe(text));
+  };
+}
+
 /** exceljs's streaming reader, safe on workbooks that write xl/workbook.xml after the worksheets. */
 export function openReader(file: string, options: { styles: 'cache' | 'ignore' }): ExcelJS.stream.xlsx.WorkbookReader {
+  decodeAcrossChunks();
   const reader = new ExcelJS.stream.xlsx.WorkbookReader(file, { worksheets: 'emit', sharedStrings: 'cache', styles: options.styles, hyperlinks: 'ignore', entries: 'ignore' });
   // Without this it reads `model.sheets` of a workbook part it has not seen yet, and throws.
   Object.assign(reader as object, { model: { sheets: [] }, properties: { model: {} } });
@@ -162,8 +219,25 @@ export function sheetOf(ws: unknown, names?: Map<string, SheetName>): SheetName 
   return { name: w.name ?? '', hidden: w.state === 'hidden' || w.state === 'veryHidden' };
 }
 
-/** Checks the container, then opens the rows (see sheetRows). */
-export async function checkedRows(file: string, limits: ReadLimits = DEFAULT_READ_LIMITS, onSheet?: (h: SheetHeaders) => void): Promise<AsyncGenerator<SheetRow>> {
-  const checked = await inspectWorkbookZip(file, limits);
-  return sheetRows(file, limits, onSheet, checked.sheets);
+export interface CheckedWorkbook {
+  /** The workbook's parts in the order the streaming reader needs (zip-guard.ts readerOrderedCopy). */
+  file: string;
+  sheets: Map<string, SheetName>;
+  /** Removes the copy. */
+  dispose(): Promise<void>;
+}
+
+/** Checks the container (zip-guard.ts) and makes the copy every later pass reads. */
+export async function checkWorkbook(file: string, limits: ReadLimits = DEFAULT_READ_LIMITS): Promise<CheckedWorkbook> {
+  const entries = await inspectWorkbookZip(file, limits);
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'ndxp-xlsx-'));
+  const copy = path.join(dir, 'workbook.xlsx');
+  const dispose = () => rm(dir, { recursive: true, force: true });
+  try {
+    await readerOrderedCopy(file, entries, copy);
+  } catch (err) {
+    await dispose();
+    throw err;
+  }
+  return { file: copy, sheets: entries.sheets, dispose };
 }

@@ -24,6 +24,10 @@ export const DEFAULT_ZIP_LIMITS: ZipLimits = { maxUncompressedBytes: 512 * 1024 
 export interface ZipEntry {
   name: string;
   method: number;
+  flags: number;
+  time: number;
+  date: number;
+  crc: number;
   compressedSize: number;
   uncompressedSize: number;
   localHeaderOffset: number;
@@ -84,6 +88,10 @@ export async function inspectWorkbookZip(file: string, limits: ZipLimits = DEFAU
       const entry: ZipEntry = {
         name: cd.toString('utf8', p + 46, p + 46 + nameLen),
         method: cd.readUInt16LE(p + 10),
+        flags: cd.readUInt16LE(p + 8),
+        time: cd.readUInt16LE(p + 12),
+        date: cd.readUInt16LE(p + 14),
+        crc: cd.readUInt32LE(p + 16),
         compressedSize: cd.readUInt32LE(p + 20),
         uncompressedSize: cd.readUInt32LE(p + 24),
         localHeaderOffset: cd.readUInt32LE(p + 42),
@@ -186,4 +194,85 @@ async function proveSize(fh: import('node:fs/promises').FileHandle, e: ZipEntry,
   await done;
   if (produced !== e.uncompressedSize) throw notExcel(`${e.name} size mismatch`);
   return keep ? Buffer.concat(kept) : undefined;
+}
+
+/** Parts a streaming reader must have seen before any worksheet: names, relations, shared strings, styles. */
+const FIRST = ['[Content_Types].xml', '_rels/.rels', 'xl/_rels/workbook.xml.rels', 'xl/workbook.xml', 'xl/sharedStrings.xml', 'xl/styles.xml'];
+
+/**
+ * Copies a checked workbook's parts into `out` with the parts a streaming reader needs first
+ * (FIRST) at the front, compressed bytes copied as they are (no re-compression). Excel, and
+ * exceljs's own writer, put the shared strings and styles after the worksheets; exceljs's
+ * streaming reader then parks each worksheet in a temporary file and reads it later, and in that
+ * mode it reads names, dates and even shared strings unreliably (a header may come out as
+ * `{sharedString: 0}`). In this order every worksheet is read directly, once, the same way.
+ */
+export async function readerOrderedCopy(file: string, entries: ZipEntry[], out: string): Promise<void> {
+  const rank = (name: string) => {
+    const i = FIRST.indexOf(name);
+    return i < 0 ? FIRST.length : i;
+  };
+  const ordered = entries.map((e, i) => ({ e, i })).sort((a, b) => rank(a.e.name) - rank(b.e.name) || a.i - b.i).map((x) => x.e);
+  const src = await open(file, 'r');
+  const dst = await open(out, 'w', 0o600);
+  try {
+    let offset = 0;
+    const central: Buffer[] = [];
+    for (const e of ordered) {
+      const lh = Buffer.alloc(30);
+      await src.read(lh, 0, 30, e.localHeaderOffset);
+      const start = e.localHeaderOffset + 30 + lh.readUInt16LE(26) + lh.readUInt16LE(28);
+      const name = Buffer.from(e.name, 'utf8');
+      const flags = e.flags & ~0x0008; // sizes and CRC in the header: no data descriptor
+      const header = Buffer.alloc(30);
+      header.writeUInt32LE(LFH, 0);
+      header.writeUInt16LE(20, 4);
+      header.writeUInt16LE(flags, 6);
+      header.writeUInt16LE(e.method, 8);
+      header.writeUInt16LE(e.time, 10);
+      header.writeUInt16LE(e.date, 12);
+      header.writeUInt32LE(e.crc, 14);
+      header.writeUInt32LE(e.compressedSize, 18);
+      header.writeUInt32LE(e.uncompressedSize, 22);
+      header.writeUInt16LE(name.length, 26);
+      header.writeUInt16LE(0, 28);
+      await dst.write(header);
+      await dst.write(name);
+      const chunk = Buffer.alloc(256 * 1024);
+      for (let pos = start, left = e.compressedSize; left > 0; ) {
+        const { bytesRead } = await src.read(chunk, 0, Math.min(chunk.length, left), pos);
+        if (bytesRead === 0) throw notExcel('part outside the file');
+        await dst.write(chunk.subarray(0, bytesRead));
+        pos += bytesRead;
+        left -= bytesRead;
+      }
+      const cdh = Buffer.alloc(46);
+      cdh.writeUInt32LE(CDH, 0);
+      cdh.writeUInt16LE(20, 4);
+      cdh.writeUInt16LE(20, 6);
+      cdh.writeUInt16LE(flags, 8);
+      cdh.writeUInt16LE(e.method, 10);
+      cdh.writeUInt16LE(e.time, 12);
+      cdh.writeUInt16LE(e.date, 14);
+      cdh.writeUInt32LE(e.crc, 16);
+      cdh.writeUInt32LE(e.compressedSize, 20);
+      cdh.writeUInt32LE(e.uncompressedSize, 24);
+      cdh.writeUInt16LE(name.length, 28);
+      cdh.writeUInt32LE(offset, 42);
+      central.push(cdh, name);
+      offset += 30 + name.length + e.compressedSize;
+    }
+    const cd = Buffer.concat(central);
+    const end = Buffer.alloc(22);
+    end.writeUInt32LE(EOCD, 0);
+    end.writeUInt16LE(ordered.length, 8);
+    end.writeUInt16LE(ordered.length, 10);
+    end.writeUInt32LE(cd.length, 12);
+    end.writeUInt32LE(offset, 16);
+    await dst.write(cd);
+    await dst.write(end);
+  } finally {
+    await src.close();
+    await dst.close();
+  }
 }

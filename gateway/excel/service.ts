@@ -19,10 +19,9 @@ import { rename } from 'node:fs/promises';
 import { excelFront, EXCEL_FRONT_ID, type RowResult } from '../../adapters/excel/index.js';
 import { countOutcomes, readAnswerState, writeAnswerWorkbook, type CellIssue, type RowOutcome, type RowStatus } from '../../adapters/excel/answer.js';
 import { cellRef, PART_SHEETS, RECORD_SHEET, parseCellRef } from '../../adapters/excel/layout.js';
-import { DEFAULT_READ_LIMITS, sheetRows, type ReadLimits, type SheetRow } from '../../adapters/excel/read.js';
+import { checkWorkbook, DEFAULT_READ_LIMITS, sheetRows, type CheckedWorkbook, type ReadLimits, type SheetRow } from '../../adapters/excel/read.js';
 import { writeTemplate } from '../../adapters/excel/template.js';
 import { digestOfRecordId, type CellValue, type WireBatch, type WireRecord, type WireRow } from '../../adapters/excel/wire.js';
-import { inspectWorkbookZip } from '../../adapters/excel/zip-guard.js';
 import type { RecordStatus } from '../../adapters/types.js';
 import type { AppContext } from '../../core/context.js';
 import { GatewayError, isErrorCode } from '../../core/errors.js';
@@ -112,7 +111,16 @@ export async function submitWorkbook(ctx: AppContext, file: string, options: Sub
   const batchSize = Math.min(options.batchSize ?? 500, ctx.config.limits.maxRecordsPerCall);
 
   // 1. check the container and every data sheet before anything is sent
-  const { sheets } = await inspectWorkbookZip(file, limits);
+  const checked = await checkWorkbook(file, limits);
+  try {
+    return await submitChecked(ctx, checked, options, limits, batchSize);
+  } finally {
+    await checked.dispose();
+  }
+}
+
+async function submitChecked(ctx: AppContext, checked: CheckedWorkbook, options: SubmitOptions, limits: ReadLimits, batchSize: number): Promise<SubmitSummary> {
+  const { file, sheets } = checked;
   const parts = new Map<PartKey, Map<string, WireRow[]>>(PART_SHEETS.map((p) => [p.key as PartKey, new Map()]));
   const columns: WireBatch['columns'] = {};
   const orphans: { key: PartKey; row: WireRow; id: string }[] = [];
@@ -259,7 +267,16 @@ export interface StatusSummary extends Omit<SubmitSummary, 'out'> {
 
 /** Fills in what the queue delivered since: the answer workbook `file` rewritten (to `out`, else in place). */
 export async function workbookStatus(ctx: AppContext, file: string, options: { out?: string; limits?: ReadLimits } = {}): Promise<StatusSummary> {
-  const { sheets } = await inspectWorkbookZip(file, options.limits ?? DEFAULT_READ_LIMITS);
+  const checked = await checkWorkbook(file, options.limits ?? DEFAULT_READ_LIMITS);
+  try {
+    return await statusChecked(ctx, checked, options.out ?? file);
+  } finally {
+    await checked.dispose();
+  }
+}
+
+async function statusChecked(ctx: AppContext, checked: CheckedWorkbook, out: string): Promise<StatusSummary> {
+  const { file, sheets } = checked;
   const state = await readAnswerState(file, sheets);
   if (!state.isAnswer) throw new GatewayError('EXCEL_SAI_MAU', { detail: 'không phải sổ tính trả lời của cổng kết nối (không có cột «Kết quả»)' });
   const delivery = await createDelivery(ctx, { worker: false, relay: false });
@@ -293,7 +310,6 @@ export async function workbookStatus(ctx: AppContext, file: string, options: { o
   } finally {
     await delivery.close();
   }
-  const out = options.out ?? file;
   const tmp = `${out}.${process.pid}.tmp.xlsx`;
   await writeAnswerWorkbook(file, tmp, { outcomes, issues, summary: { unit: state.unit ?? '', softwareId: state.softwareId ?? '', at: new Date().toISOString(), title: 'TÌNH TRẠNG ĐỒNG BỘ CÁC DÒNG CỦA SỔ TÍNH' } }, sheets);
   await rename(tmp, out);
