@@ -11,6 +11,7 @@ import { vendorA } from './vendor-a-asmx/index.js';
 import { vendorB } from './vendor-b-jaxws/index.js';
 import { vendorC } from './vendor-c-xmlpost/index.js';
 import { jsonFront } from './json/index.js';
+import { excelFront } from './excel/index.js';
 
 export interface FrontRegistry {
   /** The registered fronts, in registration order (this array grows with register()). */
@@ -84,6 +85,7 @@ export const BUILT_IN_FRONTS: readonly VendorFront[] = [
   vendorB,
   vendorC,
   jsonFront,
+  excelFront,
 ];
 
 const registry = createRegistry(BUILT_IN_FRONTS);

@@ -104,6 +104,16 @@ export const ERRORS = {
   DON_VI_KHONG_CO_TAI_TRUNG_UONG: { message: 'CSDL quốc gia không biết đơn vị này', httpStatus: 404, side: 'client' },
   CSDL_TRUNG_UONG_TU_CHOI_DOC: { message: 'CSDL quốc gia từ chối yêu cầu đọc của cổng kết nối', httpStatus: 502, side: 'server' },
   QUY_TAC_KHONG_TON_TAI: { message: 'Không có quy tắc {id}', httpStatus: 404, side: 'client' },
+  // Workbooks submitted by units without connected software (adapters/excel, gateway/excel/):
+  // a hostile or unreadable workbook is refused whole, before any row is read or sent.
+  TEP_KHONG_PHAI_EXCEL: { message: 'Tệp gửi lên không phải sổ tính Excel .xlsx (có thể là tệp .xls cũ, tệp có mật khẩu hoặc tệp khác); hãy mở bằng Excel và lưu lại dạng .xlsx', httpStatus: 415, side: 'client' },
+  EXCEL_QUA_LON: { message: 'Sổ tính quá lớn hoặc bị nén bất thường (nghi là "bom nén"); không xử lý', httpStatus: 413, side: 'client' },
+  EXCEL_CO_MACRO: { message: 'Sổ tính có chứa macro (VBA); hãy lưu lại dạng .xlsx không có macro rồi gửi lại', httpStatus: 422, side: 'client' },
+  EXCEL_CO_LIEN_KET_NGOAI: { message: 'Sổ tính có liên kết tới tệp khác (external links); hãy dán giá trị (Paste Values) thay cho liên kết rồi gửi lại', httpStatus: 422, side: 'client' },
+  EXCEL_CO_CONG_THUC: { message: 'Ô {cell} chứa công thức; sổ tính gửi lên chỉ được chứa giá trị (hãy dán giá trị bằng Paste Values) rồi gửi lại', httpStatus: 422, side: 'client' },
+  EXCEL_QUA_NHIEU_DONG: { message: 'Trang «{sheet}» có quá {limit} dòng; hãy chia thành nhiều sổ tính', httpStatus: 413, side: 'client' },
+  EXCEL_SAI_MAU: { message: 'Sổ tính không theo mẫu: {detail}; hãy dùng mẫu tạo bằng "ndxp excel template"', httpStatus: 422, side: 'client' },
+  EXCEL_CHUA_CO_MA_KET_NOI: { message: 'Phần mềm {software} của đơn vị {unit} chưa được cấp mã kết nối cho sổ tính Excel; cấp bằng "ndxp keys create --software {software} --unit {unit} --vendor excel"', httpStatus: 403, side: 'client' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

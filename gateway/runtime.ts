@@ -34,6 +34,7 @@ import { createMismatchWarnings } from './doi-soat/warnings.js';
 import { reconcileAdminModule } from './reconcile/admin.js';
 import { rateLimitAdminModule } from './ratelimit/admin.js';
 import { overviewAdminModule } from './overview/admin.js';
+import { excelAdminModule } from './excel/admin.js';
 import { createRateLimiter, type RateLimiter } from './ratelimit/index.js';
 import type { AppContext } from '../core/context.js';
 import { pingStore } from '../core/store/db.js';
@@ -147,7 +148,7 @@ export async function startGatewayNode(ctx: AppContext, roles: NodeRoles, option
         tlsMaterial: () => serverTlsMaterial(ctx, 'admin'),
         certs,
         onCertChange: (cb) => certs.onChange(cb),
-        modules: [keysAdminModule, certsAdminModule, unitsAdminModule, queueAdminModule, auditAdminModule, rateLimitAdminModule, doiSoatAdminModule, reconcileAdminModule, overviewAdminModule],
+        modules: [keysAdminModule, certsAdminModule, unitsAdminModule, queueAdminModule, auditAdminModule, rateLimitAdminModule, doiSoatAdminModule, reconcileAdminModule, overviewAdminModule, excelAdminModule],
         metrics: () => metricsExposition(Boolean(options.clustered)),
         readiness: [
           { name: 'store', check: async () => (await pingStore(ctx.store), { backend: ctx.store.describe }) },

@@ -95,14 +95,14 @@ describe('front registry', () => {
     const program = new Command('ndxp');
     registerKeysCli(program, cliHost);
     const create = program.commands.find((c) => c.name() === 'keys')!.commands.find((c) => c.name() === 'create')!;
-    expect(create.options.find((o) => o.long === '--vendor')!.description).toBe('giao diện kết nối: vendor-a-asmx | vendor-b-jaxws | vendor-c-xmlpost | json | vendor-d-example');
+    expect(create.options.find((o) => o.long === '--vendor')!.description).toBe('giao diện kết nối: vendor-a-asmx | vendor-b-jaxws | vendor-c-xmlpost | json | excel | vendor-d-example');
     expect(create.helpInformation()).toContain('vendor-d-example');
 
     // The admin plane's OpenAPI document lists it wherever a vendor is named.
     const admin = await h.adminClient('auditor');
     const openapi = JSON.parse((await admin.request(`${h.adminUrl}/openapi.json`)).text) as { paths: Record<string, any> };
     const keys = openapi.paths['/api/v1/admin/keys'];
-    const expected = ['vendor-a-asmx', 'vendor-b-jaxws', 'vendor-c-xmlpost', 'json', 'vendor-d-example'];
+    const expected = ['vendor-a-asmx', 'vendor-b-jaxws', 'vendor-c-xmlpost', 'json', 'excel', 'vendor-d-example'];
     expect(keys.post.requestBody.content['application/json'].schema.properties.vendor.enum).toEqual(expected);
     expect(keys.get.parameters.find((p: { name: string }) => p.name === 'vendor').schema.enum).toEqual(expected);
     expect(keys.get.responses['200'].content['application/json'].schema.items.properties.vendor.enum).toEqual(expected);

@@ -23,6 +23,7 @@ import { register as registerQueue } from '../delivery/cli.js';
 import { register as registerAudit } from '../audit/cli.js';
 import { register as registerDoiSoat } from '../doi-soat/cli.js';
 import { register as registerReconcile } from '../reconcile/cli.js';
+import { register as registerExcel } from '../excel/cli.js';
 import { register as registerBackup } from '../backup/cli.js';
 import { register as registerState } from '../state/cli.js';
 import { register as registerCentralSim } from '../../central-sim/cli.js';
@@ -61,6 +62,7 @@ export function buildProgram(): Command {
   registerAudit(program, cli);
   registerDoiSoat(program, cli);
   registerReconcile(program, cli);
+  registerExcel(program, cli);
   registerBackup(program, cli);
   registerState(program, cli);
   registerCentralSim(program);
