@@ -16,10 +16,10 @@
  */
 import { createHash } from 'node:crypto';
 import type { AppContext } from '../../core/context.js';
-import type { OutboxRow } from '../../core/store/tables/delivery.js';
+import { chunks } from '../../core/store/chunks.js';
 import { signedBytes } from '../../adapters/national/sign.js';
 import { versionMillis } from '../delivery/idempotency.js';
-import { HELD_STATES, profileRows, replayRows } from '../delivery/outbox.js';
+import { getRows, HELD_STATES, profileVersions, replayRows, type ProfileVersion } from '../delivery/outbox.js';
 import { createCentralReads, CentralReadError, type CentralReads, type InventoryLine } from '../doi-soat/central-reads.js';
 import { DoiSoatError, fromCentralRead } from '../doi-soat/errors.js';
 import { unitSubtree } from '../doi-soat/scope.js';
@@ -88,32 +88,56 @@ async function readInventory(ctx: AppContext, reads: CentralReads, unit: string,
   return lines;
 }
 
-type HeldRow = Pick<OutboxRow, 'tracking_id' | 'subject_id' | 'version_ms' | 'version' | 'state' | 'body'>;
+/** The gateway's newest version of a person: the record itself is not kept, only its content hash and the unit it names. */
+interface Held {
+  trackingId: string;
+  versionMs: number;
+  version: string | null;
+  state: string;
+  unit: string;
+  bam: string;
+}
 
-/** The newest held row per person: highest version, a delivered row before a waiting one of the same version. */
-function keepNewest(into: Map<string, HeldRow>, rows: HeldRow[]): void {
+/** The newest held version per person: highest version, a delivered row before a waiting one of the same version. */
+function keepNewest(into: Map<string, ProfileVersion>, rows: ProfileVersion[]): void {
   for (const r of rows) {
-    if (!r.subject_id || !r.body) continue;
+    if (!r.subject_id) continue;
     const cur = into.get(r.subject_id);
     const v = Number(r.version_ms);
     if (!cur || v > Number(cur.version_ms) || (v === Number(cur.version_ms) && r.state === 'delivered' && cur.state !== 'delivered')) into.set(r.subject_id, r);
   }
 }
 
-/** The gateway's side: newest held version of each person whose record names one of `units`, plus of each person the centre lists. */
-async function gatewaySide(ctx: AppContext, units: string[], centreIds: string[]): Promise<Map<string, HeldRow>> {
-  const { db, dialect } = ctx.store;
-  const newest = new Map<string, HeldRow>();
-  const cols = ['tracking_id', 'subject_id', 'version_ms', 'version', 'state', 'body'] as const;
-  keepNewest(newest, await profileRows(db, { units, dialect }, HELD_STATES, cols));
+/** Records read at a time to hash them: memory holds this many bodies, however large the unit. */
+const BODY_CHUNK = 500;
+
+/**
+ * The gateway's side: newest held version of each person whose record names one of `units`,
+ * plus of each person the centre lists. Versions are chosen without their bodies (a long history
+ * costs a few columns per version); only the chosen rows' records are then read, a chunk at a
+ * time, hashed and dropped, so memory grows with the people, not with versions × record size.
+ */
+async function gatewaySide(ctx: AppContext, units: string[], centreIds: Iterable<string>): Promise<Map<string, Held>> {
+  const newest = new Map<string, ProfileVersion>();
+  keepNewest(newest, await profileVersions(ctx.store, { units }, HELD_STATES));
   // People the centre lists whose newest version here names another unit (moved, re-mapped).
-  const rest = centreIds.filter((id) => !newest.has(id));
-  keepNewest(newest, await profileRows(db, { people: rest }, HELD_STATES, cols));
-  return newest;
+  const rest: string[] = [];
+  for (const id of centreIds) if (!newest.has(id)) rest.push(id);
+  keepNewest(newest, await profileVersions(ctx.store, { people: rest }, HELD_STATES));
+
+  const held = new Map<string, Held>();
+  for (const part of chunks([...newest.values()], BODY_CHUNK)) {
+    const bodies = new Map((await getRows(ctx.store.db, part.map((v) => v.tracking_id), ['tracking_id', 'body'])).map((r) => [r.tracking_id, r.body]));
+    for (const v of part) {
+      const body = bodies.get(v.tracking_id);
+      if (!body) continue; // purged since the versions were read
+      held.set(v.subject_id!, { trackingId: v.tracking_id, versionMs: Number(v.version_ms), version: v.version, state: v.state, unit: v.unit ?? '', bam: bamOf(body) });
+    }
+  }
+  return held;
 }
 
 const bamOf = (body: string): string => createHash('sha256').update(signedBytes(JSON.parse(body) as Record<string, unknown>)).digest('hex');
-const unitOf = (body: string): string => (JSON.parse(body) as { donVi?: { maDinhDanh?: string } }).donVi?.maDinhDanh ?? '';
 
 export async function reconcileUnit(ctx: AppContext, unit: string, options: ReconcileOptions = {}): Promise<ReconcileReport> {
   const reads = options.reads ?? (await createCentralReads(ctx));
@@ -123,47 +147,53 @@ export async function reconcileUnit(ctx: AppContext, unit: string, options: Reco
   } finally {
     if (!options.reads) await reads.close();
   }
-  const units = [...new Set([...(await unitSubtree(ctx.store.db, unit)), ...[...centre.values()].map((l) => l.maDonVi)])];
-  const held = await gatewaySide(ctx, units, [...centre.keys()]);
+  const units = new Set(await unitSubtree(ctx.store.db, unit));
+  for (const l of centre.values()) units.add(l.maDonVi);
+  const held = await gatewaySide(ctx, [...units], centre.keys());
 
-  const lists = Object.fromEntries(CLASSES.map((c) => [c, [] as ReconcileEntry[]])) as Record<ReconcileClass, ReconcileEntry[]>;
-  const toResend: HeldRow[] = [];
-  for (const id of [...new Set([...centre.keys(), ...held.keys()])].sort()) {
-    const c = centre.get(id);
-    const g = held.get(id);
-    const entry: ReconcileEntry = { soDinhDanh: id, maDonVi: c?.maDonVi ?? (g ? unitOf(g.body!) : '') };
-    if (c) entry.centre = { phienBan: c.phienBan, bam: c.bam };
-    if (g) entry.gateway = { phienBan: g.version, trackingId: g.tracking_id, state: g.state, bam: bamOf(g.body!) };
+  // Counts always; the per-person lists only when asked for (they would double the memory).
+  const counts = Object.fromEntries(CLASSES.map((c) => [c, 0])) as Record<ReconcileClass, number>;
+  const lists = options.verbose ? (Object.fromEntries(CLASSES.map((c) => [c, [] as ReconcileEntry[]])) as Record<ReconcileClass, ReconcileEntry[]>) : undefined;
+  const toResend: Held[] = [];
+  const classify = (id: string, c: InventoryLine | undefined, g: Held | undefined): void => {
     let cls: ReconcileClass;
     if (!c) cls = 'missingAtCentre';
     else if (!g) cls = 'unknownToGateway';
     else {
-      const gv = Number(g.version_ms);
       const cv = versionMillis(c.phienBan);
-      cls = gv > cv ? 'centreBehind' : gv < cv ? 'centreAhead' : entry.gateway!.bam === c.bam ? 'complete' : 'differs';
+      cls = g.versionMs > cv ? 'centreBehind' : g.versionMs < cv ? 'centreAhead' : g.bam === c.bam ? 'complete' : 'differs';
     }
-    lists[cls].push(entry);
+    counts[cls]++;
     if ((cls === 'missingAtCentre' || cls === 'centreBehind') && g) toResend.push(g);
-  }
+    if (lists) {
+      const entry: ReconcileEntry = { soDinhDanh: id, maDonVi: c?.maDonVi ?? g?.unit ?? '' };
+      if (c) entry.centre = { phienBan: c.phienBan, bam: c.bam };
+      if (g) entry.gateway = { phienBan: g.version, trackingId: g.trackingId, state: g.state, bam: g.bam };
+      lists[cls].push(entry);
+    }
+  };
+  for (const [id, c] of centre) classify(id, c, held.get(id));
+  for (const [id, g] of held) if (!centre.has(id)) classify(id, undefined, g);
+  if (lists) for (const c of CLASSES) lists[c].sort((a, b) => (a.soDinhDanh < b.soDinhDanh ? -1 : a.soDinhDanh > b.soDinhDanh ? 1 : 0));
 
   let resentIds: string[] = [];
   if (options.resend && toResend.length) resentIds = await requeue(ctx, unit, toResend, options.actor ?? 'system');
 
-  const total = CLASSES.reduce((n, c) => n + lists[c].length, 0);
+  const total = CLASSES.reduce((n, c) => n + counts[c], 0);
   const report: ReconcileReport = {
     unit,
     total,
-    complete: lists.complete.length,
-    missingAtCentre: lists.missingAtCentre.length,
-    centreBehind: lists.centreBehind.length,
-    differs: lists.differs.length,
-    unknownToGateway: lists.unknownToGateway.length,
-    centreAhead: lists.centreAhead.length,
+    complete: counts.complete,
+    missingAtCentre: counts.missingAtCentre,
+    centreBehind: counts.centreBehind,
+    differs: counts.differs,
+    unknownToGateway: counts.unknownToGateway,
+    centreAhead: counts.centreAhead,
     resent: resentIds.length,
-    share: total ? lists.complete.length / total : 1,
+    share: total ? counts.complete / total : 1,
   };
   await saveRun(ctx, report);
-  if (options.verbose) {
+  if (lists) {
     report.lists = lists;
     report.resentTrackingIds = resentIds;
   }
@@ -171,8 +201,8 @@ export async function reconcileUnit(ctx: AppContext, unit: string, options: Reco
 }
 
 /** Puts delivered or dead rows back in the queue (recorded in the audit trail first); rows already waiting are on their way. */
-async function requeue(ctx: AppContext, unit: string, rows: HeldRow[], actor: string): Promise<string[]> {
-  const ids = rows.filter((r) => r.state === 'delivered' || r.state === 'dead').map((r) => r.tracking_id);
+async function requeue(ctx: AppContext, unit: string, rows: Held[], actor: string): Promise<string[]> {
+  const ids = rows.filter((r) => r.state === 'delivered' || r.state === 'dead').map((r) => r.trackingId);
   if (ids.length === 0) return [];
   try {
     await ctx.audit.recordDurable({ kind: 'admin', front: 'admin', operation: 'reconcile.resend', actor, target: unit, trackingIds: ids.slice(0, 1000), outcome: 'ok', details: { count: ids.length } });
