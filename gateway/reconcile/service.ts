@@ -8,7 +8,13 @@
  *   centreBehind      the centre holds an older version than the gateway's newest;
  *   differs           same version, different content;
  *   unknownToGateway  at the centre, never sent through this gateway (e.g. retired software);
- *   centreAhead       the centre holds a newer version than any this gateway sent (another sender).
+ *   centreAhead       the centre holds a newer version than any this gateway sent (another sender);
+ *   underOldCodes     the gateway's newest version names an old code that the re-mapping rules or
+ *                     the unit tree (maCu) now re-home into the unit, and the centre's inventory of
+ *                     the unit does not list the person: after a merger, before the selected
+ *                     software re-sent under the new codes. Not missing (the centre holds them under
+ *                     the old code) and not re-sent (re-sending would carry the old code again: the
+ *                     fix is the new software sending them), but not complete either.
  * `resend` puts the gateway's newest version of the missing and behind back in the outbox queue
  * (delivered or dead rows become queued; rows already waiting are left alone: idempotent), and
  * the relay of every running gateway sends them. Transient failures of the centre are retried on
@@ -19,17 +25,22 @@ import type { AppContext } from '../../core/context.js';
 import { chunks } from '../../core/store/chunks.js';
 import { signedBytes } from '../../adapters/national/sign.js';
 import { versionMillis } from '../delivery/idempotency.js';
-import { getRows, HELD_STATES, profileVersions, replayRows, type ProfileVersion } from '../delivery/outbox.js';
+import { getRows, HELD_STATES, profileUnits, profileVersions, replayRows, type ProfileVersion } from '../delivery/outbox.js';
+import { loadUnitIndex } from '../units/service.js';
+import { resolveUnitCode } from '../../adapters/national/remap.js';
+import { vietnamDate } from '../../adapters/national/validate.js';
 import { createCentralReads, CentralReadError, type CentralReads, type InventoryLine } from '../doi-soat/central-reads.js';
 import { DoiSoatError, fromCentralRead } from '../doi-soat/errors.js';
 import { unitSubtree } from '../doi-soat/scope.js';
 
-export const CLASSES = ['complete', 'missingAtCentre', 'centreBehind', 'differs', 'unknownToGateway', 'centreAhead'] as const;
+export const CLASSES = ['complete', 'missingAtCentre', 'centreBehind', 'differs', 'unknownToGateway', 'centreAhead', 'underOldCodes'] as const;
 export type ReconcileClass = (typeof CLASSES)[number];
 
 export interface ReconcileEntry {
   soDinhDanh: string;
   maDonVi: string;
+  /** underOldCodes: the unit of the current tree the old code in maDonVi re-maps to. */
+  maDonViMoi?: string;
   /** The gateway's newest version (and its tracking id), when it has one. */
   gateway?: { phienBan: string | null; trackingId: string; state: string; bam: string };
   centre?: { phienBan: string; bam: string };
@@ -44,6 +55,7 @@ export interface ReconcileReport {
   differs: number;
   unknownToGateway: number;
   centreAhead: number;
+  underOldCodes: number;
   resent: number;
   /** complete / total (1 when the unit has no records). */
   share: number;
@@ -139,6 +151,24 @@ async function gatewaySide(ctx: AppContext, units: string[], centreIds: Iterable
 
 const bamOf = (body: string): string => createHash('sha256').update(signedBytes(JSON.parse(body) as Record<string, unknown>)).digest('hex');
 
+/**
+ * The codes this gateway's held records name that are not among `units` but re-map into them today
+ * (old code → unit of the subtree), by the same resolver that re-homes incoming records. Reads the
+ * distinct units of the held records only when there are rules or replaced codes at all.
+ */
+async function oldCodesInto(ctx: AppContext, units: Set<string>): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  const index = await loadUnitIndex(ctx);
+  if (!index.exact.size && !index.level1.size && !index.successors.size) return out;
+  const today = vietnamDate(new Date());
+  for (const code of await profileUnits(ctx.store, HELD_STATES)) {
+    if (units.has(code)) continue;
+    const r = resolveUnitCode(index, code, today);
+    if ('code' in r && r.code !== code && units.has(r.code)) out.set(code, r.code);
+  }
+  return out;
+}
+
 export async function reconcileUnit(ctx: AppContext, unit: string, options: ReconcileOptions = {}): Promise<ReconcileReport> {
   const reads = options.reads ?? (await createCentralReads(ctx));
   let centre: Map<string, InventoryLine>;
@@ -147,8 +177,11 @@ export async function reconcileUnit(ctx: AppContext, unit: string, options: Reco
   } finally {
     if (!options.reads) await reads.close();
   }
+  // The unit's codes: its subtree here, and whatever the centre's inventory of it names.
   const units = new Set(await unitSubtree(ctx.store.db, unit));
   for (const l of centre.values()) units.add(l.maDonVi);
+  const oldCodes = await oldCodesInto(ctx, units);
+  for (const code of oldCodes.keys()) units.add(code);
   const held = await gatewaySide(ctx, [...units], centre.keys());
 
   // Counts always; the per-person lists only when asked for (they would double the memory).
@@ -157,7 +190,7 @@ export async function reconcileUnit(ctx: AppContext, unit: string, options: Reco
   const toResend: Held[] = [];
   const classify = (id: string, c: InventoryLine | undefined, g: Held | undefined): void => {
     let cls: ReconcileClass;
-    if (!c) cls = 'missingAtCentre';
+    if (!c) cls = g && oldCodes.has(g.unit) ? 'underOldCodes' : 'missingAtCentre';
     else if (!g) cls = 'unknownToGateway';
     else {
       const cv = versionMillis(c.phienBan);
@@ -167,6 +200,7 @@ export async function reconcileUnit(ctx: AppContext, unit: string, options: Reco
     if ((cls === 'missingAtCentre' || cls === 'centreBehind') && g) toResend.push(g);
     if (lists) {
       const entry: ReconcileEntry = { soDinhDanh: id, maDonVi: c?.maDonVi ?? g?.unit ?? '' };
+      if (cls === 'underOldCodes') entry.maDonViMoi = oldCodes.get(g!.unit);
       if (c) entry.centre = { phienBan: c.phienBan, bam: c.bam };
       if (g) entry.gateway = { phienBan: g.version, trackingId: g.trackingId, state: g.state, bam: g.bam };
       lists[cls].push(entry);
@@ -189,6 +223,7 @@ export async function reconcileUnit(ctx: AppContext, unit: string, options: Reco
     differs: counts.differs,
     unknownToGateway: counts.unknownToGateway,
     centreAhead: counts.centreAhead,
+    underOldCodes: counts.underOldCodes,
     resent: resentIds.length,
     share: total ? counts.complete / total : 1,
   };

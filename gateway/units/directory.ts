@@ -4,14 +4,12 @@
  * map look-ups. Every instance reloads when the 'units' revision moves (within
  * keys.refreshIntervalMs); a failed refresh keeps the cached rules in force.
  */
-import type { Kysely } from 'kysely';
 import type { AppContext } from '../../core/context.js';
-import type { DB } from '../../core/store/schema.js';
 import { watchRevisions } from '../../core/store/revisions.js';
 import type { DonVi } from '../../adapters/national/profile.js';
 import { vietnamDate } from '../../adapters/national/validate.js';
 import { buildUnitIndex, resolveUnitCode, type RemapResult, type UnitIndex } from '../../adapters/national/remap.js';
-import { unitFromRow } from './service.js';
+import { loadUnitIndex } from './service.js';
 
 export interface UnitDirectoryStats {
   exactRules: number;
@@ -39,25 +37,13 @@ export interface UnitDirectoryOptions {
   now?: () => number;
 }
 
-/** The re-mapping rules and the current tree as they are in the store now, indexed (one-off readers such as reconciliation use this without a directory). */
-export async function loadUnitIndex(db: Kysely<DB>): Promise<UnitIndex> {
-  const [ruleRows, unitRows] = await Promise.all([
-    db.selectFrom('unit_remap_rules').select(['id', 'kind', 'ma_cu', 'ma_moi', 'tu_ngay']).execute(),
-    db.selectFrom('units').selectAll().execute(),
-  ]);
-  return buildUnitIndex(
-    ruleRows.map((r) => ({ id: Number(r.id), kind: r.kind, maCu: r.ma_cu, maMoi: r.ma_moi, tuNgay: r.tu_ngay })),
-    unitRows.map(unitFromRow),
-  );
-}
-
 export async function createUnitDirectory(ctx: Pick<AppContext, 'store' | 'config' | 'log'>, options: UnitDirectoryOptions = {}): Promise<UnitDirectory> {
   const clock = options.now ?? Date.now;
   let index: UnitIndex = buildUnitIndex([], []);
   let loadedAt: string | undefined;
 
   const reload = async (): Promise<void> => {
-    index = await loadUnitIndex(ctx.store.db);
+    index = await loadUnitIndex(ctx);
     loadedAt = new Date(clock()).toISOString();
     ctx.log.debug('unit directory loaded', { exact: index.exact.size, level1: index.level1.size, units: index.units.size });
   };
