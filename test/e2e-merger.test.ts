@@ -281,6 +281,20 @@ describe('the 2025 merger of three provinces', () => {
     await eventually(async () => (await installation.request(`${h.url}/api/v1/whoami`, { headers: { 'x-connection-key': `${keyId}.${secret}` } })).status === 200, 5000, 200);
     installation.close();
     newSoftware = await vendorB(installation, `${keyId}.${secret}`, 'HRM-B-TINH-MOI');
+
+    // Before the new software re-sends, reconciling the new province finds its people where they
+    // are: under the old codes the re-mapping rules and the tree's maCu re-home into it. Not
+    // missing and not re-sent (that would carry the old codes again): the new software must send them.
+    const before = await cli(['reconcile', '--unit', NEW, '--resend', '--verbose']);
+    expect(before).toMatchObject({ unit: NEW, total: 4, complete: 0, missingAtCentre: 0, centreBehind: 0, unknownToGateway: 0, underOldCodes: 4, resent: 0, share: 0 });
+    expect(before.lists.underOldCodes.map((e: { soDinhDanh: string; maDonVi: string; maDonViMoi: string; gateway: { state: string } }) => [e.soDinhDanh, e.maDonVi, e.maDonViMoi, e.gateway.state])).toEqual([
+      [ID.huong, OLD_DEPT.b, NEW_DEPT, 'delivered'],
+      [ID.panh, OLD.c, NEW, 'delivered'],
+      [ID.duc, OLD_DEPT.b, NEW_DEPT, 'delivered'],
+      [ID.thuy, OLD.c, NEW, 'delivered'],
+    ].sort());
+    const text = await ndxp(['reconcile', '--unit', NEW, '--config', config]);
+    expect(text.stdout).toContain('còn mang mã đơn vị cũ (cần phần mềm hiện hành gửi lại theo mã mới): 4');
   });
 
   it('the new software re-sends everyone under the new codes; reconciliation finds every person once, under the new unit, at the newest version', async () => {
@@ -296,7 +310,7 @@ describe('the 2025 merger of three provinces', () => {
     people.forEach((p, i) => (resentTracking[p.nid] = results[i].trackingId));
 
     const counts = await cli(['reconcile', '--unit', NEW]);
-    expect(counts).toEqual({ unit: NEW, total: 4, complete: 4, missingAtCentre: 0, centreBehind: 0, differs: 0, unknownToGateway: 0, centreAhead: 0, resent: 0, share: 1 });
+    expect(counts).toEqual({ unit: NEW, total: 4, complete: 4, missingAtCentre: 0, centreBehind: 0, differs: 0, unknownToGateway: 0, centreAhead: 0, underOldCodes: 0, resent: 0, share: 1 });
 
     // The simulator's inventory of the new province: each person once, in the new tree, at the re-sent version.
     const inv = await centre.call('GET', `/api/v1/units/${NEW}/profiles`, { headers: { 'x-ma-don-vi': NEW } });

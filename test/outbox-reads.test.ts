@@ -5,7 +5,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { cleanup, STORE_KINDS, testStore } from './helpers/env.js';
-import { acceptRows, finishAttempt, claimRows, getRows, HELD_STATES, profileRows, recordInvalidRows, replayRows, rowsInStates, unitsWithDeliveredProfiles, type NewRow } from '../gateway/delivery/outbox.js';
+import { acceptRows, finishAttempt, claimRows, getRows, HELD_STATES, profileRows, profileUnits, profileVersions, recordInvalidRows, replayRows, rowsInStates, unitsWithDeliveredProfiles, type NewRow } from '../gateway/delivery/outbox.js';
 
 afterAll(cleanup);
 
@@ -44,6 +44,17 @@ describe.each(STORE_KINDS)('outbox reads (%s)', (kind) => {
     expect((await profileRows(db, { people: ['P2', 'P4'] }, HELD_STATES, cols)).map((r) => r.tracking_id)).toEqual(['T2']);
     expect((await profileRows(db, { people: ['P4'] }, ['invalid'], cols)).map((r) => r.tracking_id)).toEqual(['T4']);
     expect(await profileRows(db, { people: [] }, HELD_STATES, cols)).toEqual([]);
+
+    // Versions without their bodies, with the unit the record names read inside the store.
+    const versions = await profileVersions(store, { units: ['U1', 'U2'] }, HELD_STATES);
+    expect(versions.map((v) => [v.tracking_id, v.subject_id, Number(v.version_ms), v.state, v.unit]).sort()).toEqual([
+      ['T1', 'P1', 1000, 'delivered', 'U1'],
+      ['T2', 'P2', 1000, 'pending', 'U2'],
+      ['T3', 'P3', 1000, 'pending', 'U1'],
+    ]);
+    expect(Object.keys(versions[0]).sort()).toEqual(['state', 'subject_id', 'tracking_id', 'unit', 'version', 'version_ms']);
+    expect((await profileVersions(store, { people: ['P2', 'P4'] }, HELD_STATES)).map((v) => [v.tracking_id, v.unit])).toEqual([['T2', 'U2']]);
+    expect((await profileUnits(store, HELD_STATES)).sort()).toEqual(['U1', 'U2']);
 
     const bodies = await getRows(db, ['T2', 'T9'], ['subject_id', 'body']);
     expect(bodies).toEqual([{ subject_id: 'P2', body: row('T2', 'P2', 'U2', 1000).body }]);

@@ -21,6 +21,7 @@ import { startCentralSim, type CentralSim } from '../central-sim/server.js';
 import { quietLogger } from '../core/log.js';
 import { registry } from '../core/metrics.js';
 import { reconcileUnit, CLASSES, type ReconcileClass } from '../gateway/reconcile/service.js';
+import { upsertRemapRule } from '../gateway/units/service.js';
 import { bindMetrics } from '../gateway/doi-soat/metrics.js';
 import { DoiSoatError } from '../gateway/doi-soat/errors.js';
 import { cleanup, tempDir, testConfig, testContext } from './helpers/env.js';
@@ -212,6 +213,21 @@ describe('reconciling 10,000 records', () => {
     expect(await registry.getSingleMetricAsString('ndxp_reconcile_complete_ratio')).toContain(`ndxp_reconcile_complete_ratio{unit="${ROOT}"} 0.5`);
     bindMetrics(undefined);
     expect((await ndxp(['reconcile', '--config', file])).code).toBe(2);
+  }, 60_000);
+
+  it('people whose newest record still names an old code that a rule re-homes into the unit are under old codes: counted, listed, not re-sent', async () => {
+    const OLD_CHILD = '000.05.31.H07';
+    await upsertRemapRule(ctx, { maCap1Cu: 'H07', maCap1Moi: 'H06', tuNgay: '2025-07-01' }, 'test');
+    await upsertRemapRule(ctx, { maCap1Cu: 'H08', maCap1Moi: 'H06', tuNgay: '2999-01-01' }, 'test'); // not in force yet
+    const old = [N + 100, N + 101, N + 102].map((i) => outboxRow(record(i, V1, OLD_CHILD), 'delivered'));
+    await ctx.store.db.insertInto('outbox').values([...old, outboxRow(record(N + 103, V1, '000.05.31.H08'), 'delivered')]).execute();
+
+    const r = await reconcileUnit(ctx, ROOT, { verbose: true, resend: true, pageSize: 5000 });
+    expect(r).toMatchObject({ total: N + 3, underOldCodes: 3, complete: 5000, unknownToGateway: 1000, resent: 0 });
+    expect(r.lists!.underOldCodes).toEqual(
+      old.map((o) => ({ soDinhDanh: o.subject_id, maDonVi: OLD_CHILD, maDonViMoi: CHILD, gateway: { phienBan: V1, trackingId: o.tracking_id, state: 'delivered', bam: bam(record(Number(o.subject_id!.slice(4)), V1, OLD_CHILD)) } })),
+    );
+    expect(r.lists!.missingAtCentre.map((e) => e.soDinhDanh)).not.toContain(idOf(N + 103));
   }, 60_000);
 });
 

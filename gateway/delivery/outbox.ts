@@ -224,6 +224,39 @@ export async function profileRows<C extends OutboxColumn>(db: Kysely<DB>, of: Pr
   return found;
 }
 
+/** A profile row's version without its body, plus the unit its record names. */
+export type ProfileVersion = Pick<OutboxRow, 'tracking_id' | 'subject_id' | 'version_ms' | 'version' | 'state'> & { unit: string | null };
+
+/**
+ * The versions (rows with a body) in `states` of the people or of the units given, each with the
+ * unit its record names read by the store's JSON operator: the bodies stay in the store, so a
+ * caller going through a large history holds a few small columns per version, not the records.
+ */
+export async function profileVersions(store: Pick<Store, 'db' | 'dialect'>, of: { people: string[] } | { units: string[] }, states: readonly TrackingStateName[]): Promise<ProfileVersion[]> {
+  const unit = unitOfBody(store.dialect);
+  const [ids, match] = 'people' in of ? [of.people, sql.ref<string>('subject_id')] : [of.units, unit];
+  const found: ProfileVersion[] = [];
+  for (const part of chunks(ids)) {
+    const rows = await store.db
+      .selectFrom('outbox')
+      .select(['tracking_id', 'subject_id', 'version_ms', 'version', 'state', unit.as('unit')])
+      .where('kind', '=', 'profile')
+      .where('state', 'in', states)
+      .where('body', 'is not', null)
+      .where(match, 'in', part)
+      .execute();
+    for (const r of rows) found.push(r);
+  }
+  return found;
+}
+
+/** The distinct units named by the records of profile rows in `states` (e.g. old codes still held). */
+export async function profileUnits(store: Pick<Store, 'db' | 'dialect'>, states: readonly TrackingStateName[]): Promise<string[]> {
+  const unit = unitOfBody(store.dialect);
+  const rows = await store.db.selectFrom('outbox').select(unit.as('unit')).distinct().where('kind', '=', 'profile').where('state', 'in', states).execute();
+  return rows.map((r) => r.unit).filter((u): u is string => typeof u === 'string' && u !== '');
+}
+
 /** Rows in `states` (`columns` only), e.g. every refused or dead-lettered record. */
 export async function rowsInStates<C extends OutboxColumn>(db: Kysely<DB>, states: readonly TrackingStateName[], columns: readonly C[]): Promise<Pick<OutboxRow, C>[]> {
   return db.selectFrom('outbox').select(columns as readonly OutboxColumn[]).where('state', 'in', states).execute();

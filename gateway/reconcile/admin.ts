@@ -31,7 +31,7 @@ function router(ctx: AppContext): express.Router {
 const problemInline = { description: 'Lỗi (RFC 9457)', content: { 'application/problem+json': { schema: { type: 'object' } } } };
 const counts = {
   type: 'object',
-  properties: Object.fromEntries(['total', 'complete', 'missingAtCentre', 'centreBehind', 'differs', 'unknownToGateway', 'centreAhead', 'resent'].map((k) => [k, { type: 'integer' }]).concat([['unit', { type: 'string' }], ['share', { type: 'number' }]] as never)),
+  properties: Object.fromEntries(['total', 'complete', 'missingAtCentre', 'centreBehind', 'differs', 'unknownToGateway', 'centreAhead', 'underOldCodes', 'resent'].map((k) => [k, { type: 'integer' }]).concat([['unit', { type: 'string' }], ['share', { type: 'number' }]] as never)),
 };
 
 export const reconcileAdminModule: AdminModule = {

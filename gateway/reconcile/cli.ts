@@ -16,6 +16,7 @@ const CLASS_VI: Record<string, string> = {
   differs: 'cùng phiên bản, nội dung khác',
   unknownToGateway: 'có tại CSDL quốc gia, không gửi qua cổng này',
   centreAhead: 'CSDL quốc gia có phiên bản mới hơn (nơi khác gửi)',
+  underOldCodes: 'còn mang mã đơn vị cũ (cần phần mềm hiện hành gửi lại theo mã mới)',
 };
 
 const pct = (share: number) => `${(Math.floor(share * 1000) / 10).toFixed(1)}%`;
@@ -25,7 +26,7 @@ function textOf(r: ReconcileReport): string[] {
   if (r.lists) {
     for (const c of CLASSES.filter((x) => x !== 'complete')) {
       if (!r.lists[c].length) continue;
-      lines.push(`${CLASS_VI[c]}:`, table(r.lists[c].map((e) => ({ id: maskPersonalId(e.soDinhDanh), unit: e.maDonVi, gateway: e.gateway?.phienBan ?? '', trackingId: e.gateway?.trackingId ?? '', centre: e.centre?.phienBan ?? '' })), ['id', 'unit', 'gateway', 'trackingId', 'centre']));
+      lines.push(`${CLASS_VI[c]}:`, table(r.lists[c].map((e) => ({ id: maskPersonalId(e.soDinhDanh), unit: e.maDonViMoi ? `${e.maDonVi} → ${e.maDonViMoi}` : e.maDonVi, gateway: e.gateway?.phienBan ?? '', trackingId: e.gateway?.trackingId ?? '', centre: e.centre?.phienBan ?? '' })), ['id', 'unit', 'gateway', 'trackingId', 'centre']));
     }
   }
   return lines;

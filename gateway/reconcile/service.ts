@@ -8,7 +8,13 @@
  *   centreBehind      the centre holds an older version than the gateway's newest;
  *   differs           same version, different content;
  *   unknownToGateway  at the centre, never sent through this gateway (e.g. retired software);
- *   centreAhead       the centre holds a newer version than any this gateway sent (another sender).
+ *   centreAhead       the centre holds a newer version than any this gateway sent (another sender);
+ *   underOldCodes     the gateway's newest version names an old code that the re-mapping rules or
+ *                     the unit tree (maCu) now re-home into the unit, and the centre's inventory of
+ *                     the unit does not list the person: after a merger, before the selected
+ *                     software re-sent under the new codes. Not missing (the centre holds them under
+ *                     the old code) and not re-sent (re-sending would carry the old code again: the
+ *                     fix is the new software sending them), but not complete either.
  * `resend` puts the gateway's newest version of the missing and behind back in the outbox queue
  * (delivered or dead rows become queued; rows already waiting are left alone: idempotent), and
  * the relay of every running gateway sends them. Transient failures of the centre are retried on
@@ -16,20 +22,25 @@
  */
 import { createHash } from 'node:crypto';
 import type { AppContext } from '../../core/context.js';
-import type { OutboxRow } from '../../core/store/tables/delivery.js';
+import { chunks } from '../../core/store/chunks.js';
 import { signedBytes } from '../../adapters/national/sign.js';
 import { versionMillis } from '../delivery/idempotency.js';
-import { HELD_STATES, profileRows, replayRows } from '../delivery/outbox.js';
+import { getRows, HELD_STATES, profileUnits, profileVersions, replayRows, type ProfileVersion } from '../delivery/outbox.js';
+import { loadUnitIndex } from '../units/service.js';
+import { resolveUnitCode } from '../../adapters/national/remap.js';
+import { vietnamDate } from '../../adapters/national/validate.js';
 import { createCentralReads, CentralReadError, type CentralReads, type InventoryLine } from '../doi-soat/central-reads.js';
 import { DoiSoatError, fromCentralRead } from '../doi-soat/errors.js';
 import { unitSubtree } from '../doi-soat/scope.js';
 
-export const CLASSES = ['complete', 'missingAtCentre', 'centreBehind', 'differs', 'unknownToGateway', 'centreAhead'] as const;
+export const CLASSES = ['complete', 'missingAtCentre', 'centreBehind', 'differs', 'unknownToGateway', 'centreAhead', 'underOldCodes'] as const;
 export type ReconcileClass = (typeof CLASSES)[number];
 
 export interface ReconcileEntry {
   soDinhDanh: string;
   maDonVi: string;
+  /** underOldCodes: the unit of the current tree the old code in maDonVi re-maps to. */
+  maDonViMoi?: string;
   /** The gateway's newest version (and its tracking id), when it has one. */
   gateway?: { phienBan: string | null; trackingId: string; state: string; bam: string };
   centre?: { phienBan: string; bam: string };
@@ -44,6 +55,7 @@ export interface ReconcileReport {
   differs: number;
   unknownToGateway: number;
   centreAhead: number;
+  underOldCodes: number;
   resent: number;
   /** complete / total (1 when the unit has no records). */
   share: number;
@@ -88,32 +100,78 @@ async function readInventory(ctx: AppContext, reads: CentralReads, unit: string,
   return lines;
 }
 
-type HeldRow = Pick<OutboxRow, 'tracking_id' | 'subject_id' | 'version_ms' | 'version' | 'state' | 'body'>;
+/** The gateway's newest version of a person: the record itself is not kept, only its content hash and the unit it names. */
+interface Held {
+  trackingId: string;
+  versionMs: number;
+  version: string | null;
+  state: string;
+  unit: string;
+  bam: string;
+}
 
-/** The newest held row per person: highest version, a delivered row before a waiting one of the same version. */
-function keepNewest(into: Map<string, HeldRow>, rows: HeldRow[]): void {
+/** The newest held version per person: highest version, a delivered row before a waiting one of the same version. */
+function keepNewest(into: Map<string, ProfileVersion>, rows: ProfileVersion[]): void {
   for (const r of rows) {
-    if (!r.subject_id || !r.body) continue;
+    if (!r.subject_id) continue;
     const cur = into.get(r.subject_id);
     const v = Number(r.version_ms);
     if (!cur || v > Number(cur.version_ms) || (v === Number(cur.version_ms) && r.state === 'delivered' && cur.state !== 'delivered')) into.set(r.subject_id, r);
   }
 }
 
-/** The gateway's side: newest held version of each person whose record names one of `units`, plus of each person the centre lists. */
-async function gatewaySide(ctx: AppContext, units: string[], centreIds: string[]): Promise<Map<string, HeldRow>> {
-  const { db, dialect } = ctx.store;
-  const newest = new Map<string, HeldRow>();
-  const cols = ['tracking_id', 'subject_id', 'version_ms', 'version', 'state', 'body'] as const;
-  keepNewest(newest, await profileRows(db, { units, dialect }, HELD_STATES, cols));
+/**
+ * Records read at a time to hash them, however large the unit. Small on purpose: bodies that live
+ * through a chunk's hashing get promoted to V8's old space as garbage; at 500 the 200,000-record
+ * bench peaked at ~800 MiB RSS, at 200 (one IN list) ~380 MiB.
+ */
+const BODY_CHUNK = 200;
+
+/**
+ * The gateway's side: newest held version of each person whose record names one of `units`,
+ * plus of each person the centre lists. Versions are chosen without their bodies (a long history
+ * costs a few columns per version); only the chosen rows' records are then read, a chunk at a
+ * time, hashed and dropped, so memory grows with the people, not with versions × record size.
+ */
+async function gatewaySide(ctx: AppContext, units: string[], centreIds: Iterable<string>): Promise<Map<string, Held>> {
+  const newest = new Map<string, ProfileVersion>();
+  keepNewest(newest, await profileVersions(ctx.store, { units }, HELD_STATES));
   // People the centre lists whose newest version here names another unit (moved, re-mapped).
-  const rest = centreIds.filter((id) => !newest.has(id));
-  keepNewest(newest, await profileRows(db, { people: rest }, HELD_STATES, cols));
-  return newest;
+  const rest: string[] = [];
+  for (const id of centreIds) if (!newest.has(id)) rest.push(id);
+  keepNewest(newest, await profileVersions(ctx.store, { people: rest }, HELD_STATES));
+
+  const held = new Map<string, Held>();
+  for (const part of chunks([...newest.values()], BODY_CHUNK)) {
+    const bodies = new Map((await getRows(ctx.store.db, part.map((v) => v.tracking_id), ['tracking_id', 'body'])).map((r) => [r.tracking_id, r.body]));
+    for (const v of part) {
+      const body = bodies.get(v.tracking_id);
+      if (!body) continue; // purged since the versions were read
+      held.set(v.subject_id!, { trackingId: v.tracking_id, versionMs: Number(v.version_ms), version: v.version, state: v.state, unit: v.unit ?? '', bam: bamOf(body) });
+    }
+  }
+  return held;
 }
 
 const bamOf = (body: string): string => createHash('sha256').update(signedBytes(JSON.parse(body) as Record<string, unknown>)).digest('hex');
-const unitOf = (body: string): string => (JSON.parse(body) as { donVi?: { maDinhDanh?: string } }).donVi?.maDinhDanh ?? '';
+
+/**
+ * The codes this gateway's held records name that are not among `units` but re-map into them today
+ * (old code → unit of the subtree), by the same resolver that re-homes incoming records. Reads the
+ * distinct units of the held records only when there are rules or replaced codes at all.
+ */
+async function oldCodesInto(ctx: AppContext, units: Set<string>): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  const index = await loadUnitIndex(ctx);
+  if (!index.exact.size && !index.level1.size && !index.successors.size) return out;
+  const today = vietnamDate(new Date());
+  for (const code of await profileUnits(ctx.store, HELD_STATES)) {
+    if (units.has(code)) continue;
+    const r = resolveUnitCode(index, code, today);
+    if ('code' in r && r.code !== code && units.has(r.code)) out.set(code, r.code);
+  }
+  return out;
+}
 
 export async function reconcileUnit(ctx: AppContext, unit: string, options: ReconcileOptions = {}): Promise<ReconcileReport> {
   const reads = options.reads ?? (await createCentralReads(ctx));
@@ -123,47 +181,58 @@ export async function reconcileUnit(ctx: AppContext, unit: string, options: Reco
   } finally {
     if (!options.reads) await reads.close();
   }
-  const units = [...new Set([...(await unitSubtree(ctx.store.db, unit)), ...[...centre.values()].map((l) => l.maDonVi)])];
-  const held = await gatewaySide(ctx, units, [...centre.keys()]);
+  // The unit's codes: its subtree here, and whatever the centre's inventory of it names.
+  const units = new Set(await unitSubtree(ctx.store.db, unit));
+  for (const l of centre.values()) units.add(l.maDonVi);
+  const oldCodes = await oldCodesInto(ctx, units);
+  for (const code of oldCodes.keys()) units.add(code);
+  const held = await gatewaySide(ctx, [...units], centre.keys());
 
-  const lists = Object.fromEntries(CLASSES.map((c) => [c, [] as ReconcileEntry[]])) as Record<ReconcileClass, ReconcileEntry[]>;
-  const toResend: HeldRow[] = [];
-  for (const id of [...new Set([...centre.keys(), ...held.keys()])].sort()) {
-    const c = centre.get(id);
-    const g = held.get(id);
-    const entry: ReconcileEntry = { soDinhDanh: id, maDonVi: c?.maDonVi ?? (g ? unitOf(g.body!) : '') };
-    if (c) entry.centre = { phienBan: c.phienBan, bam: c.bam };
-    if (g) entry.gateway = { phienBan: g.version, trackingId: g.tracking_id, state: g.state, bam: bamOf(g.body!) };
+  // Counts always; the per-person lists only when asked for (they would double the memory).
+  const counts = Object.fromEntries(CLASSES.map((c) => [c, 0])) as Record<ReconcileClass, number>;
+  const lists = options.verbose ? (Object.fromEntries(CLASSES.map((c) => [c, [] as ReconcileEntry[]])) as Record<ReconcileClass, ReconcileEntry[]>) : undefined;
+  const toResend: Held[] = [];
+  const classify = (id: string, c: InventoryLine | undefined, g: Held | undefined): void => {
     let cls: ReconcileClass;
-    if (!c) cls = 'missingAtCentre';
+    if (!c) cls = g && oldCodes.has(g.unit) ? 'underOldCodes' : 'missingAtCentre';
     else if (!g) cls = 'unknownToGateway';
     else {
-      const gv = Number(g.version_ms);
       const cv = versionMillis(c.phienBan);
-      cls = gv > cv ? 'centreBehind' : gv < cv ? 'centreAhead' : entry.gateway!.bam === c.bam ? 'complete' : 'differs';
+      cls = g.versionMs > cv ? 'centreBehind' : g.versionMs < cv ? 'centreAhead' : g.bam === c.bam ? 'complete' : 'differs';
     }
-    lists[cls].push(entry);
+    counts[cls]++;
     if ((cls === 'missingAtCentre' || cls === 'centreBehind') && g) toResend.push(g);
-  }
+    if (lists) {
+      const entry: ReconcileEntry = { soDinhDanh: id, maDonVi: c?.maDonVi ?? g?.unit ?? '' };
+      if (cls === 'underOldCodes') entry.maDonViMoi = oldCodes.get(g!.unit);
+      if (c) entry.centre = { phienBan: c.phienBan, bam: c.bam };
+      if (g) entry.gateway = { phienBan: g.version, trackingId: g.trackingId, state: g.state, bam: g.bam };
+      lists[cls].push(entry);
+    }
+  };
+  for (const [id, c] of centre) classify(id, c, held.get(id));
+  for (const [id, g] of held) if (!centre.has(id)) classify(id, undefined, g);
+  if (lists) for (const c of CLASSES) lists[c].sort((a, b) => (a.soDinhDanh < b.soDinhDanh ? -1 : a.soDinhDanh > b.soDinhDanh ? 1 : 0));
 
   let resentIds: string[] = [];
   if (options.resend && toResend.length) resentIds = await requeue(ctx, unit, toResend, options.actor ?? 'system');
 
-  const total = CLASSES.reduce((n, c) => n + lists[c].length, 0);
+  const total = CLASSES.reduce((n, c) => n + counts[c], 0);
   const report: ReconcileReport = {
     unit,
     total,
-    complete: lists.complete.length,
-    missingAtCentre: lists.missingAtCentre.length,
-    centreBehind: lists.centreBehind.length,
-    differs: lists.differs.length,
-    unknownToGateway: lists.unknownToGateway.length,
-    centreAhead: lists.centreAhead.length,
+    complete: counts.complete,
+    missingAtCentre: counts.missingAtCentre,
+    centreBehind: counts.centreBehind,
+    differs: counts.differs,
+    unknownToGateway: counts.unknownToGateway,
+    centreAhead: counts.centreAhead,
+    underOldCodes: counts.underOldCodes,
     resent: resentIds.length,
-    share: total ? lists.complete.length / total : 1,
+    share: total ? counts.complete / total : 1,
   };
   await saveRun(ctx, report);
-  if (options.verbose) {
+  if (lists) {
     report.lists = lists;
     report.resentTrackingIds = resentIds;
   }
@@ -171,8 +240,8 @@ export async function reconcileUnit(ctx: AppContext, unit: string, options: Reco
 }
 
 /** Puts delivered or dead rows back in the queue (recorded in the audit trail first); rows already waiting are on their way. */
-async function requeue(ctx: AppContext, unit: string, rows: HeldRow[], actor: string): Promise<string[]> {
-  const ids = rows.filter((r) => r.state === 'delivered' || r.state === 'dead').map((r) => r.tracking_id);
+async function requeue(ctx: AppContext, unit: string, rows: Held[], actor: string): Promise<string[]> {
+  const ids = rows.filter((r) => r.state === 'delivered' || r.state === 'dead').map((r) => r.trackingId);
   if (ids.length === 0) return [];
   try {
     await ctx.audit.recordDurable({ kind: 'admin', front: 'admin', operation: 'reconcile.resend', actor, target: unit, trackingIds: ids.slice(0, 1000), outcome: 'ok', details: { count: ids.length } });

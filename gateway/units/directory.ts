@@ -9,7 +9,7 @@ import { watchRevisions } from '../../core/store/revisions.js';
 import type { DonVi } from '../../adapters/national/profile.js';
 import { vietnamDate } from '../../adapters/national/validate.js';
 import { buildUnitIndex, resolveUnitCode, type RemapResult, type UnitIndex } from '../../adapters/national/remap.js';
-import { unitFromRow } from './service.js';
+import { loadUnitIndex } from './service.js';
 
 export interface UnitDirectoryStats {
   exactRules: number;
@@ -43,14 +43,7 @@ export async function createUnitDirectory(ctx: Pick<AppContext, 'store' | 'confi
   let loadedAt: string | undefined;
 
   const reload = async (): Promise<void> => {
-    const [ruleRows, unitRows] = await Promise.all([
-      ctx.store.db.selectFrom('unit_remap_rules').select(['id', 'kind', 'ma_cu', 'ma_moi', 'tu_ngay']).execute(),
-      ctx.store.db.selectFrom('units').selectAll().execute(),
-    ]);
-    index = buildUnitIndex(
-      ruleRows.map((r) => ({ id: Number(r.id), kind: r.kind, maCu: r.ma_cu, maMoi: r.ma_moi, tuNgay: r.tu_ngay })),
-      unitRows.map(unitFromRow),
-    );
+    index = await loadUnitIndex(ctx);
     loadedAt = new Date(clock()).toISOString();
     ctx.log.debug('Đã nạp bảng đơn vị', { exact: index.exact.size, level1: index.level1.size, units: index.units.size });
   };

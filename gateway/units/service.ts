@@ -11,7 +11,7 @@ import { withWriteLock } from '../../core/store/db.js';
 import type { UnitTables } from '../../core/store/tables/units.js';
 import type { DonVi } from '../../adapters/national/profile.js';
 import type { Issue } from '../../adapters/national/validate.js';
-import { buildUnitIndex, parseRemapRules, parseUnitTree, resolveUnitCode, UnitDataError, type RemapResult, type RemapRule } from '../../adapters/national/remap.js';
+import { buildUnitIndex, parseRemapRules, parseUnitTree, resolveUnitCode, UnitDataError, type RemapResult, type RemapRule, type UnitIndex } from '../../adapters/national/remap.js';
 import { chunks } from '../../core/store/chunks.js';
 
 export interface StoredRemapRule extends RemapRule {
@@ -76,8 +76,13 @@ export async function listUnits(ctx: Pick<AppContext, 'store'>, filter: UnitList
  * cache: what every node will answer after its next refresh.
  */
 export async function resolveInStore(ctx: Pick<AppContext, 'store'>, code: string, date: string): Promise<RemapResult> {
-  const [rules, tree] = await Promise.all([listRemapRules(ctx), listUnits(ctx)]);
-  return resolveUnitCode(buildUnitIndex(rules, tree.units), code, date);
+  return resolveUnitCode(await loadUnitIndex(ctx), code, date);
+}
+
+/** The rules and the current tree as they are in the store now, indexed for the resolver (each node's directory caches one; one-off readers such as reconciliation load their own). */
+export async function loadUnitIndex(ctx: Pick<AppContext, 'store'>): Promise<UnitIndex> {
+  const [rules, units] = await Promise.all([listRemapRules(ctx), ctx.store.db.selectFrom('units').selectAll().execute()]);
+  return buildUnitIndex(rules, units.map(unitFromRow));
 }
 
 // ---------------------------------------------------------------------------------------------
