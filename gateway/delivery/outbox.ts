@@ -224,6 +224,27 @@ export async function profileRows<C extends OutboxColumn>(db: Kysely<DB>, of: Pr
   return found;
 }
 
+/**
+ * Every earlier profile row one front sent for these people of one unit, newest first: what a
+ * re-submission compares against (the Excel front keeps each row's digest in its record id).
+ */
+export async function earlierProfileRows(db: Kysely<DB>, front: string, unitCode: string, people: string[]): Promise<Pick<OutboxRow, 'subject_id' | 'record_id' | 'tracking_id' | 'state' | 'created_at'>[]> {
+  const found: Pick<OutboxRow, 'subject_id' | 'record_id' | 'tracking_id' | 'state' | 'created_at'>[] = [];
+  for (const part of chunks(people)) {
+    found.push(
+      ...(await db
+        .selectFrom('outbox')
+        .select(['subject_id', 'record_id', 'tracking_id', 'state', 'created_at'])
+        .where('front', '=', front)
+        .where('kind', '=', 'profile')
+        .where('unit_code', '=', unitCode)
+        .where('subject_id', 'in', part)
+        .execute()),
+    );
+  }
+  return found.sort((a, b) => Number(b.created_at) - Number(a.created_at));
+}
+
 /** A profile row's version without its body, plus the unit its record names. */
 export type ProfileVersion = Pick<OutboxRow, 'tracking_id' | 'subject_id' | 'version_ms' | 'version' | 'state'> & { unit: string | null };
 

@@ -30,6 +30,7 @@ import { createDelivery } from '../delivery/delivery.js';
 import { listKeys } from '../keys/service.js';
 import { fromTracking } from '../pipeline/execute.js';
 import { openDoor, type Door, type Operator } from './door.js';
+import { earlierProfileRows } from '../delivery/outbox.js';
 
 export interface SubmitOptions {
   unit: string;
@@ -233,15 +234,7 @@ async function earlierSubmissions(ctx: AppContext, unitCode: string, batch: Wire
   const ids = [...new Set(batch.map(personalId).filter((id): id is string => Boolean(id)))];
   const found = new Map<number, RowOutcome>();
   if (ids.length === 0) return found;
-  const rows = await ctx.store.db
-    .selectFrom('outbox')
-    .select(['subject_id', 'record_id', 'tracking_id', 'state', 'created_at'])
-    .where('front', '=', EXCEL_FRONT_ID)
-    .where('kind', '=', 'profile')
-    .where('unit_code', '=', unitCode)
-    .where('subject_id', 'in', ids)
-    .orderBy('created_at', 'desc')
-    .execute();
+  const rows = await earlierProfileRows(ctx.store.db, EXCEL_FRONT_ID, unitCode, ids);
   const newest = new Map<string, (typeof rows)[number]>();
   for (const r of rows) if (r.subject_id && !newest.has(r.subject_id)) newest.set(r.subject_id, r);
   for (const rec of batch) {
