@@ -237,7 +237,8 @@ describe('hostile workbooks', () => {
     const r = await submit(file, out);
     expect(r.code).toBe(1);
     expect(r.error, r.stderr).toMatchObject({ code });
-    expect(r.stdout).toBe('');
+    // With --json the one document on stdout is the error itself; nothing else is printed.
+    if (r.stdout) expect(JSON.parse(r.stdout)).toMatchObject({ error: { code } });
     expect(existsSync(out)).toBe(false);
     return r;
   };
