@@ -183,8 +183,10 @@ describe('two gateway instances sharing PostgreSQL', () => {
     const config = testConfig('postgres');
     const one = await openContext(config, { log: quietLogger() });
     const other = await openContext({ ...config, masterKey: 'a-different-master-key-of-at-least-32-chars' }, { log: quietLogger() });
+    // A log line is a Vietnamese message with its machine code as a field: keep both.
     const errors: string[] = [];
-    other.log = { ...other.log, error: (msg: string) => errors.push(msg), child: () => ({ ...other.log, error: (msg: string) => errors.push(msg) }) } as typeof other.log;
+    const error = (msg: string, fields?: Record<string, unknown>) => errors.push(`${msg} ${JSON.stringify(fields ?? {})}`);
+    other.log = { ...other.log, error, child: () => ({ ...other.log, error }) } as typeof other.log;
     try {
       const k = await createKey(one, { softwareId: 'JSON-1', unitCode: 'H26', vendor: 'json' }, 'test');
       const v = await createKeyValidator(other);

@@ -105,6 +105,6 @@ describe('bodies for the audit trail', () => {
     const log = { ...quietLogger(), error: (msg: string) => void logged.push(msg) };
     const kept = bodiesForAudit(broken, meta('/QLCBService.asmx'), undefined, Buffer.from(`<MaKetNoi>${KEY}</MaKetNoi>`), 'x', log);
     expect(kept.request).toBeUndefined();
-    expect(logged).toEqual(['request body could not be redacted; it is not kept']);
+    expect(logged).toEqual(['Không che được thông tin bí mật trong nội dung yêu cầu; nội dung không được lưu']);
   });
 });

@@ -55,6 +55,9 @@ export const EXAMPLES: Readonly<Record<string, string>> = {
   'state export': 'ndxp state export --out state.json',
   'state diff': 'ndxp state diff state.json',
   'state apply': 'ndxp state apply state.json',
+  'excel template': 'ndxp excel template --out mau-ho-so.xlsx --example 5',
+  'excel submit': 'ndxp excel submit ho-so-so-noi-vu.xlsx --unit 000.05.31.H06 --software EXCEL-SNV --out ket-qua.xlsx',
+  'excel status': 'ndxp excel status ket-qua.xlsx',
   'central-sim': 'ndxp central-sim',
   'ratelimit status': 'ndxp ratelimit status',
 };
