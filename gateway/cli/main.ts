@@ -110,9 +110,9 @@ export async function run(argv: string[]): Promise<CliResult> {
 
 export async function main(argv: string[]): Promise<void> {
   const { code } = await run(argv);
+  // The exit code only: bin/ndxp.js, the process's own entry, ends a failed process that a
+  // listener or timer would keep alive (tests run main() in-process and must not be exited).
   process.exitCode = code;
-  // A failed `start` may leave a listener or a timer behind; the process must still end.
-  if (code !== 0) setTimeout(() => process.exit(code), 3000).unref();
 }
 
 interface Failure {
