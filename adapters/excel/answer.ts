@@ -51,8 +51,15 @@ export interface AnswerSummary {
   title: string;
 }
 
+/** What the answer writer needs of the outcomes: a Map, or a submission's spill file (spill.ts). */
+export interface OutcomeLookup {
+  get(row: number): RowOutcome | undefined;
+  readonly size: number;
+  values(): Iterable<RowOutcome>;
+}
+
 export interface AnswerInput {
-  outcomes: Map<number, RowOutcome>;
+  outcomes: OutcomeLookup;
   issues: CellIssue[];
   summary: AnswerSummary;
 }
