@@ -19,7 +19,8 @@ import type { WireRow } from './wire.js';
 const CHUNK = 2000;
 
 export class SubmissionSpill implements OutcomeLookup {
-  private readonly dir: string;
+  /** The scratch directory (removed by dispose). */
+  readonly dir: string;
   private readonly db: SqliteDatabase;
   private readonly stmt: {
     part: SqliteStatement<[string, number, string]>;
