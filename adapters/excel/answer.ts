@@ -17,6 +17,7 @@ import { cellValue, drain, openReader, sheetOf } from './read.js';
 import type { SheetName } from './zip-guard.js';
 import { DATA_SHEETS, headerKey, parseCellRef, RESULT_HEADERS, sheetByName, SUMMARY_SHEET, type SheetLayout } from './layout.js';
 import { sheetColumns, validationOf } from './template.js';
+import { heapKeeper } from './heap.js';
 
 export const ERRORS_SHEET = 'Danh sách lỗi';
 
@@ -127,6 +128,7 @@ export async function writeAnswerWorkbook(input: string, output: string, a: Answ
   writeSummary(wb, a);
 
   let unnamed = 0;
+  const keepHeap = heapKeeper();
   for await (const ws of openReader(input, { styles: 'cache' })) {
     const sheet = sheetOf(ws, names);
     const name = sheet.name || `Sheet${++unnamed}`;
@@ -173,6 +175,7 @@ export async function writeAnswerWorkbook(input: string, output: string, a: Answ
         }
       }
       target.commit();
+      keepHeap();
     }
     if (layout) addValidations(out, layout, headerKeys, lastRow);
     out.commit();

@@ -19,6 +19,7 @@ import { rename } from 'node:fs/promises';
 import { excelFront, EXCEL_FRONT_ID, type RowResult } from '../../adapters/excel/index.js';
 import { countOutcomes, readAnswerState, writeAnswerWorkbook, type AnswerState, type CellIssue, type OutcomeLookup, type RowOutcome, type RowStatus } from '../../adapters/excel/answer.js';
 import { SubmissionSpill } from '../../adapters/excel/spill.js';
+import { heapKeeper } from '../../adapters/excel/heap.js';
 import { cellRef, PART_SHEETS, RECORD_SHEET, parseCellRef } from '../../adapters/excel/layout.js';
 import { checkWorkbook, DEFAULT_READ_LIMITS, sheetRows, type CheckedWorkbook, type ReadLimits, type SheetRow } from '../../adapters/excel/read.js';
 import { writeTemplate } from '../../adapters/excel/template.js';
@@ -135,8 +136,10 @@ async function submitSpilled(ctx: AppContext, checked: CheckedWorkbook, options:
   const { file, sheets } = checked;
   const partKeys = PART_SHEETS.map((p) => p.key as PartKey);
   const columns: WireBatch['columns'] = {};
+  const keepHeap = heapKeeper();
   let total = 0;
   for await (const r of sheetRows(file, limits, (h) => (columns[h.name] = h.columns), sheets)) {
+    keepHeap();
     if (r.sheet.layout.key === 'hoSo') {
       total++;
       const id = personalId(r);
@@ -187,6 +190,7 @@ async function submitSpilled(ctx: AppContext, checked: CheckedWorkbook, options:
         }
       }
       done += batch.length;
+      keepHeap(batch.length);
       options.progress?.(done, total);
     };
 
@@ -302,11 +306,13 @@ async function statusSpilled(ctx: AppContext, checked: CheckedWorkbook, out: str
   const { file, sheets } = checked;
   const delivery = await createDelivery(ctx, { worker: false, relay: false });
   const issues = [...state.issues];
+  const keepHeap = heapKeeper();
   let changed = 0;
   try {
     const entries = state.rows.entries();
     for (let part = take(entries, 500); part.length > 0; part = take(entries, 500)) {
       for (const [row] of part) state.rows.delete(row);
+      keepHeap(part.length);
       const ids = part.map(([, r]) => r.trackingId ?? '');
       const states = await delivery.track(ids.filter(Boolean));
       const byId = new Map(ids.filter(Boolean).map((id, k) => [id, states[k]]));
