@@ -1,11 +1,11 @@
 /**
- * A submission's scratch file (adapters/excel/spill.ts): part rows come back joined to their
+ * A submission's scratch file (gateway/excel/spill.ts): part rows come back joined to their
  * record's personal id in sheet order, part rows without a record come out as orphans in the
  * order the answer lists them, outcomes are looked up by row, and the file is gone afterwards.
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { SubmissionSpill } from '../adapters/excel/spill.js';
+import { SubmissionSpill } from '../gateway/excel/spill.js';
 import { countOutcomes } from '../adapters/excel/answer.js';
 
 const row = (sheet: string, n: number, id: string) => ({ sheet, row: n, cells: { soDinhDanh: { v: id }, noiDung: { v: `dòng ${n} — Đặng Văn Lượng`, t3: 1 as const }, nam: { v: 2020 }, tuNgay: { v: { d: '2020-01-01T00:00:00.000Z' } } } });

@@ -52,7 +52,7 @@ export interface AnswerSummary {
   title: string;
 }
 
-/** What the answer writer needs of the outcomes: a Map, or a submission's spill file (spill.ts). */
+/** What the answer writer needs of the outcomes: a Map, or a submission's scratch file (gateway/excel/spill.ts). */
 export interface OutcomeLookup {
   get(row: number): RowOutcome | undefined;
   readonly size: number;

@@ -18,7 +18,7 @@ import { createHash } from 'node:crypto';
 import { rename } from 'node:fs/promises';
 import { excelFront, EXCEL_FRONT_ID, type RowResult } from '../../adapters/excel/index.js';
 import { countOutcomes, readAnswerState, writeAnswerWorkbook, type AnswerState, type CellIssue, type OutcomeLookup, type RowOutcome, type RowStatus } from '../../adapters/excel/answer.js';
-import { SubmissionSpill } from '../../adapters/excel/spill.js';
+import { SubmissionSpill } from './spill.js';
 import { heapKeeper } from '../../adapters/excel/heap.js';
 import { cellRef, PART_SHEETS, RECORD_SHEET, parseCellRef } from '../../adapters/excel/layout.js';
 import { checkWorkbook, DEFAULT_READ_LIMITS, sheetRows, type CheckedWorkbook, type ReadLimits, type SheetRow } from '../../adapters/excel/read.js';

@@ -12,8 +12,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { openSqlite, type SqliteDatabase, type SqliteStatement } from '../../core/store/sqlite.js';
-import type { OutcomeLookup, RowOutcome } from './answer.js';
-import type { WireRow } from './wire.js';
+import type { OutcomeLookup, RowOutcome } from '../../adapters/excel/answer.js';
+import type { WireRow } from '../../adapters/excel/wire.js';
 
 /** Rows written per transaction (one transaction per row would cost a file sync each). */
 const CHUNK = 2000;
