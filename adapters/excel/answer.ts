@@ -285,6 +285,7 @@ export interface AnswerState {
 /** Reads an answer workbook (streamed) for `ndxp excel status`. */
 export async function readAnswerState(file: string, names?: Map<string, SheetName>): Promise<AnswerState> {
   const state: AnswerState = { rows: new Map(), issues: [], isAnswer: false };
+  const keepHeap = heapKeeper();
   for await (const ws of openReader(file, { styles: 'ignore' })) {
     const { name } = sheetOf(ws, names);
     const records = name === DATA_SHEETS[0].name;
@@ -303,6 +304,7 @@ export async function readAnswerState(file: string, names?: Map<string, SheetNam
     }
     let cols: Record<string, number> = {};
     for await (const row of ws as unknown as AsyncIterable<ReaderRow>) {
+      keepHeap();
       const values: string[] = [];
       row.eachCell({ includeEmpty: false }, (cell, col) => {
         const v = cellValue(cell as never).value;
