@@ -2,7 +2,7 @@
  * A full garbage collection now and then during a long workbook pass. V8 sizes its heap by the
  * allocation rate, not by what is live: a 50,000-row submission allocates gigabytes of
  * short-lived objects (each record's JSON, XML, signature) and V8 let the heap grow to several
- * hundred MiB while under 100 MiB was live. Collecting whenever the heap has grown 64 MiB past
+ * hundred MiB while under 100 MiB was live. Collecting whenever the heap has grown 24 MiB past
  * what was live keeps the process near its live size, at a collection every few thousand rows.
  * `gc` is not exposed without a flag: the flag is set once, and `gc` fetched from a new context.
  */
@@ -22,7 +22,7 @@ function collector(): () => void {
 /** Rows between two looks at the heap. */
 const EVERY = 500;
 /** Heap allowed above what was live after the last collection before collecting again. */
-const HEADROOM = 64 * 1024 * 1024;
+const HEADROOM = 24 * 1024 * 1024;
 
 /**
  * Call once per row (or with the rows done): every EVERY rows it looks at the heap, and collects
