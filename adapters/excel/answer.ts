@@ -17,6 +17,7 @@ import { cellValue, drain, openReader, sheetOf } from './read.js';
 import type { SheetName } from './zip-guard.js';
 import { DATA_SHEETS, headerKey, parseCellRef, RESULT_HEADERS, sheetByName, SUMMARY_SHEET, type SheetLayout } from './layout.js';
 import { sheetColumns, validationOf } from './template.js';
+import { heapKeeper } from './heap.js';
 
 export const ERRORS_SHEET = 'Danh sách lỗi';
 
@@ -51,8 +52,15 @@ export interface AnswerSummary {
   title: string;
 }
 
+/** What the answer writer needs of the outcomes: a Map, or a submission's scratch file (gateway/excel/spill.ts). */
+export interface OutcomeLookup {
+  get(row: number): RowOutcome | undefined;
+  readonly size: number;
+  values(): Iterable<RowOutcome>;
+}
+
 export interface AnswerInput {
-  outcomes: Map<number, RowOutcome>;
+  outcomes: OutcomeLookup;
   issues: CellIssue[];
   summary: AnswerSummary;
 }
@@ -120,6 +128,7 @@ export async function writeAnswerWorkbook(input: string, output: string, a: Answ
   writeSummary(wb, a);
 
   let unnamed = 0;
+  const keepHeap = heapKeeper();
   for await (const ws of openReader(input, { styles: 'cache' })) {
     const sheet = sheetOf(ws, names);
     const name = sheet.name || `Sheet${++unnamed}`;
@@ -166,6 +175,7 @@ export async function writeAnswerWorkbook(input: string, output: string, a: Answ
         }
       }
       target.commit();
+      keepHeap();
     }
     if (layout) addValidations(out, layout, headerKeys, lastRow);
     out.commit();
@@ -275,6 +285,7 @@ export interface AnswerState {
 /** Reads an answer workbook (streamed) for `ndxp excel status`. */
 export async function readAnswerState(file: string, names?: Map<string, SheetName>): Promise<AnswerState> {
   const state: AnswerState = { rows: new Map(), issues: [], isAnswer: false };
+  const keepHeap = heapKeeper();
   for await (const ws of openReader(file, { styles: 'ignore' })) {
     const { name } = sheetOf(ws, names);
     const records = name === DATA_SHEETS[0].name;
@@ -293,6 +304,7 @@ export async function readAnswerState(file: string, names?: Map<string, SheetNam
     }
     let cols: Record<string, number> = {};
     for await (const row of ws as unknown as AsyncIterable<ReaderRow>) {
+      keepHeap();
       const values: string[] = [];
       row.eachCell({ includeEmpty: false }, (cell, col) => {
         const v = cellValue(cell as never).value;

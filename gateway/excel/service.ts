@@ -17,7 +17,9 @@
 import { createHash } from 'node:crypto';
 import { rename } from 'node:fs/promises';
 import { excelFront, EXCEL_FRONT_ID, type RowResult } from '../../adapters/excel/index.js';
-import { countOutcomes, readAnswerState, writeAnswerWorkbook, type CellIssue, type RowOutcome, type RowStatus } from '../../adapters/excel/answer.js';
+import { countOutcomes, readAnswerState, writeAnswerWorkbook, type AnswerState, type CellIssue, type OutcomeLookup, type RowOutcome, type RowStatus } from '../../adapters/excel/answer.js';
+import { SubmissionSpill } from './spill.js';
+import { heapKeeper } from '../../adapters/excel/heap.js';
 import { cellRef, PART_SHEETS, RECORD_SHEET, parseCellRef } from '../../adapters/excel/layout.js';
 import { checkWorkbook, DEFAULT_READ_LIMITS, sheetRows, type CheckedWorkbook, type ReadLimits, type SheetRow } from '../../adapters/excel/read.js';
 import { writeTemplate } from '../../adapters/excel/template.js';
@@ -121,28 +123,35 @@ export async function submitWorkbook(ctx: AppContext, file: string, options: Sub
 }
 
 async function submitChecked(ctx: AppContext, checked: CheckedWorkbook, options: SubmitOptions, limits: ReadLimits, batchSize: number): Promise<SubmitSummary> {
+  // Part rows, record ids and outcomes wait on disk, not in the heap (spill.ts).
+  const spill = new SubmissionSpill();
+  try {
+    return await submitSpilled(ctx, checked, options, limits, batchSize, spill);
+  } finally {
+    spill.dispose();
+  }
+}
+
+async function submitSpilled(ctx: AppContext, checked: CheckedWorkbook, options: SubmitOptions, limits: ReadLimits, batchSize: number, spill: SubmissionSpill): Promise<SubmitSummary> {
   const { file, sheets } = checked;
-  const parts = new Map<PartKey, Map<string, WireRow[]>>(PART_SHEETS.map((p) => [p.key as PartKey, new Map()]));
+  const partKeys = PART_SHEETS.map((p) => p.key as PartKey);
   const columns: WireBatch['columns'] = {};
-  const orphans: { key: PartKey; row: WireRow; id: string }[] = [];
-  const recordIds = new Set<string>();
+  const keepHeap = heapKeeper();
   let total = 0;
   for await (const r of sheetRows(file, limits, (h) => (columns[h.name] = h.columns), sheets)) {
+    keepHeap();
     if (r.sheet.layout.key === 'hoSo') {
       total++;
       const id = personalId(r);
-      if (id) recordIds.add(id);
+      if (id) spill.addRecord(id);
       continue;
     }
-    const id = personalId(r) ?? '';
-    const byId = parts.get(r.sheet.layout.key as PartKey)!;
-    (byId.get(id) ?? byId.set(id, []).get(id)!).push({ sheet: r.sheet.name, row: r.row, cells: r.cells });
+    spill.addPart(personalId(r) ?? '', partKeys.indexOf(r.sheet.layout.key as PartKey), { sheet: r.sheet.name, row: r.row, cells: r.cells });
   }
-  for (const [key, byId] of parts) for (const [id, rows] of byId) if (!recordIds.has(id)) for (const row of rows) orphans.push({ key, row, id });
-  recordIds.clear();
+  spill.settle();
 
   const door = await openDoor(ctx, excelFront, options.operator);
-  const outcomes = new Map<number, RowOutcome>();
+  const outcomes = spill;
   const issues: CellIssue[] = [];
   try {
     const keyId = await excelKey(ctx, door, options.unit, options.softwareId);
@@ -181,6 +190,7 @@ async function submitChecked(ctx: AppContext, checked: CheckedWorkbook, options:
         }
       }
       done += batch.length;
+      keepHeap(batch.length);
       options.progress?.(done, total);
     };
 
@@ -190,7 +200,7 @@ async function submitChecked(ctx: AppContext, checked: CheckedWorkbook, options:
       if (r.sheet.layout.key !== 'hoSo') continue;
       const id = personalId(r);
       const own: WireRecord['parts'] = {};
-      if (id) for (const [key, byId] of parts) if (byId.has(id)) own[key] = byId.get(id);
+      if (id) for (const [k, rows] of spill.partsOf(id)) own[partKeys[k]] = rows;
       const row: WireRow = { sheet: r.sheet.name, row: r.row, cells: r.cells };
       batch.push({ ...row, digest: digestOf(row, own), parts: own });
       if (batch.length >= batchSize) {
@@ -202,7 +212,7 @@ async function submitChecked(ctx: AppContext, checked: CheckedWorkbook, options:
     // Nothing needed sending: the key is still checked, and the trail still records the submission.
     if (!posted) await post([]);
 
-    for (const o of orphans) {
+    for (const o of spill.orphans()) {
       issues.push({
         ref: cellRef(o.row.sheet, columns[o.row.sheet]?.soDinhDanh ?? 1, o.row.row),
         row: 0,
@@ -224,7 +234,7 @@ async function submitChecked(ctx: AppContext, checked: CheckedWorkbook, options:
   return { ...summaryOf(outcomes), out: options.out };
 }
 
-function summaryOf(outcomes: Map<number, RowOutcome>): Omit<SubmitSummary, 'out'> {
+function summaryOf(outcomes: OutcomeLookup): Omit<SubmitSummary, 'out'> {
   const c = countOutcomes(outcomes.values());
   return { rows: outcomes.size, synchronised: c.SYNCED, queued: c.QUEUED, invalid: c.INVALID, stale: c.STALE, unchanged: c.UNCHANGED, errors: c.ERROR };
 }
@@ -272,14 +282,37 @@ async function statusChecked(ctx: AppContext, checked: CheckedWorkbook, out: str
   const { file, sheets } = checked;
   const state = await readAnswerState(file, sheets);
   if (!state.isAnswer) throw new GatewayError('EXCEL_SAI_MAU', { detail: 'không phải sổ tính trả lời của cổng kết nối (không có cột «Kết quả»)' });
+  // The rows' new outcomes wait on disk (spill.ts); each row read from the answer is let go once done.
+  const outcomes = new SubmissionSpill();
+  try {
+    return await statusSpilled(ctx, checked, out, state, outcomes);
+  } finally {
+    outcomes.dispose();
+  }
+}
+
+/** Up to n entries more of an iterator. */
+function take<T>(it: Iterator<T>, n: number): T[] {
+  const out: T[] = [];
+  while (out.length < n) {
+    const r = it.next();
+    if (r.done) break;
+    out.push(r.value);
+  }
+  return out;
+}
+
+async function statusSpilled(ctx: AppContext, checked: CheckedWorkbook, out: string, state: AnswerState, outcomes: SubmissionSpill): Promise<StatusSummary> {
+  const { file, sheets } = checked;
   const delivery = await createDelivery(ctx, { worker: false, relay: false });
-  const outcomes = new Map<number, RowOutcome>();
   const issues = [...state.issues];
+  const keepHeap = heapKeeper();
   let changed = 0;
   try {
-    const entries = [...state.rows];
-    for (let i = 0; i < entries.length; i += 500) {
-      const part = entries.slice(i, i + 500);
+    const entries = state.rows.entries();
+    for (let part = take(entries, 500); part.length > 0; part = take(entries, 500)) {
+      for (const [row] of part) state.rows.delete(row);
+      keepHeap(part.length);
       const ids = part.map(([, r]) => r.trackingId ?? '');
       const states = await delivery.track(ids.filter(Boolean));
       const byId = new Map(ids.filter(Boolean).map((id, k) => [id, states[k]]));
