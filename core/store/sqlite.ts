@@ -124,8 +124,15 @@ class NodeStatement implements SqliteStatement {
   run(...params: unknown[]): SqliteRunResult {
     return this.st.run(...spread(params));
   }
+  /** True while an iteration is open, as better-sqlite3 reports it: the statement cache (cachingStatements) must not hand a busy statement out again. */
+  busy = false;
   *iterate(...params: unknown[]): IterableIterator<unknown> {
-    for (const r of this.st.iterate(...spread(params))) yield row(r);
+    this.busy = true;
+    try {
+      for (const r of this.st.iterate(...spread(params))) yield row(r);
+    } finally {
+      this.busy = false;
+    }
   }
 }
 
