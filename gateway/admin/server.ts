@@ -64,14 +64,24 @@ const ROLES: AdminRole[] = ['network-admin', 'auditor'];
 type CallerResolver = (req: Request) => Promise<AdminCaller | undefined>;
 
 function callerResolver(deps: AdminPlaneDeps): CallerResolver {
-  // An unknown serial may be a certificate issued since the last refresh: look at the store
-  // now, at most every 250 ms.
+  // An unknown serial may be a certificate issued since the last refresh: look at the store,
+  // at most every 250 ms. A caller inside that window waits for the next look rather than being
+  // refused (an admin certificate issued a moment after another refresh must still work).
+  const refresh = deps.certs.refresh;
   let lastRefresh = 0;
+  let pending: Promise<void> | undefined;
   const lookup = async (serial: string) => {
     const found = deps.certs.certificate(serial);
-    if (found || !deps.certs.refresh || Date.now() - lastRefresh < 250) return found;
-    lastRefresh = Date.now();
-    await deps.certs.refresh();
+    if (found || !refresh) return found;
+    pending ??= new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, lastRefresh + 250 - Date.now())))
+      .then(() => {
+        lastRefresh = Date.now();
+        return refresh();
+      })
+      .finally(() => {
+        pending = undefined;
+      });
+    await pending;
     return deps.certs.certificate(serial);
   };
   return async (req) => {
