@@ -6,15 +6,14 @@
  * anywhere in a data sheet, a row numbered past the limit, or a workbook without the records
  * sheet refuses the workbook whole.
  */
-import ExcelJS from 'exceljs';
-import { Transform } from 'node:stream';
 import { GatewayError } from '../../core/errors.js';
 import { columnLetter, DATA_SHEETS, headerKey, RESULT_HEADERS, sheetByName, type SheetLayout } from './layout.js';
 import type { CellValue, WireCell } from './wire.js';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, copyFile, mkdtemp, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { DEFAULT_ZIP_LIMITS, inspectWorkbookZip, readerOrderedCopy, type SheetName, type ZipLimits } from './zip-guard.js';
+import { workbookSheets, type StreamedSheet } from './parts.js';
+import { DEFAULT_ZIP_LIMITS, inspectWorkbookZip, type SheetName, type ZipLimits } from './zip-guard.js';
 
 export interface ReadLimits extends ZipLimits {
   /** Highest row number a data sheet may use (header included). */
@@ -142,72 +141,14 @@ export async function* sheetRows(file: string, limits: ReadLimits = DEFAULT_READ
   if (!sawRecords) throw new GatewayError('EXCEL_SAI_MAU', { detail: `không có trang «${DATA_SHEETS[0].name}»` });
 }
 
-/**
- * Reads a sheet the caller does not need to its end. exceljs parks sheets that come before the
- * shared strings in temporary files and removes each file once the next sheet is asked for: a
- * sheet left unread would open its removed file later and fail the whole read.
- */
+/** Reads a sheet the caller does not need to its end (its rows are let go as they come). */
 export async function drain(ws: unknown): Promise<void> {
   for await (const _row of ws as AsyncIterable<unknown>) void _row;
 }
 
-/** Chunks of bytes → text decoded across chunk boundaries (a character may be cut between two chunks). */
-async function* utf8(chunks: AsyncIterable<Buffer | string>): AsyncGenerator<string> {
-  const decoder = new TextDecoder('utf-8');
-  for await (const chunk of chunks) {
-    const text = typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
-    if (text) yield text;
-  }
-  const tail = decoder.decode();
-  if (tail) yield tail;
-}
-
-type ReaderInternals = {
-  _parseWorksheet(iterator: AsyncIterable<Buffer | string>, sheetNo: string): Generator<unknown>;
-  _parseSharedStrings(entry: NodeJS.ReadableStream): AsyncGenerator<unknown>;
-};
-
-/**
- * exceljs 4.4 decodes each chunk of a part on its own (utils/parse-sax.js), so a Vietnamese
- * letter whose bytes straddle two chunks becomes two replacement characters ("Sơ c��p"): rare in
- * small files, a few rows in every 50,000. Its readers are handed text decoded across chunks
- * instead (parse-sax passes strings through), once per process.
- */
-const PATCHED = Symbol.for('ndxp.exceljs.utf8');
-function decodeAcrossChunks(): void {
-  const proto = ExcelJS.stream.xlsx.WorkbookReader.prototype as unknown as ReaderInternals & { [PATCHED]?: boolean };
-  if (proto[PATCHED]) return;
-  proto[PATCHED] = true;
-  const parseWorksheet = proto._parseWorksheet;
-  proto._parseWorksheet = function (iterator, sheetNo) {
-    return parseWorksheet.call(this, utf8(iterator), sheetNo);
-  };
-  const parseSharedStrings = proto._parseSharedStrings;
-  proto._parseSharedStrings = function (entry) {
-    const decoder = new TextDecoder('utf-8');
-    const text = new Transform({
-      readableObjectMode: true,
-      transform(chunk: Buffer, _enc, done) {
-        const t = decoder.decode(chunk, { stream: true });
-        done(null, t || undefined);
-      },
-      flush(done) {
-        const t = decoder.decode();
-        done(null, t || undefined);
-      },
-    });
-    entry.on('error', (err) => text.destroy(err as Error));
-    return parseSharedStrings.call(this, entry.pipe(text));
-  };
-}
-
-/** exceljs's streaming reader, safe on workbooks that write xl/workbook.xml after the worksheets. */
-export function openReader(file: string, options: { styles: 'cache' | 'ignore' }): ExcelJS.stream.xlsx.WorkbookReader {
-  decodeAcrossChunks();
-  const reader = new ExcelJS.stream.xlsx.WorkbookReader(file, { worksheets: 'emit', sharedStrings: 'cache', styles: options.styles, hyperlinks: 'ignore', entries: 'ignore' });
-  // Without this it reads `model.sheets` of a workbook part it has not seen yet, and throws.
-  Object.assign(reader as object, { model: { sheets: [] }, properties: { model: {} } });
-  return reader;
+/** The worksheets of a checked workbook, read part by part (parts.ts). */
+export function openReader(file: string, options: { styles: 'cache' | 'ignore' }): AsyncIterable<StreamedSheet> {
+  return workbookSheets(file, options);
 }
 
 /** A streamed worksheet's name and visibility: the reader's own, else from the container (zip-guard.ts). */
@@ -220,24 +161,27 @@ export function sheetOf(ws: unknown, names?: Map<string, SheetName>): SheetName 
 }
 
 export interface CheckedWorkbook {
-  /** The workbook's parts in the order the streaming reader needs (zip-guard.ts readerOrderedCopy). */
+  /** A private copy of the workbook, checked: every later pass reads it, whatever becomes of the original meanwhile. */
   file: string;
   sheets: Map<string, SheetName>;
   /** Removes the copy. */
   dispose(): Promise<void>;
 }
 
-/** Checks the container (zip-guard.ts) and makes the copy every later pass reads. */
+/** Copies the workbook aside and checks the copy's container (zip-guard.ts): what was checked is what is read. */
 export async function checkWorkbook(file: string, limits: ReadLimits = DEFAULT_READ_LIMITS): Promise<CheckedWorkbook> {
-  const entries = await inspectWorkbookZip(file, limits);
   const dir = await mkdtemp(path.join(os.tmpdir(), 'ndxp-xlsx-'));
   const copy = path.join(dir, 'workbook.xlsx');
   const dispose = () => rm(dir, { recursive: true, force: true });
   try {
-    await readerOrderedCopy(file, entries, copy);
+    // Nothing bigger than what it may unpack to is copied (deflate only shrinks XML).
+    if ((await stat(file)).size > limits.maxUncompressedBytes) throw new GatewayError('EXCEL_QUA_LON', {}, 'file size');
+    await copyFile(file, copy);
+    await chmod(copy, 0o600);
+    const entries = await inspectWorkbookZip(copy, limits);
+    return { file: copy, sheets: entries.sheets, dispose };
   } catch (err) {
     await dispose();
     throw err;
   }
-  return { file: copy, sheets: entries.sheets, dispose };
 }

@@ -7,7 +7,7 @@
  * inflating every part once while counting bytes (constant memory), so a part that inflates to
  * more than it declared, or more than the limit, is refused too.
  */
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { createInflateRaw } from 'node:zlib';
 import { GatewayError } from '../../core/errors.js';
 
@@ -50,62 +50,7 @@ export async function inspectWorkbookZip(file: string, limits: ZipLimits = DEFAU
   const fh = await open(file, 'r');
   try {
     const { size } = await fh.stat();
-    const head = Buffer.alloc(8);
-    await fh.read(head, 0, 8, 0);
-    if (size < 22 || head.readUInt32LE(0) !== LFH) {
-      const ole = head.readUInt32BE(0) === 0xd0cf11e0;
-      throw notExcel(ole ? 'OLE compound file (.xls or encrypted workbook)' : 'no zip signature');
-    }
-    // End of central directory: in the last 22 + 65535 (comment) bytes.
-    const tailLen = Math.min(size, 22 + 65535);
-    const tail = Buffer.alloc(tailLen);
-    await fh.read(tail, 0, tailLen, size - tailLen);
-    let at = -1;
-    for (let i = tailLen - 22; i >= 0; i--) {
-      if (tail.readUInt32LE(i) === EOCD) {
-        at = i;
-        break;
-      }
-    }
-    if (at < 0) throw notExcel('no end of central directory');
-    const count = tail.readUInt16LE(at + 10);
-    const cdSize = tail.readUInt32LE(at + 12);
-    const cdOffset = tail.readUInt32LE(at + 16);
-    // Zip64 (0xFFFF / 0xFFFFFFFF markers) only serves parts or files beyond 4 GB: far past any limit.
-    if (count === 0xffff || cdSize === 0xffffffff || cdOffset === 0xffffffff) throw new GatewayError('EXCEL_QUA_LON', {}, 'zip64');
-    if (count > limits.maxEntries) throw new GatewayError('EXCEL_QUA_LON', {}, `entries ${count}`);
-    if (cdOffset + cdSize > size) throw notExcel('central directory outside the file');
-    const cd = Buffer.alloc(cdSize);
-    await fh.read(cd, 0, cdSize, cdOffset);
-
-    const entries: ZipEntry[] = [];
-    let total = 0;
-    for (let p = 0, n = 0; n < count; n++) {
-      if (p + 46 > cd.length || cd.readUInt32LE(p) !== CDH) throw notExcel('damaged central directory');
-      const nameLen = cd.readUInt16LE(p + 28);
-      const extraLen = cd.readUInt16LE(p + 30);
-      const commentLen = cd.readUInt16LE(p + 32);
-      const entry: ZipEntry = {
-        name: cd.toString('utf8', p + 46, p + 46 + nameLen),
-        method: cd.readUInt16LE(p + 10),
-        flags: cd.readUInt16LE(p + 8),
-        time: cd.readUInt16LE(p + 12),
-        date: cd.readUInt16LE(p + 14),
-        crc: cd.readUInt32LE(p + 16),
-        compressedSize: cd.readUInt32LE(p + 20),
-        uncompressedSize: cd.readUInt32LE(p + 24),
-        localHeaderOffset: cd.readUInt32LE(p + 42),
-      };
-      if (entry.uncompressedSize === 0xffffffff || entry.compressedSize === 0xffffffff) throw new GatewayError('EXCEL_QUA_LON', {}, 'zip64 entry');
-      total += entry.uncompressedSize;
-      if (total > limits.maxUncompressedBytes) throw new GatewayError('EXCEL_QUA_LON', {}, `uncompressed ${total}`);
-      if (entry.uncompressedSize > 1024 * 1024 && entry.uncompressedSize > limits.maxRatio * Math.max(1, entry.compressedSize)) {
-        throw new GatewayError('EXCEL_QUA_LON', {}, `ratio of ${entry.name}`);
-      }
-      entries.push(entry);
-      p += 46 + nameLen + extraLen + commentLen;
-    }
-
+    const entries = await readDirectory(fh, size, limits);
     const names = new Set(entries.map((e) => e.name));
     if (!names.has('xl/workbook.xml')) throw notExcel('no xl/workbook.xml');
     if (entries.some((e) => /(^|\/)vbaProject\.bin$/i.test(e.name) || /\.bin$/i.test(e.name) && /activeX|macrosheets/i.test(e.name))) throw new GatewayError('EXCEL_CO_MACRO');
@@ -117,6 +62,89 @@ export async function inspectWorkbookZip(file: string, limits: ZipLimits = DEFAU
   } finally {
     await fh.close();
   }
+}
+
+/** The container's entries, from its central directory; with `limits`, checked against them. */
+async function readDirectory(fh: FileHandle, size: number, limits?: ZipLimits): Promise<ZipEntry[]> {
+  const head = Buffer.alloc(8);
+  await fh.read(head, 0, 8, 0);
+  if (size < 22 || head.readUInt32LE(0) !== LFH) {
+    const ole = head.readUInt32BE(0) === 0xd0cf11e0;
+    throw notExcel(ole ? 'OLE compound file (.xls or encrypted workbook)' : 'no zip signature');
+  }
+  // End of central directory: in the last 22 + 65535 (comment) bytes.
+  const tailLen = Math.min(size, 22 + 65535);
+  const tail = Buffer.alloc(tailLen);
+  await fh.read(tail, 0, tailLen, size - tailLen);
+  let at = -1;
+  for (let i = tailLen - 22; i >= 0; i--) {
+    if (tail.readUInt32LE(i) === EOCD) {
+      at = i;
+      break;
+    }
+  }
+  if (at < 0) throw notExcel('no end of central directory');
+  return centralDirectory(fh, size, tail, at, limits);
+}
+
+/** The entries of a workbook already checked by inspectWorkbookZip (checkWorkbook's copy), for reading its parts. */
+export async function listEntries(file: string): Promise<ZipEntry[]> {
+  const fh = await open(file, 'r');
+  try {
+    return await readDirectory(fh, (await fh.stat()).size);
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Where a part's compressed bytes start in the file (after its local header, whose name and extra field may differ in length from the central directory's). */
+export async function partDataStart(fh: FileHandle, e: ZipEntry): Promise<number> {
+  const lh = Buffer.alloc(30);
+  await fh.read(lh, 0, 30, e.localHeaderOffset);
+  if (lh.readUInt32LE(0) !== LFH) throw notExcel('damaged local header');
+  return e.localHeaderOffset + 30 + lh.readUInt16LE(26) + lh.readUInt16LE(28);
+}
+
+/** The entries of the central directory the end record at `tail[at]` points to; with `limits`, checked against them. */
+async function centralDirectory(fh: FileHandle, size: number, tail: Buffer, at: number, limits?: ZipLimits): Promise<ZipEntry[]> {
+  const count = tail.readUInt16LE(at + 10);
+  const cdSize = tail.readUInt32LE(at + 12);
+  const cdOffset = tail.readUInt32LE(at + 16);
+  // Zip64 (0xFFFF / 0xFFFFFFFF markers) only serves parts or files beyond 4 GB: far past any limit.
+  if (count === 0xffff || cdSize === 0xffffffff || cdOffset === 0xffffffff) throw new GatewayError('EXCEL_QUA_LON', {}, 'zip64');
+  if (limits && count > limits.maxEntries) throw new GatewayError('EXCEL_QUA_LON', {}, `entries ${count}`);
+  if (cdOffset + cdSize > size) throw notExcel('central directory outside the file');
+  const cd = Buffer.alloc(cdSize);
+  await fh.read(cd, 0, cdSize, cdOffset);
+
+  const entries: ZipEntry[] = [];
+  let total = 0;
+  for (let p = 0, n = 0; n < count; n++) {
+    if (p + 46 > cd.length || cd.readUInt32LE(p) !== CDH) throw notExcel('damaged central directory');
+    const nameLen = cd.readUInt16LE(p + 28);
+    const extraLen = cd.readUInt16LE(p + 30);
+    const commentLen = cd.readUInt16LE(p + 32);
+    const entry: ZipEntry = {
+      name: cd.toString('utf8', p + 46, p + 46 + nameLen),
+      method: cd.readUInt16LE(p + 10),
+      flags: cd.readUInt16LE(p + 8),
+      time: cd.readUInt16LE(p + 12),
+      date: cd.readUInt16LE(p + 14),
+      crc: cd.readUInt32LE(p + 16),
+      compressedSize: cd.readUInt32LE(p + 20),
+      uncompressedSize: cd.readUInt32LE(p + 24),
+      localHeaderOffset: cd.readUInt32LE(p + 42),
+    };
+    if (entry.uncompressedSize === 0xffffffff || entry.compressedSize === 0xffffffff) throw new GatewayError('EXCEL_QUA_LON', {}, 'zip64 entry');
+    total += entry.uncompressedSize;
+    if (limits && total > limits.maxUncompressedBytes) throw new GatewayError('EXCEL_QUA_LON', {}, `uncompressed ${total}`);
+    if (limits && entry.uncompressedSize > 1024 * 1024 && entry.uncompressedSize > limits.maxRatio * Math.max(1, entry.compressedSize)) {
+      throw new GatewayError('EXCEL_QUA_LON', {}, `ratio of ${entry.name}`);
+    }
+    entries.push(entry);
+    p += 46 + nameLen + extraLen + commentLen;
+  }
+  return entries;
 }
 
 const XML_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
@@ -150,10 +178,7 @@ async function sheetNames(fh: import('node:fs/promises').FileHandle, entries: Zi
 /** Inflates one part while counting: it must come to exactly the size it declared (`keep`: and return its bytes). */
 async function proveSize(fh: import('node:fs/promises').FileHandle, e: ZipEntry, fileSize: number, keep = false): Promise<Buffer | undefined> {
   const kept: Buffer[] = [];
-  const lh = Buffer.alloc(30);
-  await fh.read(lh, 0, 30, e.localHeaderOffset);
-  if (lh.readUInt32LE(0) !== LFH) throw notExcel('damaged local header');
-  const start = e.localHeaderOffset + 30 + lh.readUInt16LE(26) + lh.readUInt16LE(28);
+  const start = await partDataStart(fh, e);
   if (start + e.compressedSize > fileSize) throw notExcel('part outside the file');
   if (e.method === 0) {
     if (e.compressedSize !== e.uncompressedSize) throw notExcel('stored part size mismatch');
@@ -196,83 +221,3 @@ async function proveSize(fh: import('node:fs/promises').FileHandle, e: ZipEntry,
   return keep ? Buffer.concat(kept) : undefined;
 }
 
-/** Parts a streaming reader must have seen before any worksheet: names, relations, shared strings, styles. */
-const FIRST = ['[Content_Types].xml', '_rels/.rels', 'xl/_rels/workbook.xml.rels', 'xl/workbook.xml', 'xl/sharedStrings.xml', 'xl/styles.xml'];
-
-/**
- * Copies a checked workbook's parts into `out` with the parts a streaming reader needs first
- * (FIRST) at the front, compressed bytes copied as they are (no re-compression). Excel, and
- * exceljs's own writer, put the shared strings and styles after the worksheets; exceljs's
- * streaming reader then parks each worksheet in a temporary file and reads it later, and in that
- * mode it reads names, dates and even shared strings unreliably (a header may come out as
- * `{sharedString: 0}`). In this order every worksheet is read directly, once, the same way.
- */
-export async function readerOrderedCopy(file: string, entries: ZipEntry[], out: string): Promise<void> {
-  const rank = (name: string) => {
-    const i = FIRST.indexOf(name);
-    return i < 0 ? FIRST.length : i;
-  };
-  const ordered = entries.map((e, i) => ({ e, i })).sort((a, b) => rank(a.e.name) - rank(b.e.name) || a.i - b.i).map((x) => x.e);
-  const src = await open(file, 'r');
-  const dst = await open(out, 'w', 0o600);
-  try {
-    let offset = 0;
-    const central: Buffer[] = [];
-    for (const e of ordered) {
-      const lh = Buffer.alloc(30);
-      await src.read(lh, 0, 30, e.localHeaderOffset);
-      const start = e.localHeaderOffset + 30 + lh.readUInt16LE(26) + lh.readUInt16LE(28);
-      const name = Buffer.from(e.name, 'utf8');
-      const flags = e.flags & ~0x0008; // sizes and CRC in the header: no data descriptor
-      const header = Buffer.alloc(30);
-      header.writeUInt32LE(LFH, 0);
-      header.writeUInt16LE(20, 4);
-      header.writeUInt16LE(flags, 6);
-      header.writeUInt16LE(e.method, 8);
-      header.writeUInt16LE(e.time, 10);
-      header.writeUInt16LE(e.date, 12);
-      header.writeUInt32LE(e.crc, 14);
-      header.writeUInt32LE(e.compressedSize, 18);
-      header.writeUInt32LE(e.uncompressedSize, 22);
-      header.writeUInt16LE(name.length, 26);
-      header.writeUInt16LE(0, 28);
-      await dst.write(header);
-      await dst.write(name);
-      const chunk = Buffer.alloc(256 * 1024);
-      for (let pos = start, left = e.compressedSize; left > 0; ) {
-        const { bytesRead } = await src.read(chunk, 0, Math.min(chunk.length, left), pos);
-        if (bytesRead === 0) throw notExcel('part outside the file');
-        await dst.write(chunk.subarray(0, bytesRead));
-        pos += bytesRead;
-        left -= bytesRead;
-      }
-      const cdh = Buffer.alloc(46);
-      cdh.writeUInt32LE(CDH, 0);
-      cdh.writeUInt16LE(20, 4);
-      cdh.writeUInt16LE(20, 6);
-      cdh.writeUInt16LE(flags, 8);
-      cdh.writeUInt16LE(e.method, 10);
-      cdh.writeUInt16LE(e.time, 12);
-      cdh.writeUInt16LE(e.date, 14);
-      cdh.writeUInt32LE(e.crc, 16);
-      cdh.writeUInt32LE(e.compressedSize, 20);
-      cdh.writeUInt32LE(e.uncompressedSize, 24);
-      cdh.writeUInt16LE(name.length, 28);
-      cdh.writeUInt32LE(offset, 42);
-      central.push(cdh, name);
-      offset += 30 + name.length + e.compressedSize;
-    }
-    const cd = Buffer.concat(central);
-    const end = Buffer.alloc(22);
-    end.writeUInt32LE(EOCD, 0);
-    end.writeUInt16LE(ordered.length, 8);
-    end.writeUInt16LE(ordered.length, 10);
-    end.writeUInt32LE(cd.length, 12);
-    end.writeUInt32LE(offset, 16);
-    await dst.write(cd);
-    await dst.write(end);
-  } finally {
-    await src.close();
-    await dst.close();
-  }
-}
