@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import express from 'express';
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanup, STORE_KINDS, tempDir } from './helpers/env.js';
 import { deliveryEnv, eventually, newId, submission, type DeliveryEnv } from './delivery-helpers.js';
 import { buildProgram } from '../gateway/cli/main.js';
@@ -15,6 +15,7 @@ import { queueAdminModule } from '../gateway/delivery/admin.js';
 import { searchAudit } from '../gateway/audit/search.js';
 import type { AdminCaller } from '../core/admin-module.js';
 import type { ProfileSubmission } from '../gateway/delivery/types.js';
+import { ndxp } from './helpers/cli.js';
 
 afterAll(cleanup);
 
@@ -23,31 +24,13 @@ describe.each(STORE_KINDS)('queue operators (%s)', (kind) => {
   let configFile: string;
   const dead: ProfileSubmission[] = [];
 
+  /** `ndxp … --json` in this process against this test's store. */
   async function cli(...args: string[]): Promise<{ code: number; json: any; stderr: string }> {
-    let out = '';
-    let stderr = '';
-    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      out += String(chunk);
-      return true;
-    });
-    const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      stderr += String(chunk);
-      return true;
-    });
-    const before = process.exitCode;
-    process.exitCode = 0;
-    try {
-      const { main } = await import('../gateway/cli/main.js');
-      await main(['node', 'ndxp', ...args, '--json', '--config', configFile]);
-    } finally {
-      spy.mockRestore();
-      err.mockRestore();
-    }
-    const code = Number(process.exitCode ?? 0);
-    process.exitCode = before;
-    // Errors go to stderr with their machine code (main decides about a JSON error document from the real argv).
-    return { code, json: out ? JSON.parse(out) : undefined, stderr };
+    const r = await ndxp([...args, '--json', '--config', configFile]);
+    // Errors go to stderr with their machine code; with --json the error document is on stdout.
+    return { code: r.code, json: r.stdout ? JSON.parse(r.stdout) : undefined, stderr: r.stderr };
   }
+
 
   beforeAll(async () => {
     env = await deliveryEnv(kind);

@@ -12,7 +12,7 @@
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_REDIS_URL, loadConfig, usesRedis } from '../config/config.js';
 import { cleanup, REPO, tempDir, testConfig } from './helpers/env.js';
 import { sample, startHarness, type Harness, type LegacyClient } from './helpers/gateway.js';
@@ -20,6 +20,7 @@ import { gatewayEnv, startGatewayProcess } from './helpers/processes.js';
 import { deliveryEnv, eventually, newId, submission, type DeliveryEnv } from './delivery-helpers.js';
 import { rateLimiterFor } from '../gateway/ratelimit/index.js';
 import type { DeliveryService } from '../gateway/delivery/delivery.js';
+import { ndxp } from './helpers/cli.js';
 
 afterAll(cleanup);
 
@@ -100,30 +101,13 @@ describe('embedded mode: the store queue keeps the BullMQ path\'s rules', () => 
   let delivery: DeliveryService;
   let configFile: string;
 
+  /** `ndxp … --json` in this process against this test's store. */
   async function cli(...args: string[]): Promise<{ code: number; json: any; stderr: string }> {
-    let out = '';
-    let stderr = '';
-    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      out += String(chunk);
-      return true;
-    });
-    const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      stderr += String(chunk);
-      return true;
-    });
-    const before = process.exitCode;
-    process.exitCode = 0;
-    try {
-      const { main } = await import('../gateway/cli/main.js');
-      await main(['node', 'ndxp', ...args, '--json', '--config', configFile]);
-    } finally {
-      spy.mockRestore();
-      err.mockRestore();
-    }
-    const code = Number(process.exitCode ?? 0);
-    process.exitCode = before;
-    return { code, json: out ? JSON.parse(out) : undefined, stderr };
+    const r = await ndxp([...args, '--json', '--config', configFile]);
+    // Errors go to stderr with their machine code; with --json the error document is on stdout.
+    return { code: r.code, json: r.stdout ? JSON.parse(r.stdout) : undefined, stderr: r.stderr };
   }
+
 
   beforeAll(async () => {
     env = await deliveryEnv('sqlite', { redisUrl: undefined });
