@@ -1,6 +1,7 @@
 /**
  * Gauges read from the store when /metrics is scraped: queue depth by state, dead letters, the
- * age of the oldest waiting record, days left on each certificate, connection keys by status.
+ * age of the oldest waiting record, days left on each certificate, connection keys by status,
+ * open mismatches with the population database and the reconciled share per unit.
  * Every process sharing a store reads the same figures, so when the cluster primary merges its
  * workers' registries each gauge takes the first worker's value (`aggregator: 'first'`) instead
  * of adding them up. A failed read leaves the gauge empty for that scrape rather than failing
@@ -94,6 +95,37 @@ export const connectionKeys = new client.Gauge({
     await read(async ({ db }) => {
       const rows = await db.selectFrom('connection_keys').select(['status']).select((eb) => eb.fn.countAll<number>().as('n')).groupBy('status').execute();
       for (const r of rows) this.set({ status: r.status }, Number(r.n));
+    });
+  },
+});
+
+export const mismatchesOpen = new client.Gauge({
+  name: 'ndxp_doi_soat_mismatches_open',
+  help: 'Fields that disagree with the National Population Database and are not yet corrected, per unit',
+  labelNames: ['unit'] as const,
+  registers: [registry],
+  aggregator: 'first',
+  async collect() {
+    this.reset();
+    await read(async ({ db }) => {
+      const rows = await db.selectFrom('doi_soat_mismatches').select(['ma_don_vi']).select((eb) => eb.fn.countAll<number>().as('n')).where('state', '=', 'open').groupBy('ma_don_vi').execute();
+      for (const r of rows) this.set({ unit: r.ma_don_vi }, Number(r.n));
+    });
+  },
+});
+
+export const reconcileCompleteShare = new client.Gauge({
+  name: 'ndxp_reconcile_complete_ratio',
+  help: "Share of a unit's records (unit and descendants) that the central database holds complete and current, as of the unit's last reconciliation",
+  labelNames: ['unit'] as const,
+  registers: [registry],
+  aggregator: 'first',
+  async collect() {
+    this.reset();
+    await read(async ({ db }) => {
+      for (const r of await db.selectFrom('reconcile_runs').select(['ma_don_vi', 'total', 'complete']).execute()) {
+        this.set({ unit: r.ma_don_vi }, Number(r.total) ? Number(r.complete) / Number(r.total) : 1);
+      }
     });
   },
 });

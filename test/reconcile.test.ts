@@ -22,7 +22,7 @@ import { quietLogger } from '../core/log.js';
 import { registry } from '../core/metrics.js';
 import { reconcileUnit, CLASSES, type ReconcileClass } from '../gateway/reconcile/service.js';
 import { upsertRemapRule } from '../gateway/units/service.js';
-import { bindMetrics } from '../gateway/doi-soat/metrics.js';
+import { bindStoreGauges } from '../gateway/store-gauges.js';
 import { DoiSoatError } from '../gateway/doi-soat/errors.js';
 import { cleanup, tempDir, testConfig, testContext } from './helpers/env.js';
 import { ndxp } from './helpers/cli.js';
@@ -209,9 +209,9 @@ describe('reconciling 10,000 records', () => {
     const all = await ndxp(['reconcile', '--all', '--config', file]);
     expect(all.code).toBe(0);
     expect(all.stdout).toMatch(new RegExp(`${ROOT.replace(/\./g, '\\.')}\\s+10000\\s+5000\\s+50\\.0%`));
-    bindMetrics(ctx.store.db);
+    bindStoreGauges(ctx.store.db, ctx.config);
     expect(await registry.getSingleMetricAsString('ndxp_reconcile_complete_ratio')).toContain(`ndxp_reconcile_complete_ratio{unit="${ROOT}"} 0.5`);
-    bindMetrics(undefined);
+    bindStoreGauges(undefined);
     expect((await ndxp(['reconcile', '--config', file])).code).toBe(2);
   }, 60_000);
 

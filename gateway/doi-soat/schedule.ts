@@ -6,7 +6,6 @@
  */
 import type { AppContext } from '../../core/context.js';
 import { fetchResults } from './service.js';
-import { bindMetrics } from './metrics.js';
 
 export interface DoiSoatSchedule {
   stop(): Promise<void>;
@@ -16,7 +15,6 @@ export interface DoiSoatSchedule {
 const FIRST_RUN_MIN_MS = 5000;
 
 export function startDoiSoatSchedule(ctx: AppContext): DoiSoatSchedule {
-  bindMetrics(ctx.store.db);
   const every = ctx.config.doiSoat.fetchIntervalMs;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
