@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { STORE_KINDS, cleanup, testStore } from './helpers/env.js';
+import { STORE_KINDS, cleanup, testConfig, testStore } from './helpers/env.js';
 import { bumpRevision, readRevisions, watchRevisions } from '../core/store/revisions.js';
 import { withWriteLock } from '../core/store/db.js';
 
@@ -20,6 +20,14 @@ describe.each(STORE_KINDS)('store on %s', (kind) => {
     await watcher.poll();
     watcher.stop();
     expect(seen.filter((a) => a === 'keys')).toHaveLength(2);
+  });
+
+  it('four nodes starting together on a fresh store all open it, each migration applied once', async () => {
+    const config = testConfig(kind);
+    const stores = await Promise.all([0, 1, 2, 3].map(() => testStore(kind, config)));
+    const applied = await stores[0].db.selectFrom('schema_migrations' as never).select('name' as never).execute();
+    expect(new Set(applied.map((r) => (r as { name: string }).name)).size).toBe(applied.length);
+    expect(applied.length).toBeGreaterThan(0);
   });
 
   it('serialises writers under the write lock', async () => {

@@ -88,6 +88,26 @@ class ImmediateSqliteDialect extends SqliteDialect {
   }
 }
 
+/**
+ * CREATE SCHEMA IF NOT EXISTS is not safe against itself on PostgreSQL: two nodes starting
+ * together on a fresh database can both pass the check and one fails on the catalogue's unique
+ * index. The statement runs under a transaction-scoped advisory lock instead.
+ */
+async function createSchema(pool: pg.Pool, schema: string): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`ndxp-schema:${schema}`]);
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
 export type StoreSettings = Pick<Config, 'dataDir' | 'databaseUrl' | 'databaseSchema'>;
 
 export async function openStore(settings: StoreSettings, options: { migrate?: boolean } = {}): Promise<Store> {
@@ -103,7 +123,7 @@ export async function openStore(settings: StoreSettings, options: { migrate?: bo
     pool.on('error', () => {
       /* idle client errors surface on the next query; do not crash the process */
     });
-    if (schema) await pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    if (schema) await createSchema(pool, schema);
     store = {
       db: new Kysely<DB>({ dialect: new PostgresDialect({ pool }) }),
       dialect: 'postgres',

@@ -1,4 +1,4 @@
-/** Row types of the core area's tables, as Kysely sees them (DDL: ../migrations/001_core.ts). */
+/** Row types of the core area's tables, as Kysely sees them (DDL: ../migrations/001_core.ts, 008_job_leases.ts). */
 
 export interface CoreTables {
   /**
@@ -9,4 +9,9 @@ export interface CoreTables {
   state_revisions: { area: string; revision: number; updated_at: number };
   /** Small named values the gateway keeps for itself (e.g. first-start markers). */
   settings: { name: string; value: string; updated_at: number };
+  /**
+   * Who runs a scheduled job now, when several nodes share the store: the holder renews before
+   * `until` (epoch ms); once it has passed, any node may take the job over (../leases.ts).
+   */
+  job_leases: { name: string; owner: string; until: number; updated_at: number };
 }
