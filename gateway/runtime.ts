@@ -18,12 +18,9 @@ import { ensurePki } from '../certs/pki.js';
 import { serverTlsMaterial, centralClientIdentity, auditSigningIdentity } from '../certs/material.js';
 import { scheduleRetention } from './audit/archive.js';
 import { createCertWatcher } from '../certs/watch.js';
-import { createUnitSigner } from '../certs/signer.js';
 import { deriveSecret } from '../core/secrets.js';
 import { keysAdminModule } from './keys/admin.js';
-import { createKeyValidator } from './keys/validator.js';
 import { unitsAdminModule } from './units/admin.js';
-import { createUnitDirectory } from './units/directory.js';
 import { queueAdminModule } from './delivery/admin.js';
 import { createDelivery, type DeliveryService } from './delivery/delivery.js';
 import { auditAdminModule } from './audit/admin.js';
@@ -43,11 +40,7 @@ import { publicUrl, usesRedis } from '../config/config.js';
 import { startDataPlane, type DataPlane } from './dataplane/server.js';
 import { startAdminPlane, type AdminPlane } from './admin/server.js';
 import { createPassThrough } from './dataplane/passthrough.js';
-import { createTokenService } from './keys/bearer.js';
-import { createKeyCheck } from './pipeline/key-check.js';
-import { createPreparer } from './pipeline/preparer.js';
-import type { AbuseGuard } from './pipeline/ports.js';
-import { buildRoutes, createPipeline } from './pipeline/routes.js';
+import { composePipeline } from './compose-pipeline.js';
 import { rateLimited, registry } from '../core/metrics.js';
 
 export interface NodeRoles {
@@ -117,18 +110,12 @@ export async function startGatewayNode(ctx: AppContext, roles: NodeRoles, option
     }
 
     if (roles.dataPlane) {
-      const validator = await createKeyValidator(ctx);
-      closers.push(() => validator.stop());
       limiter = createRateLimiter(ctx, { onLimited: (reason) => rateLimited.inc({ reason }) });
       closers.push(() => limiter!.close());
-      const directory = await createUnitDirectory(ctx);
-      closers.push(() => directory.stop());
-      const tokens = createTokenService(deriveSecret(config, 'access-token'));
-      const preparer = createPreparer(directory, createUnitSigner(ctx, certs));
-      const guard: AbuseGuard = limiter;
       let url = publicUrl(ctx.config);
       const passThrough = createPassThrough(config.centralUrl, await centralClientIdentity(ctx), config.centralToken, config.delivery.requestTimeoutMs);
-      const pipeline = createPipeline(ctx, buildRoutes({ ctx, certs, keys: createKeyCheck(validator, tokens), guard, tokens, delivery: delivery!, preparer, mismatches: createMismatchWarnings(ctx.store.db), passThrough, publicUrl: () => url }));
+      const { pipeline, close: closePipeline } = await composePipeline(ctx, { certs, delivery: delivery!, limiter, passThrough, mismatches: createMismatchWarnings(ctx.store.db), publicUrl: () => url });
+      closers.push(closePipeline);
       const dataPlane = await startDataPlane(ctx, { certs, tlsMaterial: () => serverTlsMaterial(ctx, 'dataplane'), frontForPath, pipeline });
       // When the data plane listens on an ephemeral port (tests), the WSDL address follows it.
       if (!config.publicUrl) url = publicUrl(ctx.config, dataPlane.port);

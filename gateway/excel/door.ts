@@ -22,16 +22,9 @@ import type { AppContext } from '../../core/context.js';
 import { GatewayError } from '../../core/errors.js';
 import { deriveSecret } from '../../core/secrets.js';
 import { createCertWatcher } from '../../certs/watch.js';
-import { createUnitSigner } from '../../certs/signer.js';
 import { createDelivery, type DeliveryService } from '../delivery/delivery.js';
-import { createTokenService } from '../keys/bearer.js';
-import { createKeyValidator } from '../keys/validator.js';
-import { createKeyCheck } from '../pipeline/key-check.js';
+import { composePipeline } from '../compose-pipeline.js';
 import type { Peer } from '../pipeline/peer.js';
-import { createPreparer } from '../pipeline/preparer.js';
-import { buildRoutes, createPipeline } from '../pipeline/routes.js';
-import { createRateLimiter } from '../ratelimit/index.js';
-import { createUnitDirectory } from '../units/directory.js';
 
 export interface DoorAnswer {
   status: number;
@@ -79,31 +72,16 @@ export async function openDoor(ctx: AppContext, front: VendorFront, operator: Op
     closers.push(() => certs.stop());
     const delivery = await createDelivery(ctx, { worker: false, relay: false });
     closers.push(() => delivery.close());
-    const validator = await createKeyValidator(ctx);
-    closers.push(() => validator.stop());
-    const limiter = createRateLimiter(ctx);
-    closers.push(() => limiter.close());
-    const directory = await createUnitDirectory(ctx);
-    closers.push(() => directory.stop());
-    const tokens = createTokenService(deriveSecret(ctx.config, 'access-token'));
-    const preparer = createPreparer(directory, createUnitSigner(ctx, certs));
-    const pipeline = createPipeline(
-      ctx,
-      buildRoutes({
-        ctx,
-        certs,
-        keys: createKeyCheck(validator, tokens),
-        guard: limiter,
-        tokens,
-        delivery,
-        preparer,
-        // The front route never passes through; the JSON routes are not reachable through this door.
-        passThrough: async () => {
-          throw new GatewayError('KHONG_TIM_THAY', { path: '' });
-        },
-        publicUrl: () => '',
-      }),
-    );
+    const { pipeline, preparer, tokens, close: closePipeline } = await composePipeline(ctx, {
+      certs,
+      delivery,
+      // The front route never passes through; the JSON routes are not reachable through this door.
+      passThrough: async () => {
+        throw new GatewayError('KHONG_TIM_THAY', { path: '' });
+      },
+      publicUrl: () => '',
+    });
+    closers.push(closePipeline);
     const peer = operatorPeer(operator);
     const dir = await mkdtemp(path.join(os.tmpdir(), 'ndxp-excel-'));
     closers.push(() => rm(dir, { recursive: true, force: true }));
