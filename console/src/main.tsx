@@ -25,15 +25,15 @@ interface PageDef {
   render(): preact.JSX.Element;
 }
 
-// Roles are disjoint, as on the API: a network-admin manages; an auditor reads traffic and the
-// history of admin actions (the audit trail is the auditor's alone).
+// As on the API: a network-admin sees and does everything; an auditor reads traffic and the
+// history of admin actions, and has no page (no button) for an action it may not take.
 const PAGES: PageDef[] = [
   { path: '/', title: 'Tổng quan', roles: ['network-admin', 'auditor'], render: () => <OverviewPage /> },
   { path: '/keys', title: 'Mã kết nối', roles: ['network-admin'], render: () => <KeysPage /> },
   { path: '/certs', title: 'Chứng thư số', roles: ['network-admin'], render: () => <CertsPage /> },
   { path: '/units', title: 'Đơn vị', roles: ['network-admin'], render: () => <UnitsPage /> },
   { path: '/queue', title: 'Hàng đợi', roles: ['network-admin'], render: () => <QueuePage /> },
-  { path: '/audit', title: 'Nhật ký kiểm toán', roles: ['auditor'], render: () => <AuditPage /> },
+  { path: '/audit', title: 'Nhật ký kiểm toán', roles: ['network-admin', 'auditor'], render: () => <AuditPage /> },
 ];
 
 export const ROLE_NAMES: Record<Role, string> = { 'network-admin': 'Quản trị mạng', auditor: 'Kiểm toán viên' };

@@ -1,5 +1,5 @@
 /**
- * Audit (auditor role): search the trail by unit, key, personal id, time and outcome (the
+ * Audit (auditors and network-admins): search the trail by unit, key, personal id, time and outcome (the
  * filters travel in a POST body so a personal id never lands in a URL), open one entry and its
  * kept bodies, verify the hash chain and signed checkpoints for a range, and export a signed
  * bundle that `ndxp audit verify-bundle` checks on another machine.
