@@ -39,7 +39,7 @@ export interface NginxOptions {
   port: number;
   workers: number;
   upstreamPort: number;
-  files: { serverCert: string; serverKey: string; ca: string; centralCert: string; centralKey: string };
+  files: { serverCert: string; serverKey: string; ca: string; crl: string; centralCert: string; centralKey: string };
   centralToken: string;
   /** Header the simulator requires on every call (the gateway sends the caller's current unit). */
   unitCode: string;
@@ -75,6 +75,8 @@ http {
     ssl_client_certificate ${o.files.ca};
     ssl_verify_client on;
     ssl_verify_depth 3;
+    # The gateway checks revocation on every handshake (its CRLs in the TLS context): so does nginx.
+    ssl_crl ${o.files.crl};
     ssl_protocols TLSv1.2 TLSv1.3;
     ssl_session_cache shared:SSL:20m;
     ssl_session_timeout 10m;

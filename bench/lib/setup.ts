@@ -56,7 +56,7 @@ export interface Deployment {
   /** Environment for every child process (everything else comes from the config file). */
   env: Record<string, string>;
   ports: { gateway: number; admin: number; sim: number; simControl: number; nginx: number };
-  files: { serverCert: string; serverKey: string; ca: string; centralCert: string; centralKey: string };
+  files: { serverCert: string; serverKey: string; ca: string; crl: string; centralCert: string; centralKey: string };
   caPem: string;
   clients: Record<string, ClientFiles>;
   centralToken: string;
@@ -136,6 +136,7 @@ export async function prepareDeployment(o: PrepareOptions): Promise<Deployment> 
       serverCert: path.join(pemDir, 'server.crt'),
       serverKey: path.join(pemDir, 'server.key'),
       ca: path.join(pemDir, 'ca.pem'),
+      crl: path.join(pemDir, 'ca.crl'),
       centralCert: path.join(pemDir, 'central-client.crt'),
       centralKey: path.join(pemDir, 'central-client.key'),
     };
@@ -143,6 +144,7 @@ export async function prepareDeployment(o: PrepareOptions): Promise<Deployment> 
     writeFileSync(files.serverCert, server.cert);
     writeSecret(files.serverKey, server.key);
     writeFileSync(files.ca, caPem);
+    writeFileSync(files.crl, (server.crl ?? []).join('\n'));
     writeFileSync(files.centralCert, central.cert);
     writeSecret(files.centralKey, central.key);
 
