@@ -20,7 +20,6 @@ import { loadCa, type CaPair } from './ca.js';
 import { newSerial, normalizeSerial } from '../core/serial.js';
 import { plainPrivateKeyPem } from './secrets.js';
 import { saveIdentity, mirrorIdentity, type IdentityName } from './identities.js';
-import { buildPkcs12 } from './p12.js';
 import {
   LEAF_BITS,
   RSA_SIGN,
@@ -264,6 +263,9 @@ export async function issueCertificate(ctx: AppContext, req: IssueRequest, actor
     const { privateKey, publicKey } = signingOnly ? await generateEcKey() : await generateRsaKey(LEAF_BITS);
     const sans = req.kind === 'server' ? (req.sans?.length ? req.sans : [cn]) : req.sans;
     const identityName = identityNameFor({ ...req, unit });
+    // node-forge (PKCS#12 only) is loaded when one is asked for, not by every gateway process; and
+    // before the transaction, so its first load never holds the store's write lock.
+    const p12 = req.p12Password !== undefined ? await import('./p12.js') : undefined;
     // The operator's files are written before the certificate is committed: an output path that
     // cannot be written rolls the issue back, so no active certificate exists that nobody holds.
     const result = await ctx.store.db.transaction().execute(async (trx) => {
@@ -280,8 +282,8 @@ export async function issueCertificate(ctx: AppContext, req: IssueRequest, actor
         keyPem: plainPrivateKeyPem(privateKey),
         chainPem: ca.chainPem,
       };
-      if (req.p12Password !== undefined) {
-        issued.p12 = buildPkcs12({
+      if (p12 && req.p12Password !== undefined) {
+        issued.p12 = p12.buildPkcs12({
           privateKey,
           certPem: leaf.certPem,
           chainPems: [ca.issuing.certPem, ca.root.certPem],
