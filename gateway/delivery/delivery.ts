@@ -13,7 +13,7 @@
  * after a crash harmless.
  */
 import { randomBytes } from 'node:crypto';
-import { DelayedError, Worker, type Job } from 'bullmq';
+import type { Job, Worker } from 'bullmq';
 import type { AppContext } from '../../core/context.js';
 import { centralClientIdentity } from '../../certs/material.js';
 import { GatewayError } from '../../core/errors.js';
@@ -92,7 +92,7 @@ export async function createDelivery(ctx: AppContext, opts: DeliveryOptions = {}
   heartbeat.unref();
   const sender = new Sender(ctx, central, breaker);
   // Embedded mode (no REDIS_URL, one node): no BullMQ; the outbox itself is the queue (store-queue.ts).
-  const producer: Producer | undefined = usesRedis(config) ? createProducer(config, log, { health: redisHealthFor(ctx) }) : undefined;
+  const producer: Producer | undefined = usesRedis(config) ? await createProducer(config, log, { health: redisHealthFor(ctx) }) : undefined;
   let storeQueue: StoreQueue | undefined;
 
   let closing = false;
@@ -195,9 +195,12 @@ export async function createDelivery(ctx: AppContext, opts: DeliveryOptions = {}
   // ---- queue worker -------------------------------------------------------------------------
   let worker: Worker<DeliveryJobData> | undefined;
 
+  // Loaded with the producer (queue.ts): only when Redis is in use.
+  const bull = producer ? await import('bullmq') : undefined;
+
   async function delayJob(job: Job<DeliveryJobData>, token: string | undefined, at: number): Promise<never> {
     await job.moveToDelayed(at, token);
-    throw new DelayedError();
+    throw new bull!.DelayedError();
   }
 
   /** A queue job (BullMQ) for one row: the attempt decides, the job only follows its timing. */
@@ -277,8 +280,8 @@ export async function createDelivery(ctx: AppContext, opts: DeliveryOptions = {}
     return { state: own?.state ?? 'unknown' };
   }
 
-  if (opts.worker !== false && producer) {
-    worker = new Worker<DeliveryJobData>(QUEUE_NAME, (job, token) => track(processJob(job, token)), {
+  if (opts.worker !== false && producer && bull) {
+    worker = new bull.Worker<DeliveryJobData>(QUEUE_NAME, (job, token) => track(processJob(job, token)), {
       connection: workerConnection(config),
       prefix: config.redisPrefix,
       concurrency: d.concurrency,

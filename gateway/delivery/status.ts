@@ -3,7 +3,7 @@
  * rate over the last minutes, every node's circuit breaker (each process writes a snapshot to
  * the `settings` table when its breaker changes) and the dead letters with their reasons.
  */
-import { Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { AppContext } from '../../core/context.js';
 import { usesRedis } from '../../config/config.js';
@@ -103,6 +103,7 @@ async function redisJobCounts(ctx: AppContext, url: string): Promise<QueueStatus
     const jobs = await Promise.race([
       (async () => {
         await redis.connect();
+        const { Queue } = await import('bullmq');
         queue = new Queue(QUEUE_NAME, { connection: redis, prefix: ctx.config.redisPrefix });
         queue.on('error', () => undefined);
         return queue.getJobCounts('waiting', 'delayed', 'active', 'prioritized');
