@@ -61,6 +61,12 @@ export const configSchema = z.object({
   limits: z
     .object({
       maxBodyBytes: z.number().int().positive().default(10 * 1024 * 1024),
+      /**
+       * Requests at work at once in one process, all keys and fronts together; past it a request
+       * is refused at once (CONG_KET_NOI_QUA_TAI, 503) before its body is read, so an overload
+       * cannot grow memory. Sized well above what the per-key limits let normal traffic reach.
+       */
+      maxInFlight: z.number().int().positive().default(256),
       xmlMaxDepth: z.number().int().positive().default(64),
       // A full 1,000-record vendor B call needs about 50,000 elements; the tree of 100,000 stays ~20 MB.
       xmlMaxElements: z.number().int().positive().default(100_000),
@@ -217,6 +223,7 @@ export const ENVIRONMENT: Record<string, { path: string[]; type: 'string' | 'num
   NDXP_AUDIT_BODIES: { path: ['audit', 'bodies'], type: 'string' },
   NDXP_AUDIT_ENCRYPTION_KEYS: { path: ['audit', 'encryptionKeys'], type: 'list' },
   NDXP_MAX_BODY_BYTES: { path: ['limits', 'maxBodyBytes'], type: 'number' },
+  NDXP_MAX_IN_FLIGHT: { path: ['limits', 'maxInFlight'], type: 'number' },
   NDXP_MAX_STATUS_IDS: { path: ['limits', 'maxStatusIdsPerCall'], type: 'number' },
   NDXP_RATE_RPS: { path: ['rateLimit', 'requestsPerSecond'], type: 'number' },
   NDXP_RATE_RECORDS_PS: { path: ['rateLimit', 'recordsPerSecond'], type: 'number' },

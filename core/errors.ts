@@ -47,6 +47,8 @@ export const ERRORS = {
   CSDL_TRUNG_UONG_KHONG_SAN_SANG: { message: 'Cơ sở dữ liệu quốc gia tạm thời không kết nối được; vui lòng thử lại sau', httpStatus: 503, side: 'server' },
   LOI_HE_THONG: { message: 'Lỗi hệ thống tại cổng kết nối; mã yêu cầu {requestId}', httpStatus: 500, side: 'server' },
   CHUA_CO_CHUNG_THU_KY: { message: 'Đơn vị {unit} chưa có chứng thư ký số hợp lệ tại cổng kết nối; quản trị viên cần chạy "ndxp certs issue-signing --unit {unit}"', httpStatus: 503, side: 'server' },
+  // Admission (gateway/pipeline/stages/admission.ts): the process has its maximum of requests at work.
+  CONG_KET_NOI_QUA_TAI: { message: 'Cổng kết nối đang quá tải; vui lòng thử lại sau {retryAfterSeconds} giây', httpStatus: 503, side: 'server' },
   DANG_DUNG_DICH_VU: { message: 'Cổng kết nối đang dừng để bảo trì; vui lòng thử lại sau', httpStatus: 503, side: 'server' },
   // Connection-level refusals (gateway/ratelimit/http-limits.ts), answered before any front is known.
   TIEU_DE_QUA_LON: { message: 'Phần tiêu đề (header) của yêu cầu vượt quá kích thước cho phép', httpStatus: 431, side: 'client' },

@@ -59,6 +59,12 @@ export const unitScopeRefusals = new client.Counter({
   registers: [registry],
 });
 
+export const overloadRefusals = new client.Counter({
+  name: 'ndxp_overload_refusals_total',
+  help: 'Requests refused because the process already had its maximum of requests at work (CONG_KET_NOI_QUA_TAI, NDXP_MAX_IN_FLIGHT)',
+  registers: [registry],
+});
+
 export const rateLimited = new client.Counter({
   name: 'ndxp_rate_limited_total',
   help: 'Requests refused by abuse protection by reason',

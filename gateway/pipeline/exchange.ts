@@ -71,8 +71,8 @@ export class Exchange {
   credentials: PresentedCredentials | undefined = undefined;
   use: KeyUse = ANY_USE;
   identity: KeyIdentity | undefined = undefined;
-  /** Gives back the concurrency slot; called before the epilogue. */
-  release: (() => void) | undefined = undefined;
+  /** Slots the request holds while it works (admission, the key's concurrency), given back before the epilogue. */
+  private readonly held: (() => void)[] = [];
 
   /** Full personal ids of the records concerned (the trail masks them). */
   personalIds: string[] = [];
@@ -114,6 +114,17 @@ export class Exchange {
   /** Answered: no further stage runs. */
   get done(): boolean {
     return this.answer !== undefined || this.relay !== undefined;
+  }
+
+
+  /** Keeps a slot for as long as the request works (runExchange gives it back before the epilogue). */
+  hold(release: () => void): void {
+    this.held.push(release);
+  }
+
+  /** Gives back every slot held, newest first. */
+  releaseAll(): void {
+    while (this.held.length) this.held.pop()!();
   }
 
   /** Who the lockout counts guesses against. */

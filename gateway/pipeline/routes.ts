@@ -20,6 +20,7 @@ import { runExchange } from './run.js';
 import { authenticate } from './stages/authenticate.js';
 import { certificate } from './stages/certificate.js';
 import { concurrency } from './stages/concurrency.js';
+import { admission } from './stages/admission.js';
 import { describe } from './stages/describe.js';
 import { execute } from './stages/execute.js';
 import { getOnly } from './stages/get-only.js';
@@ -91,6 +92,8 @@ export function buildRoutes(p: PipelineParts): Routes {
   const notLockedOut = lockout(p.guard);
   const checkKey = authenticate(p.keys, p.guard);
   const oneRequest = requestLimit(p.guard);
+  // One admission count per process for every route that does work (pipelines are built once per process).
+  const admit = admission(p.ctx.config.limits.maxInFlight);
   const json = { front: 'json', trail: 'refusals', timed: true } as const;
 
   return {
@@ -101,6 +104,7 @@ export function buildRoutes(p: PipelineParts): Routes {
       stages: [
         checkCertificate,
         describe(p.publicUrl),
+        admit,
         notLockedOut,
         readBody(limits.maxBodyBytes),
         readRequest(limits),
@@ -112,19 +116,19 @@ export function buildRoutes(p: PipelineParts): Routes {
     json: [
       {
         matches: (method, path) => method === 'GET' && path === '/api/v1/whoami',
-        route: { ...json, operation: 'whoami', stages: [checkCertificate, notLockedOut, headerCredentials('*', '*'), checkKey, whoami(unitOf)] },
+        route: { ...json, operation: 'whoami', stages: [checkCertificate, admit, notLockedOut, headerCredentials('*', '*'), checkKey, whoami(unitOf)] },
       },
       {
         matches: (method, path) => method === 'POST' && path === '/token',
-        route: { ...json, trailFront: 'token', operation: 'token', refusal: tokenRefusal, stages: [checkCertificate, readBody(TOKEN_BODY_LIMIT), tokenRequest, notLockedOut, checkKey, issueToken(p.tokens)] },
+        route: { ...json, trailFront: 'token', operation: 'token', refusal: tokenRefusal, stages: [checkCertificate, admit, readBody(TOKEN_BODY_LIMIT), tokenRequest, notLockedOut, checkKey, issueToken(p.tokens)] },
       },
       {
         matches: (method, path) => method === 'GET' && path.startsWith(TRACKING_PREFIX),
-        route: { ...json, operation: 'tracking', stages: [checkCertificate, notLockedOut, headerCredentials('*', 'status'), checkKey, oneRequest, tracking(p.delivery, unitOf, p.mismatches)] },
+        route: { ...json, operation: 'tracking', stages: [checkCertificate, admit, notLockedOut, headerCredentials('*', 'status'), checkKey, oneRequest, tracking(p.delivery, unitOf, p.mismatches)] },
       },
       {
         matches: (_method, path) => READ_PATHS.some((re) => re.test(path)),
-        route: { ...json, operation: 'read', stages: [checkCertificate, getOnly, notLockedOut, headerCredentials('json', 'read'), checkKey, oneRequest, passThrough(p.passThrough, unitOf)] },
+        route: { ...json, operation: 'read', stages: [checkCertificate, getOnly, admit, notLockedOut, headerCredentials('json', 'read'), checkKey, oneRequest, passThrough(p.passThrough, unitOf)] },
       },
     ],
     notFound: { ...json, stages: [checkCertificate, notFound] },

@@ -16,9 +16,8 @@ export async function runExchange(x: Exchange, ctx: AppContext): Promise<void> {
   } catch (err) {
     x.refuse(asGatewayError(err, ctx, x.requestId));
   } finally {
-    // The slot is the request's while it works, not while the trail and the socket take the answer.
-    x.release?.();
-    x.release = undefined;
+    // Slots are the request's while it works, not while the trail and the socket take the answer.
+    x.releaseAll();
   }
   await epilogue(x, ctx);
 }

@@ -7,7 +7,7 @@ export function concurrency(guard: AbuseGuard): Stage {
     name: 'concurrency',
     run(x) {
       const identity = x.identity!;
-      x.release = guard.acquireSlot(identity.keyId, identity.limits?.concurrentPerKey);
+      x.hold(guard.acquireSlot(identity.keyId, identity.limits?.concurrentPerKey));
     },
   };
 }
