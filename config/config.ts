@@ -66,7 +66,7 @@ export const configSchema = z.object({
        * is refused at once (CONG_KET_NOI_QUA_TAI, 503) before its body is read, so an overload
        * cannot grow memory. Sized well above what the per-key limits let normal traffic reach.
        */
-      maxInFlight: z.number().int().positive().default(256),
+      maxInFlight: z.number().int().positive().default(128),
       xmlMaxDepth: z.number().int().positive().default(64),
       // A full 1,000-record vendor B call needs about 50,000 elements; the tree of 100,000 stays ~20 MB.
       xmlMaxElements: z.number().int().positive().default(100_000),
