@@ -102,6 +102,13 @@ export interface MemoryFigures {
   processes: number;
 }
 
+/** Sum of VmRSS over a process tree now, MiB. */
+export function treeRssMiB(root: number): number {
+  let kb = 0;
+  for (const pid of processTree(root)) kb += readStatus(pid).rssKb;
+  return +(kb / 1024).toFixed(1);
+}
+
 /** Samples a tree's memory every `intervalMs` until stopped. */
 export function memorySampler(root: number, intervalMs = 250): { stop(): MemoryFigures } {
   let peakKb = 0;
