@@ -10,6 +10,7 @@
 import ExcelJS from 'exceljs';
 import { codeList, rank, salaryCoefficients } from '../national/codelists.js';
 import { ROWS_BETWEEN_LOOKS, writerDrained } from './backpressure.js';
+import { heapKeeper } from './heap.js';
 import { choicesOf, CHOICES, DATA_SHEETS, INSTRUCTIONS_SHEET, LISTS_SHEET, type Column, type SheetLayout } from './layout.js';
 
 export interface TemplateOptions {
@@ -159,6 +160,7 @@ export async function writeTemplate(file: string, options: TemplateOptions = {})
   guide.commit();
 
   // Part rows are generated with their record; each sheet is written whole before the next.
+  const keepHeap = heapKeeper();
   for (const layout of DATA_SHEETS) {
     const ws = wb.addWorksheet(layout.name, { views: [{ state: 'frozen', ySplit: 1 }] });
     ws.columns = sheetColumns(layout);
@@ -176,6 +178,7 @@ export async function writeTemplate(file: string, options: TemplateOptions = {})
       for (const r of rows) ws.addRow(layout.columns.map((c) => r[c.key] ?? null)).commit();
       // The writer has no backpressure of its own: without this a sheet waits in buffers whole.
       if (i % ROWS_BETWEEN_LOOKS === 0) await writerDrained(ws);
+      keepHeap();
     }
     ws.commit();
   }
