@@ -10,6 +10,9 @@
  *    also lets `ndxp excel status` put the comments back when it rewrites the workbook.
  * The drop-downs of the coded columns are added again (the streaming reader does not carry them).
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import ExcelJS from 'exceljs';
 import { RECORD_STATUS_TEXT } from '../record-status.js';
 import type { RecordStatus } from '../types.js';
@@ -19,6 +22,7 @@ import { DATA_SHEETS, headerKey, parseCellRef, RESULT_HEADERS, sheetByName, SUMM
 import { sheetColumns, validationOf } from './template.js';
 import { heapKeeper } from './heap.js';
 import { ROWS_BETWEEN_LOOKS, writerDrained } from './backpressure.js';
+import { spoolComments } from './comment-spool.js';
 
 export const ERRORS_SHEET = 'Danh sách lỗi';
 
@@ -128,6 +132,16 @@ function resultText(o: RowOutcome): string {
 
 /** Writes the answer workbook `output` from the submitted `input`. */
 export async function writeAnswerWorkbook(input: string, output: string, a: AnswerInput, names?: Map<string, SheetName>): Promise<void> {
+  // The red cells' comments wait here until their sheet is done (comment-spool.ts).
+  const spools = await mkdtemp(path.join(os.tmpdir(), 'ndxp-answer-'));
+  try {
+    await writeAnswer(input, output, a, spools, names);
+  } finally {
+    await rm(spools, { recursive: true, force: true });
+  }
+}
+
+async function writeAnswer(input: string, output: string, a: AnswerInput, spools: string, names?: Map<string, SheetName>): Promise<void> {
   const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: output, useStyles: true, useSharedStrings: false });
   wb.creator = 'ndxp-gateway';
   writeSummary(wb, a);
@@ -144,6 +158,7 @@ export async function writeAnswerWorkbook(input: string, output: string, a: Answ
     }
     const layout = sheetByName(name);
     const out = wb.addWorksheet(name, { state: sheet.hidden ? 'hidden' : 'visible', views: layout ? [{ state: 'frozen', ySplit: 1 }] : undefined });
+    spoolComments(wb, out, spools);
     let resultCols: { status: number; trackingId: number; detail: number } | undefined;
     let headerKeys: string[] = [];
     let lastRow = 1;
