@@ -3,8 +3,9 @@
  * submission, and the status of an earlier answer. Shared by `ndxp excel …` (cli.ts) and the
  * admin API (admin.ts).
  *
- * A submission reads the workbook three times, streaming each time (memory grows with the
- * repeating-part rows only, never with the whole file):
+ * A submission reads the workbook three times, streaming each time; what it keeps per row (part
+ * rows, outcomes, cell problems; for `status`, what the earlier answer said) waits in a scratch
+ * file (spill.ts), so memory does not grow with the rows:
  *   1. check: the zip container (adapters/excel/zip-guard.ts), then every data sheet — a formula,
  *      a sheet past the row limit or a workbook off the template refuses it whole, before any
  *      row is sent; the repeating parts are collected by personal id;
