@@ -16,7 +16,7 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../config/config.js';
-import { readAnswerState } from '../adapters/excel/answer.js';
+import { readAnswerState, type CellIssue } from '../adapters/excel/answer.js';
 import { quietLogger } from '../core/log.js';
 import { ensurePki } from '../certs/pki.js';
 import { issueCertificate } from '../certs/issue.js';
@@ -84,7 +84,8 @@ async function main(): Promise<void> {
     const size = statSync(workbook).size;
     steps.push(await ndxp('submit', ['excel', 'submit', workbook, '--unit', UNIT, '--software', SOFTWARE, '--out', answer, '--batch', o.batch], env));
     // What the answer says of the rows it did not send, for the report.
-    const problems = (await readAnswerState(answer)).issues.slice(0, 20);
+    const problems: CellIssue[] = [];
+    await readAnswerState(answer, { row() {}, issue: (i) => void (problems.length < 20 && problems.push(i)) });
     steps.push(await ndxp('submit again (unchanged)', ['excel', 'submit', workbook, '--unit', UNIT, '--software', SOFTWARE, '--out', path.join(dir, 'tra-loi-2.xlsx'), '--batch', o.batch], env));
     steps.push(await ndxp('status', ['excel', 'status', answer], env));
     const m = machine();

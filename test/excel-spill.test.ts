@@ -1,12 +1,13 @@
 /**
  * A submission's scratch file (gateway/excel/spill.ts): part rows come back joined to their
  * record's personal id in sheet order, part rows without a record come out as orphans in the
- * order the answer lists them, outcomes are looked up by row, and the file is gone afterwards.
+ * order the answer lists them, outcomes are looked up by row, cell problems by row of their cell
+ * and by record, an earlier answer's rows come back in pages, and the file is gone afterwards.
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { SubmissionSpill } from '../gateway/excel/spill.js';
-import { countOutcomes } from '../adapters/excel/answer.js';
+import { countOutcomes, type CellIssue } from '../adapters/excel/answer.js';
 
 const row = (sheet: string, n: number, id: string) => ({ sheet, row: n, cells: { soDinhDanh: { v: id }, noiDung: { v: `dòng ${n} — Đặng Văn Lượng`, t3: 1 as const }, nam: { v: 2020 }, tuNgay: { v: { d: '2020-01-01T00:00:00.000Z' } } } });
 
@@ -47,5 +48,51 @@ describe('the submission scratch file', () => {
 
     spill.dispose();
     expect(existsSync(spill.dir)).toBe(false);
+  });
+
+  it('keeps cell problems in the order found, looked up by cell row and by record; answered rows come back in pages by row', () => {
+    const spill = new SubmissionSpill();
+    try {
+      const issue = (ref: string, rec: number, code: string, warning?: boolean): CellIssue => ({ ref, row: rec, soDinhDanh: `id-${rec}`, code, message: `${code} ở ${ref}`, ...(warning ? { warning } : {}) });
+      const found: CellIssue[] = [
+        issue(`'Hồ sơ'!C3`, 3, 'NGAY_KHONG_TON_TAI'),
+        issue(`'Quá trình công tác'!B4`, 3, 'THANG_KHONG_HOP_LE'),
+        issue(`'Hồ sơ'!F3`, 3, 'KHONG_CO_TRONG_DANH_MUC', true),
+        issue(`'Hồ sơ'!C3`, 3, 'THIEU_THONG_TIN'),
+        issue('cột «Hệ số lương» không có trên trang', 5, 'THIEU_COT'),
+        issue(`'Quá trình công tác'!A9`, 0, 'KHONG_CO_HO_SO'),
+      ];
+      for (const i of found) spill.addIssue(i);
+      // Many more, so pages and write transactions both turn over.
+      for (let r = 10; r < 2510; r++) spill.addIssue(issue(`'Hồ sơ'!D${r}`, r, 'SAI'));
+
+      expect(spill.onRow('Hồ sơ', 3)).toEqual([found[0], found[2], found[3]]);
+      expect(spill.onRow('Quá trình công tác', 4)).toEqual([found[1]]);
+      expect(spill.onRow('Quá trình công tác', 3)).toEqual([]);
+      expect(spill.ofRecord(3)).toEqual(found.slice(0, 4));
+      expect(spill.ofRecord(5)).toEqual([found[4]]);
+      expect(spill.ofRecord(0)).toEqual([found[5]]);
+      expect(spill.onRow('Hồ sơ', 2509)).toEqual([issue(`'Hồ sơ'!D2509`, 2509, 'SAI')]);
+      const all = [...spill.all()];
+      expect(all).toHaveLength(2506);
+      expect(all.slice(0, 6)).toEqual(found);
+      expect(all.slice(6).map((i) => i.row)).toEqual(Array.from({ length: 2500 }, (_, k) => k + 10));
+      expect(spill.errorCount).toBe(2505);
+
+      // An earlier answer's rows, read out of order; the detail is not kept (it is written anew).
+      for (const r of [7, 2, 1205, 3]) spill.row(r, { trackingId: `TD${r}`, status: 'QUEUED', soDinhDanh: `id-${r}`, detail: 'cũ' });
+      for (let r = 10; r < 1200; r++) spill.row(r, { status: 'INVALID' });
+      const first = spill.answeredAfter(0, 3);
+      expect(first).toEqual([
+        { row: 2, answered: { trackingId: 'TD2', status: 'QUEUED', soDinhDanh: 'id-2' } },
+        { row: 3, answered: { trackingId: 'TD3', status: 'QUEUED', soDinhDanh: 'id-3' } },
+        { row: 7, answered: { trackingId: 'TD7', status: 'QUEUED', soDinhDanh: 'id-7' } },
+      ]);
+      const rows: number[] = [];
+      for (let page = spill.answeredAfter(0, 500); page.length; page = spill.answeredAfter(page[page.length - 1].row, 500)) rows.push(...page.map((p) => p.row));
+      expect(rows).toEqual([2, 3, 7, ...Array.from({ length: 1190 }, (_, k) => k + 10), 1205]);
+    } finally {
+      spill.dispose();
+    }
   });
 });

@@ -131,6 +131,30 @@ describe('ndxp excel submit', () => {
     expect(list.getCell(1, 1).value).toBe('Ô');
     expect(list.getColumn(1).values).toContain(`'Hồ sơ'!${birth.address}`);
 
+    // `excel status` on this answer puts every problem back where it was: the list, each red
+    // cell with its comment, each invalid row's detail.
+    const later = path.join(s.dir, 'tra-loi-1-status.xlsx');
+    const st = await s.cli(['excel', 'status', out, '--out', later, '--json']);
+    expect(st.code, st.stderr).toBe(0);
+    expect(JSON.parse(st.stdout)).toMatchObject({ rows: 6, synchronised: 3, invalid: 3, changed: 0 });
+    const rewritten = await readWorkbook(later);
+    expect(rewritten.getWorksheet('Danh sách lỗi')!.getSheetValues()).toEqual(list.getSheetValues());
+    const marked = (w: ExcelJS.Worksheet) => {
+      const found: [string, string, unknown][] = [];
+      w.eachRow((r) => r.eachCell((c) => void (c.note && found.push([c.address, String(c.note), (c.fill as { fgColor?: unknown })?.fgColor]))));
+      return found;
+    };
+    for (const name of [RECORDS, 'Quá trình công tác']) {
+      expect(marked(rewritten.getWorksheet(name)!).length, name).toBeGreaterThan(0);
+      expect(marked(rewritten.getWorksheet(name)!), name).toEqual(marked(wb.getWorksheet(name)!));
+    }
+    const again = rewritten.getWorksheet(RECORDS)!;
+    for (const row of [3, 4, 6]) {
+      const detail = String(cellAt(again, row, 'Chi tiết').value);
+      expect(detail, `row ${row}`).toMatch(/^[A-Z]+\d+: /);
+      expect(String(cellAt(ws, row, 'Chi tiết').value)).toContain(detail);
+    }
+
     // What left: the repaired name, signed, with its provenance.
     const [sent] = await outboxOf(rows[3].record.soDinhDanh as string);
     const body = JSON.parse(sent.body!);

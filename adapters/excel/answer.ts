@@ -10,6 +10,9 @@
  *    also lets `ndxp excel status` put the comments back when it rewrites the workbook.
  * The drop-downs of the coded columns are added again (the streaming reader does not carry them).
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import ExcelJS from 'exceljs';
 import { RECORD_STATUS_TEXT } from '../record-status.js';
 import type { RecordStatus } from '../types.js';
@@ -18,6 +21,8 @@ import type { SheetName } from './zip-guard.js';
 import { DATA_SHEETS, headerKey, parseCellRef, RESULT_HEADERS, sheetByName, SUMMARY_SHEET, type SheetLayout } from './layout.js';
 import { sheetColumns, validationOf } from './template.js';
 import { heapKeeper } from './heap.js';
+import { ROWS_BETWEEN_LOOKS, writerDrained } from './backpressure.js';
+import { spoolComments } from './comment-spool.js';
 
 export const ERRORS_SHEET = 'Danh sách lỗi';
 
@@ -59,9 +64,25 @@ export interface OutcomeLookup {
   values(): Iterable<RowOutcome>;
 }
 
+/**
+ * What the answer writer needs of the cell problems, looked up row by row as the answer streams
+ * (a submission's scratch file, gateway/excel/spill.ts: a workbook whose every row is invalid
+ * has as many problems as rows, and they need not all be in memory at once).
+ */
+export interface IssueLookup {
+  /** The problems whose cell (`ref`) is on row `row` of sheet `sheet`, in the order they were found. */
+  onRow(sheet: string, row: number): CellIssue[];
+  /** The problems of records-sheet row `row` (the `row` they belong to, whatever their cell), in the order found. */
+  ofRecord(row: number): CellIssue[];
+  /** Every problem, in the order found. */
+  all(): Iterable<CellIssue>;
+  /** How many are errors, not warnings. */
+  readonly errorCount: number;
+}
+
 export interface AnswerInput {
   outcomes: OutcomeLookup;
-  issues: CellIssue[];
+  issues: IssueLookup;
   summary: AnswerSummary;
 }
 
@@ -111,23 +132,22 @@ function resultText(o: RowOutcome): string {
 
 /** Writes the answer workbook `output` from the submitted `input`. */
 export async function writeAnswerWorkbook(input: string, output: string, a: AnswerInput, names?: Map<string, SheetName>): Promise<void> {
-  // Issues by sheet → row → column: the cells to fill and comment.
-  const marks = new Map<string, Map<number, Map<number, CellIssue[]>>>();
-  const detailOf = new Map<number, string[]>();
-  for (const issue of a.issues) {
-    (detailOf.get(issue.row) ?? detailOf.set(issue.row, []).get(issue.row)!).push(`${issue.ref.replace(/^'[^']*'!/, '')}: ${issue.message}`);
-    const at = parseCellRef(issue.ref);
-    if (!at) continue;
-    const sheet = marks.get(at.sheet) ?? marks.set(at.sheet, new Map()).get(at.sheet)!;
-    const row = sheet.get(at.row) ?? sheet.set(at.row, new Map()).get(at.row)!;
-    (row.get(at.col) ?? row.set(at.col, []).get(at.col)!).push(issue);
+  // The red cells' comments wait here until their sheet is done (comment-spool.ts).
+  const spools = await mkdtemp(path.join(os.tmpdir(), 'ndxp-answer-'));
+  try {
+    await writeAnswer(input, output, a, spools, names);
+  } finally {
+    await rm(spools, { recursive: true, force: true });
   }
+}
 
+async function writeAnswer(input: string, output: string, a: AnswerInput, spools: string, names?: Map<string, SheetName>): Promise<void> {
   const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: output, useStyles: true, useSharedStrings: false });
   wb.creator = 'ndxp-gateway';
   writeSummary(wb, a);
 
   let unnamed = 0;
+  let written = 0;
   const keepHeap = heapKeeper();
   for await (const ws of openReader(input, { styles: 'cache' })) {
     const sheet = sheetOf(ws, names);
@@ -138,7 +158,7 @@ export async function writeAnswerWorkbook(input: string, output: string, a: Answ
     }
     const layout = sheetByName(name);
     const out = wb.addWorksheet(name, { state: sheet.hidden ? 'hidden' : 'visible', views: layout ? [{ state: 'frozen', ySplit: 1 }] : undefined });
-    const sheetMarks = marks.get(name);
+    spoolComments(wb, out, spools);
     let resultCols: { status: number; trackingId: number; detail: number } | undefined;
     let headerKeys: string[] = [];
     let lastRow = 1;
@@ -159,7 +179,7 @@ export async function writeAnswerWorkbook(input: string, output: string, a: Answ
       }
       if (!headerRow) {
         lastRow = row.number;
-        for (const [col, issues] of sheetMarks?.get(row.number) ?? []) {
+        for (const [col, issues] of marksOf(a.issues.onRow(name, row.number))) {
           const c = target.getCell(col);
           c.fill = issues.some((i) => !i.warning) ? BAD_CELL : WARN_CELL;
           c.note = issues.map((i) => `${i.warning ? 'Lưu ý' : 'Lỗi'} (${i.code}): ${i.message}`).join('\n');
@@ -170,19 +190,35 @@ export async function writeAnswerWorkbook(input: string, output: string, a: Answ
           s.value = resultText(o);
           s.fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: FILL[o.status] } };
           target.getCell(resultCols.trackingId).value = o.trackingId ?? null;
-          const detail = [o.message, ...(detailOf.get(row.number) ?? [])].filter(Boolean).join('\n');
+          const detail = [o.message, ...a.issues.ofRecord(row.number).map(detailLine)].filter(Boolean).join('\n');
           target.getCell(resultCols.detail).value = detail.length > 4000 ? `${detail.slice(0, 3990)}…` : detail;
         }
       }
       target.commit();
       keepHeap();
+      if (++written % ROWS_BETWEEN_LOOKS === 0) await writerDrained(out);
     }
     if (layout) addValidations(out, layout, headerKeys, lastRow);
     out.commit();
   }
 
-  writeErrorList(wb, a.issues);
+  await writeErrorList(wb, a.issues);
   await wb.commit();
+}
+
+/** A problem as a line of its row's detail: the cell without its sheet, and the text. */
+function detailLine(issue: CellIssue): string {
+  return `${issue.ref.replace(/^'[^']*'!/, '')}: ${issue.message}`;
+}
+
+/** One row's problems by column (in the order of each column's first problem): the cells to fill and comment. */
+function marksOf(issues: CellIssue[]): Map<number, CellIssue[]> {
+  const byCol = new Map<number, CellIssue[]>();
+  for (const issue of issues) {
+    const at = parseCellRef(issue.ref);
+    if (at) (byCol.get(at.col) ?? byCol.set(at.col, []).get(at.col)!).push(issue);
+  }
+  return byCol;
 }
 
 /** Where the result columns go: where an earlier answer put them, else after the last header. */
@@ -244,7 +280,7 @@ function writeSummary(wb: ExcelJS.stream.xlsx.WorkbookWriter, a: AnswerInput): v
     [STATUS_WORD.STALE, counts.STALE],
     [STATUS_WORD.ERROR, counts.ERROR],
     [STATUS_WORD.UNCHANGED, counts.UNCHANGED],
-    ['Số ô có lỗi', a.issues.filter((i) => !i.warning).length],
+    ['Số ô có lỗi', a.issues.errorCount],
     ['', ''],
     ['Ô có lỗi được tô đỏ, di chuột lên ô để xem ghi chú. Danh sách đầy đủ ở trang «Danh sách lỗi».', ''],
     ['Sửa trên chính sổ tính này rồi gửi lại: dòng không đổi sẽ không bị gửi lại.', ''],
@@ -257,7 +293,7 @@ function writeSummary(wb: ExcelJS.stream.xlsx.WorkbookWriter, a: AnswerInput): v
   ws.commit();
 }
 
-function writeErrorList(wb: ExcelJS.stream.xlsx.WorkbookWriter, issues: CellIssue[]): void {
+async function writeErrorList(wb: ExcelJS.stream.xlsx.WorkbookWriter, issues: IssueLookup): Promise<void> {
   const ws = wb.addWorksheet(ERRORS_SHEET, { views: [{ state: 'frozen', ySplit: 1 }] });
   ws.columns = [
     { header: 'Ô', width: 28 },
@@ -269,22 +305,41 @@ function writeErrorList(wb: ExcelJS.stream.xlsx.WorkbookWriter, issues: CellIssu
   ];
   ws.getRow(1).font = { bold: true };
   ws.getRow(1).commit();
-  for (const i of issues) ws.addRow([i.ref, i.row, i.soDinhDanh ?? '', i.warning ? 'Lưu ý' : 'Lỗi', i.code, i.message]).commit();
+  let n = 0;
+  for (const i of issues.all()) {
+    ws.addRow([i.ref, i.row, i.soDinhDanh ?? '', i.warning ? 'Lưu ý' : 'Lỗi', i.code, i.message]).commit();
+    if (++n % ROWS_BETWEEN_LOOKS === 0) await writerDrained(ws);
+  }
   ws.commit();
 }
 
-/** What an earlier answer says: each records-sheet row's tracking id and result, and its problems. */
+/** What an earlier answer says of one records-sheet row. */
+export interface AnsweredRow {
+  trackingId?: string;
+  status?: RowStatus;
+  soDinhDanh?: string;
+  detail?: string;
+}
+
+/**
+ * Where readAnswerState puts each row and problem as it reads them (a scratch file in
+ * `ndxp excel status`: an answer of 50,000 rows held in a Map made the step grow with the rows).
+ */
+export interface AnswerStateSink {
+  row(row: number, answered: AnsweredRow): void;
+  issue(issue: CellIssue): void;
+}
+
+/** What an earlier answer says of itself (its rows and problems went to the sink). */
 export interface AnswerState {
-  rows: Map<number, { trackingId?: string; status?: RowStatus; soDinhDanh?: string; detail?: string }>;
-  issues: CellIssue[];
   isAnswer: boolean;
   unit?: string;
   softwareId?: string;
 }
 
-/** Reads an answer workbook (streamed) for `ndxp excel status`. */
-export async function readAnswerState(file: string, names?: Map<string, SheetName>): Promise<AnswerState> {
-  const state: AnswerState = { rows: new Map(), issues: [], isAnswer: false };
+/** Reads an answer workbook (streamed) for `ndxp excel status`: its rows and problems go to `into` as they come. */
+export async function readAnswerState(file: string, into: AnswerStateSink, names?: Map<string, SheetName>): Promise<AnswerState> {
+  const state: AnswerState = { isAnswer: false };
   const keepHeap = heapKeeper();
   for await (const ws of openReader(file, { styles: 'ignore' })) {
     const { name } = sheetOf(ws, names);
@@ -318,9 +373,9 @@ export async function readAnswerState(file: string, names?: Map<string, SheetNam
         const t = values[cols[headerKey(RESULT_HEADERS.trackingId)]];
         const s = values[cols[headerKey(RESULT_HEADERS.status)]];
         if (cols[headerKey(RESULT_HEADERS.status)] !== undefined) state.isAnswer = true;
-        if (t || s) state.rows.set(row.number, { trackingId: t || undefined, status: statusOfWord(s), soDinhDanh: values[cols[headerKey('Số định danh cá nhân')]], detail: values[cols[headerKey(RESULT_HEADERS.detail)]] });
+        if (t || s) into.row(row.number, { trackingId: t || undefined, status: statusOfWord(s), soDinhDanh: values[cols[headerKey('Số định danh cá nhân')]], detail: values[cols[headerKey(RESULT_HEADERS.detail)]] });
       } else {
-        state.issues.push({ ref: values[1] ?? '', row: Number(values[2] ?? 0), soDinhDanh: values[3] || undefined, warning: values[4] === 'Lưu ý', code: values[5] ?? '', message: values[6] ?? '' });
+        into.issue({ ref: values[1] ?? '', row: Number(values[2] ?? 0), soDinhDanh: values[3] || undefined, warning: values[4] === 'Lưu ý', code: values[5] ?? '', message: values[6] ?? '' });
       }
     }
   }

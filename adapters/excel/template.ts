@@ -4,11 +4,13 @@
  * headers (each with a hint as its comment), a drop-down for every coded column (code lists from
  * a hidden sheet, short word lists inline), date columns formatted dd/MM/yyyy and text columns
  * formatted as text (so a personal id keeps its leading zero). `examples` fills that many valid
- * rows, for training and tests. Written with exceljs's streaming writer: 50,000 example rows
- * cost no more memory than ten.
+ * rows, for training and tests. Written with exceljs's streaming writer, waiting for the zip
+ * every few rows (backpressure.ts): 50,000 example rows cost no more memory than ten.
  */
 import ExcelJS from 'exceljs';
 import { codeList, rank, salaryCoefficients } from '../national/codelists.js';
+import { ROWS_BETWEEN_LOOKS, writerDrained } from './backpressure.js';
+import { heapKeeper } from './heap.js';
 import { choicesOf, CHOICES, DATA_SHEETS, INSTRUCTIONS_SHEET, LISTS_SHEET, type Column, type SheetLayout } from './layout.js';
 
 export interface TemplateOptions {
@@ -158,6 +160,7 @@ export async function writeTemplate(file: string, options: TemplateOptions = {})
   guide.commit();
 
   // Part rows are generated with their record; each sheet is written whole before the next.
+  const keepHeap = heapKeeper();
   for (const layout of DATA_SHEETS) {
     const ws = wb.addWorksheet(layout.name, { views: [{ state: 'frozen', ySplit: 1 }] });
     ws.columns = sheetColumns(layout);
@@ -173,6 +176,9 @@ export async function writeTemplate(file: string, options: TemplateOptions = {})
       const ex = exampleRecord(i, unit);
       const rows = layout.key === 'hoSo' ? [ex.record] : (ex.parts[layout.key] ?? []);
       for (const r of rows) ws.addRow(layout.columns.map((c) => r[c.key] ?? null)).commit();
+      // The writer has no backpressure of its own: without this a sheet waits in buffers whole.
+      if (i % ROWS_BETWEEN_LOOKS === 0) await writerDrained(ws);
+      keepHeap();
     }
     ws.commit();
   }

@@ -3,8 +3,9 @@
  * submission, and the status of an earlier answer. Shared by `ndxp excel …` (cli.ts) and the
  * admin API (admin.ts).
  *
- * A submission reads the workbook three times, streaming each time (memory grows with the
- * repeating-part rows only, never with the whole file):
+ * A submission reads the workbook three times, streaming each time; what it keeps per row (part
+ * rows, outcomes, cell problems; for `status`, what the earlier answer said) waits in a scratch
+ * file (spill.ts), so memory does not grow with the rows:
  *   1. check: the zip container (adapters/excel/zip-guard.ts), then every data sheet — a formula,
  *      a sheet past the row limit or a workbook off the template refuses it whole, before any
  *      row is sent; the repeating parts are collected by personal id;
@@ -17,7 +18,7 @@
 import { createHash } from 'node:crypto';
 import { rename } from 'node:fs/promises';
 import { excelFront, EXCEL_FRONT_ID, type RowResult } from '../../adapters/excel/index.js';
-import { countOutcomes, readAnswerState, writeAnswerWorkbook, type AnswerState, type CellIssue, type OutcomeLookup, type RowOutcome, type RowStatus } from '../../adapters/excel/answer.js';
+import { countOutcomes, readAnswerState, writeAnswerWorkbook, type AnswerState, type OutcomeLookup, type RowOutcome, type RowStatus } from '../../adapters/excel/answer.js';
 import { SubmissionSpill } from './spill.js';
 import { heapKeeper } from '../../adapters/excel/heap.js';
 import { cellRef, PART_SHEETS, RECORD_SHEET, parseCellRef } from '../../adapters/excel/layout.js';
@@ -152,7 +153,7 @@ async function submitSpilled(ctx: AppContext, checked: CheckedWorkbook, options:
 
   const door = await openDoor(ctx, excelFront, options.operator);
   const outcomes = spill;
-  const issues: CellIssue[] = [];
+  const issues = spill;
   try {
     const keyId = await excelKey(ctx, door, options.unit, options.softwareId);
     const unitNow = door.currentUnitCode(options.unit);
@@ -185,7 +186,7 @@ async function submitSpilled(ctx: AppContext, checked: CheckedWorkbook, options:
           outcomes.set(row, { status: res.status as RowStatus, trackingId: res.trackingId, message: res.message ?? '', soDinhDanh: id });
           const fallback = cellRef(rec?.sheet ?? RECORD_SHEET.name, columns[rec?.sheet ?? '']?.soDinhDanh ?? 1, row);
           for (const [list, warning] of [[res.errors, false], [res.warnings, true]] as const) {
-            for (const e of list) issues.push({ ref: parseCellRef(e.field) ? e.field : fallback, row, soDinhDanh: id, code: e.code, message: e.message, warning });
+            for (const e of list) issues.addIssue({ ref: parseCellRef(e.field) ? e.field : fallback, row, soDinhDanh: id, code: e.code, message: e.message, warning });
           }
         }
       }
@@ -213,7 +214,7 @@ async function submitSpilled(ctx: AppContext, checked: CheckedWorkbook, options:
     if (!posted) await post([]);
 
     for (const o of spill.orphans()) {
-      issues.push({
+      issues.addIssue({
         ref: cellRef(o.row.sheet, columns[o.row.sheet]?.soDinhDanh ?? 1, o.row.row),
         row: 0,
         soDinhDanh: o.id || undefined,
@@ -279,44 +280,36 @@ export async function workbookStatus(ctx: AppContext, file: string, options: { o
 }
 
 async function statusChecked(ctx: AppContext, checked: CheckedWorkbook, out: string): Promise<StatusSummary> {
-  const { file, sheets } = checked;
-  const state = await readAnswerState(file, sheets);
-  if (!state.isAnswer) throw new GatewayError('EXCEL_SAI_MAU', { detail: 'không phải sổ tính trả lời của cổng kết nối (không có cột «Kết quả»)' });
-  // The rows' new outcomes wait on disk (spill.ts); each row read from the answer is let go once done.
-  const outcomes = new SubmissionSpill();
+  // What the earlier answer says of each row, its problems and the rows' new outcomes wait on
+  // disk (spill.ts), and are taken a page at a time: nothing here grows with the rows.
+  const spill = new SubmissionSpill();
   try {
-    return await statusSpilled(ctx, checked, out, state, outcomes);
+    const state = await readAnswerState(checked.file, spill, checked.sheets);
+    if (!state.isAnswer) throw new GatewayError('EXCEL_SAI_MAU', { detail: 'không phải sổ tính trả lời của cổng kết nối (không có cột «Kết quả»)' });
+    return await statusSpilled(ctx, checked, out, state, spill);
   } finally {
-    outcomes.dispose();
+    spill.dispose();
   }
 }
 
-/** Up to n entries more of an iterator. */
-function take<T>(it: Iterator<T>, n: number): T[] {
-  const out: T[] = [];
-  while (out.length < n) {
-    const r = it.next();
-    if (r.done) break;
-    out.push(r.value);
-  }
-  return out;
-}
+/** Rows of the earlier answer per question to the queue. */
+const STATUS_PAGE = 500;
 
-async function statusSpilled(ctx: AppContext, checked: CheckedWorkbook, out: string, state: AnswerState, outcomes: SubmissionSpill): Promise<StatusSummary> {
+async function statusSpilled(ctx: AppContext, checked: CheckedWorkbook, out: string, state: AnswerState, spill: SubmissionSpill): Promise<StatusSummary> {
   const { file, sheets } = checked;
   const delivery = await createDelivery(ctx, { worker: false, relay: false });
-  const issues = [...state.issues];
+  // The earlier answer's problems are in the spill already; refusals found now come after them.
+  const outcomes = spill;
+  const issues = spill;
   const keepHeap = heapKeeper();
   let changed = 0;
   try {
-    const entries = state.rows.entries();
-    for (let part = take(entries, 500); part.length > 0; part = take(entries, 500)) {
-      for (const [row] of part) state.rows.delete(row);
+    for (let part = spill.answeredAfter(0, STATUS_PAGE); part.length > 0; part = spill.answeredAfter(part[part.length - 1].row, STATUS_PAGE)) {
       keepHeap(part.length);
-      const ids = part.map(([, r]) => r.trackingId ?? '');
+      const ids = part.map(({ answered: r }) => r.trackingId ?? '');
       const states = await delivery.track(ids.filter(Boolean));
       const byId = new Map(ids.filter(Boolean).map((id, k) => [id, states[k]]));
-      for (const [row, r] of part) {
+      for (const { row, answered: r } of part) {
         const before = r.status ?? 'ERROR';
         const tracked = r.trackingId ? byId.get(r.trackingId) : undefined;
         if (!tracked || before === 'INVALID') {
@@ -327,7 +320,7 @@ async function statusSpilled(ctx: AppContext, checked: CheckedWorkbook, out: str
         const status: RowStatus = before === 'UNCHANGED' ? 'UNCHANGED' : now.status;
         if (now.status === 'INVALID') {
           // Refused by the central database after it was queued: its reasons, on the row.
-          for (const e of now.errors) issues.push({ ref: cellRef(RECORD_SHEET.name, 1, row), row, soDinhDanh: r.soDinhDanh, code: e.code, message: e.message });
+          for (const e of now.errors) issues.addIssue({ ref: cellRef(RECORD_SHEET.name, 1, row), row, soDinhDanh: r.soDinhDanh, code: e.code, message: e.message });
         }
         if (status !== before || (before === 'UNCHANGED' && now.status !== 'QUEUED')) changed++;
         outcomes.set(row, { status, earlier: before === 'UNCHANGED' ? now.status : undefined, trackingId: r.trackingId, message: now.message ?? '', soDinhDanh: r.soDinhDanh });
