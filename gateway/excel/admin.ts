@@ -16,7 +16,8 @@ import { adminCaller, problemResponse, requireRole, route, str } from '../../cor
 import type { AppContext } from '../../core/context.js';
 import { GatewayError, OperatorError } from '../../core/errors.js';
 import { formatBytes } from '../../core/http.js';
-import { submitWorkbook, workbookStatus, workbookTemplate } from './service.js';
+/** The workbook service, loaded on first use: exceljs and its dependencies cost every gateway process ~26 MB otherwise. */
+const service = () => import('./service.js');
 
 /** Largest workbook upload: a 50,000-row workbook is a few MB; zip bombs are checked separately. */
 export const MAX_UPLOAD_BYTES = 64 * 1024 * 1024;
@@ -76,6 +77,7 @@ function router(ctx: AppContext): express.Router {
     if (!Number.isInteger(examples) || examples < 0 || examples > 100_000) throw new OperatorError('THAM_SO_KHONG_HOP_LE', 'example phải là số nguyên 0–100000');
     await withTemp(ctx, async (dir) => {
       const file = path.join(dir, 'mau.xlsx');
+      const { workbookTemplate } = await service();
       await workbookTemplate(file, { examples, unit: str(req.query.unit) });
       await sendWorkbook(res, file, 'mau-ho-so.xlsx');
     });
@@ -91,6 +93,7 @@ function router(ctx: AppContext): express.Router {
       const input = path.join(dir, 'gui.xlsx');
       const out = path.join(dir, 'tra-loi.xlsx');
       await writeFile(input, body);
+      const { submitWorkbook } = await service();
       const summary = await submitWorkbook(ctx, input, { unit, softwareId: software, out, operator: { subject: caller.actor, serial: caller.certSerial } });
       const { out: _out, ...counts } = summary;
       await sendWorkbook(res, out, 'tra-loi.xlsx', counts);
@@ -102,6 +105,7 @@ function router(ctx: AppContext): express.Router {
     await withTemp(ctx, async (dir) => {
       const file = path.join(dir, 'tra-loi.xlsx');
       await writeFile(file, body);
+      const { workbookStatus } = await service();
       const { out: _out, ...counts } = await workbookStatus(ctx, file);
       await sendWorkbook(res, file, 'tra-loi.xlsx', counts);
     });

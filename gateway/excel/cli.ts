@@ -8,7 +8,10 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { UsageError, cliActor, print, type CliHost } from '../../core/cli-output.js';
-import { submitWorkbook, workbookStatus, workbookTemplate, type SubmitSummary } from './service.js';
+import type { SubmitSummary } from './service.js';
+
+/** The workbook service, loaded when a verb runs: exceljs and its dependencies cost every `ndxp` start otherwise. */
+const service = () => import('./service.js');
 
 /** A one-line progress bar on stderr, drawn only when stderr is a terminal. */
 export function progressBar(stream: NodeJS.WriteStream = process.stderr): ((done: number, total: number) => void) & { end(): void } {
@@ -48,6 +51,7 @@ export function register(program: Command, cli: CliHost): void {
     .option('--unit <code>', 'đơn vị của các dòng mẫu', '000.00.00.H06')
     .action(async (_o: unknown, cmd: Command) => {
       const opts = cmd.optsWithGlobals() as Record<string, unknown>;
+      const { workbookTemplate } = await service();
       const r = await workbookTemplate(path.resolve(String(opts.out)), { examples: positive(opts.example, '--example'), unit: String(opts.unit) });
       print(opts, r, `Đã tạo ${r.out}${r.examples ? ` với ${r.examples} dòng mẫu` : ''}`);
     });
@@ -62,6 +66,7 @@ export function register(program: Command, cli: CliHost): void {
     .action(async (file: string, _o: unknown, cmd: Command) =>
       cli.runVerb(cmd, async (ctx, opts) => {
         const bar = progressBar();
+        const { submitWorkbook } = await service();
         const r = await submitWorkbook(ctx, path.resolve(file), {
           unit: String(opts.unit),
           softwareId: String(opts.software),
@@ -81,6 +86,7 @@ export function register(program: Command, cli: CliHost): void {
     .option('--out <file>', 'ghi ra tệp khác (mặc định: ghi đè tệp)')
     .action(async (file: string, _o: unknown, cmd: Command) =>
       cli.runVerb(cmd, async (ctx, opts) => {
+        const { workbookStatus } = await service();
         const r = await workbookStatus(ctx, path.resolve(file), { out: opts.out ? path.resolve(String(opts.out)) : undefined });
         print(opts, r, [`${summaryText(r)}; ${r.changed} dòng có thay đổi`, `Đã cập nhật: ${r.out}`]);
       }),
