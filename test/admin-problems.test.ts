@@ -53,7 +53,8 @@ describe('admin plane refusals', () => {
       // audit trail
       ['KHONG_TIM_THAY', () => call(auditor, 'GET', '/audit/entries/999999999')],
       ['THAM_SO_KHONG_HOP_LE', () => call(auditor, 'GET', '/audit/entries?from=not-a-time')],
-      ['KHONG_DUOC_PHEP', () => call(admin, 'GET', '/audit/entries')],
+      // workbooks (network-admin only)
+      ['KHONG_DUOC_PHEP', () => call(auditor, 'POST', '/excel/submit?unit=000.00.00.H06&software=X', '')],
       // units
       ['QUY_TAC_KHONG_TON_TAI', () => call(admin, 'DELETE', '/units/remap-rules/rules/999999')],
     ];
