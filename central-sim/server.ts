@@ -118,7 +118,7 @@ export interface CentralSim {
   setFaults(faults: FaultSet | unknown): Promise<void>;
   resetFaults(): Promise<void>;
   /** Forgets every stored record, unit, idempotency key, journal entry and counter. */
-  wipe(): void;
+  wipe(options?: { keepIdempotency?: boolean }): void;
   journal(query?: JournalQuery): JournalEntry[];
   /** Runs a matching now (for `ngay`, default today in Vietnam) and answers its counts. */
   runMatching(input?: { ngay?: string }): Promise<MatchingRunCounts>;
@@ -539,7 +539,7 @@ export async function startCentralSim(options: CentralSimOptions): Promise<Centr
     faults: () => faults.snapshot(),
     setFaults,
     resetFaults: () => setFaults({}),
-    wipe: () => store.wipe(),
+    wipe: (options) => store.wipe(options),
     journal: (query = {}) => store.journalEntries(query),
     runMatching: (input = {}) => matching.run(input),
     setPopulation: (input) => matching.setPopulation(parsePopulationChange(input)),

@@ -526,10 +526,11 @@ export class SimStore {
   }
 
   /** Forgets everything: records, units, idempotency keys, journal, population register, matching
-   *  results and counters. */
-  wipe(): void {
+   *  results and counters. `keepIdempotency`: the records are lost but the idempotency keys stay
+   *  (a centre restored from an old backup whose key cache survived). */
+  wipe(options: { keepIdempotency?: boolean } = {}): void {
     this.db.exec(
-      'DELETE FROM profiles; DELETE FROM units; DELETE FROM idempotency; DELETE FROM journal; DELETE FROM dan_cu; DELETE FROM doi_soat; DELETE FROM counters;',
+      `DELETE FROM profiles; DELETE FROM units; ${options.keepIdempotency ? '' : 'DELETE FROM idempotency; '}DELETE FROM journal; DELETE FROM dan_cu; DELETE FROM doi_soat; DELETE FROM counters;`,
     );
     this.counters.clear();
     this.dirty.clear();

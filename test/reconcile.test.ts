@@ -232,15 +232,20 @@ describe('reconciling 10,000 records', () => {
 });
 
 describe('a record the centre lost', () => {
-  it('shows as missing, is re-sent through the queue, and then reconciles complete', async () => {
+  // keepIdempotency: the centre restored its records from an old backup while its cache of
+  // idempotency keys survived; re-sent under the old key it would answer the first answer again.
+  it.each([
+    ['everything', false],
+    ['its records but not its idempotency keys', true],
+  ])('shows as missing, is re-sent through the queue, and then reconciles complete (the centre lost %s)', async (_what, keepIdempotency) => {
     const h = await startHarness({ config: { doiSoat: { fetchIntervalMs: 0 } } });
     await h.signingCertFor('000.00.00.H06');
     const a = await h.legacyClient({ vendor: 'vendor-a-asmx', softwareId: 'QLCB-A' });
     const xml = sample('vendors/vendor-a-asmx/samples/DongBoHoSo.request.xml').replace('{{CONNECTION_KEY}}', a.connectionKey);
     const res = await a.request(`${h.url}/QLCBService.asmx`, { headers: { 'content-type': 'text/xml; charset=utf-8', soapaction: '"http://qlcb.vendor-a.vn/DongBoHoSo"' }, body: xml });
     expect(res.text).toContain('<MaKetQua>0</MaKetQua>');
-    // The centre loses everything (restored from an old backup) and gets its unit tree back.
-    h.sim.wipe();
+    // The centre loses its records (restored from an old backup) and gets its unit tree back.
+    h.sim.wipe({ keepIdempotency });
     const api = simClient(h.sim.url, await centralClientIdentity(h.ctx));
     for (const u of SAMPLE_TREE) {
       const { maCu: _old, ...unit } = u as Record<string, unknown>;

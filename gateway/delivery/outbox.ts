@@ -324,9 +324,13 @@ export async function deadRows(db: Kysely<DB>, options: { limit: number; unit?: 
  * still in a `from` state. Operators replay dead rows; reconciliation also resends delivered ones
  * the centre lost, with a note why (`lastError`).
  */
-export async function replayRows(db: Kysely<DB>, trackingIds: string[], options: { from?: readonly TrackingStateName[]; lastError?: string } = {}): Promise<string[]> {
+export async function replayRows(db: Kysely<DB>, trackingIds: string[], options: { from?: readonly TrackingStateName[]; lastError?: string; newIdempotencyKey?: boolean } = {}): Promise<string[]> {
   const now = Date.now();
   const note = options.lastError === undefined ? {} : { last_error: options.lastError };
+  // A row the centre acknowledged and then lost is a new write to it: under its old key the centre
+  // could answer the first answer again (Idempotent-Replay) and still not hold the record.
+  // Retries of a write that never got an answer keep their key.
+  if (options.newIdempotencyKey) Object.assign(note, { idempotency_key: sql<string>`idempotency_key || ${`.r${now.toString(36)}`}` });
   const replayed: string[] = [];
   for (const part of chunks(trackingIds)) {
     const rows = await db

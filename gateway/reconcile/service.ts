@@ -248,7 +248,7 @@ async function requeue(ctx: AppContext, unit: string, rows: Held[], actor: strin
   } catch {
     throw new DoiSoatError('NHAT_KY_KHONG_SAN_SANG', 'Không ghi được nhật ký kiểm toán nên chưa gửi lại; vui lòng thử lại sau');
   }
-  return replayRows(ctx.store.db, ids, { from: ['delivered', 'dead'], lastError: 'Gửi lại sau khi đối chiếu với CSDL quốc gia (reconcile)' });
+  return replayRows(ctx.store.db, ids, { from: ['delivered', 'dead'], lastError: 'Gửi lại sau khi đối chiếu với CSDL quốc gia (reconcile)', newIdempotencyKey: true });
 }
 
 async function saveRun(ctx: AppContext, r: ReconcileReport): Promise<void> {
