@@ -18,6 +18,7 @@ import path from 'node:path';
 import { prepareDeployment, SAMPLE_REMAP, SAMPLE_TREE, UNTHROTTLED } from './lib/setup.js';
 import { startServer, freePort, type Server } from './lib/processes.js';
 import { runLoad } from './lib/load.js';
+import type { LoadJob } from './load-worker.js';
 import { recordsPerRequest, type BodySpec } from './lib/bodies.js';
 import { call } from './lib/call.js';
 import { dongBoHoSoRequest, soapActionHeaders } from '../adapters/vendor-a-asmx/fixtures/requests.js';
@@ -42,7 +43,7 @@ const log = (line: string) => process.stderr.write(`[profile ${new Date().toISOS
 
 async function main(argv: string[]): Promise<void> {
   const o = new Command('bench:profile')
-    .option('--scenario <id>', 'gw-a (vendor A, one record per call), gw-b-100 (vendor B, 100 per call) or gw-get (JSON pass-through)', 'gw-a')
+    .option('--scenario <id>', 'gw-a (vendor A, one record per call), gw-b-100 (vendor B, 100 per call), gw-get (JSON pass-through) or gw-get-new (the same over a new TLS connection per request)', 'gw-a')
     .option('--duration <s>', 'seconds of measured load (after a 3 s warm-up)', '15')
     .option('--workers <n>', 'gateway data-plane workers (1: one process runs everything, one profile)', '1')
     .option('--connections <n>', 'keep-alive connections')
@@ -92,7 +93,7 @@ async function main(argv: string[]): Promise<void> {
     if (!seeded.text.includes('<MaKetQua>0</MaKetQua>')) throw new Error(`seeding failed (${seeded.status}): ${seeded.text.slice(0, 500)}`);
 
     let idBase = Number(o.idBase);
-    const specs: Record<string, { body: () => BodySpec; client: string; connections: number }> = {
+    const specs: Record<string, { body: () => BodySpec; client: string; connections: number; fresh?: boolean }> = {
       'gw-a': { body: () => ({ kind: 'vendor-a', key: keyA, unitCode: '000.00.00.H03', idBase: (idBase += 1_000_000) }), client: 'vendor-a', connections: 64 },
       'gw-b-100': {
         body: () => ({ kind: 'vendor-b', key: d.clients['vendor-b'].connectionKey, softwareId: 'BENCH-B', unitCode: '000.00.00.H03', records: 100, idBase: (idBase += 10_000_000) }),
@@ -100,13 +101,18 @@ async function main(argv: string[]): Promise<void> {
         connections: 16,
       },
       'gw-get': { body: () => ({ kind: 'get', path: `/api/v1/profiles/${SMALL_ID}`, headers: { 'x-connection-key': d.clients.json.connectionKey } }), client: 'json', connections: 64 },
+      'gw-get-new': { body: () => ({ kind: 'get', path: `/api/v1/profiles/${SMALL_ID}`, headers: { 'x-connection-key': d.clients.json.connectionKey } }), client: 'json', connections: 16, fresh: true },
     };
     const spec = specs[o.scenario];
     if (!spec) throw new Error(`unknown scenario ${o.scenario}`);
     const client = d.clients[spec.client];
     const connections = Number(o.connections ?? spec.connections);
     const rate = o.rate ? Number(o.rate) : undefined;
-    const job = (s: number) => [{ mode: 'autocannon' as const, url: gwUrl, body: spec.body(), cert: client.certFile, key: client.keyFile, connections, durationS: s, ...(rate ? { overallRate: rate } : {}) }];
+    const job = (s: number): LoadJob[] =>
+      spec.fresh
+        ? // A new TLS connection per request (no resumption), `connections` requests in flight.
+          [{ mode: 'fresh', url: gwUrl, body: spec.body(), cert: client.certFile, key: client.keyFile, ca: d.files.ca, resume: false, concurrency: connections, durationS: s, ...(rate ? { rate } : {}) }]
+        : [{ mode: 'autocannon', url: gwUrl, body: spec.body(), cert: client.certFile, key: client.keyFile, connections, durationS: s, ...(rate ? { overallRate: rate } : {}) }];
     log(`${o.scenario}: warm-up 3 s`);
     await runLoad(job(3), {});
     const control = simControl(`http://127.0.0.1:${ports.simControl}`);

@@ -71,6 +71,8 @@ export interface CentralSimStats {
     byOperation: Record<string, number>;
     /** TLS handshakes refused (no or untrusted client certificate, revoked, protocol errors). */
     tlsRefused: number;
+    /** TLS connections accepted: how well a caller reuses its connections. */
+    tlsConnections: number;
   };
   profiles: {
     stored: number;
@@ -182,6 +184,7 @@ export async function startCentralSim(options: CentralSimOptions): Promise<Centr
     }
   });
   server.on('tlsClientError', () => store.bump('requests.tlsRefused'));
+  server.on('secureConnection', () => store.bump('requests.tlsConnections'));
 
   let control: http.Server | undefined;
   if (options.controlListen !== false) {
@@ -465,7 +468,7 @@ export async function startCentralSim(options: CentralSimOptions): Promise<Centr
     const result: CentralSimStats = {
       startedAt,
       dataFile: store.file,
-      requests: { total: n('requests.total'), byStatus: pick('status.'), byOperation: pick('op.'), tlsRefused: n('requests.tlsRefused') },
+      requests: { total: n('requests.total'), byStatus: pick('status.'), byOperation: pick('op.'), tlsRefused: n('requests.tlsRefused'), tlsConnections: n('requests.tlsConnections') },
       profiles: {
         stored: sizes.profiles,
         created: n('profiles.created'),

@@ -235,6 +235,16 @@ describe('JSON clients', () => {
     expect(bad.json().error).toBe('invalid_client');
   });
 
+  it('a read from a caller that closes its connection after each request reuses the gateway\'s own connection to the centre', async () => {
+    const before = h.sim.stats().requests.tlsConnections;
+    for (let i = 0; i < 5; i++) {
+      const res = await j.request(`${h.url}/api/v1/profiles/024085001234`, { headers: { 'x-connection-key': j.connectionKey, connection: 'close' } });
+      expect(res.status, res.text).toBe(200); // the record the vendor A test above synchronised
+    }
+    // Connection is hop-by-hop: forwarded, it closed the pooled upstream connection after every answer.
+    expect(h.sim.stats().requests.tlsConnections - before).toBeLessThanOrEqual(1);
+  });
+
   it('POST /api/v1/profiles: a national JSON record from a modern client is validated, signed and delivered', async () => {
     const record = JSON.parse(sample('vendors/vendor-a-asmx/samples/DongBoHoSo.expected.json'));
     delete record.chuKySo;

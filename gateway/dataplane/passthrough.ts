@@ -6,6 +6,7 @@
  * the gateway.
  */
 import https from 'node:https';
+import tls from 'node:tls';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createProxyMiddleware } from 'http-proxy-middleware';
 import { GatewayError } from '../../core/errors.js';
@@ -19,8 +20,20 @@ export interface CentralIdentity {
   passphrase?: string;
 }
 
+const CALLER_CONNECTION = Symbol('ndxp.callerConnection');
+type CallerRequest = IncomingMessage & { [CALLER_CONNECTION]?: string };
+
+/** The hop-by-hop headers of a request: the fixed ones and those its Connection header names. */
+function hopByHop(connection: string | undefined): string[] {
+  const named = (connection ?? '').split(',').map((t) => t.trim().toLowerCase()).filter(Boolean);
+  return ['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'upgrade', ...named];
+}
+
 export function createPassThrough(centralUrl: string, identity: CentralIdentity, centralToken: string | undefined, timeoutMs: number): PassThrough {
-  const agent = new https.Agent({ keepAlive: true, maxSockets: 64, key: identity.key, cert: identity.cert, ca: identity.ca, passphrase: identity.passphrase });
+  // One TLS context for every upstream connection (tls.connect would parse the key and the
+  // certificates again for each one otherwise), kept alive across callers' requests.
+  const secureContext = tls.createSecureContext({ key: identity.key, cert: identity.cert, ca: identity.ca, passphrase: identity.passphrase });
+  const agent = new https.Agent({ keepAlive: true, maxSockets: 64, secureContext });
   const proxy = createProxyMiddleware<IncomingMessage, ServerResponse>({
     target: centralUrl,
     changeOrigin: true,
@@ -30,6 +43,14 @@ export function createPassThrough(centralUrl: string, identity: CentralIdentity,
     timeout: timeoutMs,
     xfwd: false,
     on: {
+      // The centre's Connection and Keep-Alive headers are about the gateway's connection to it;
+      // the caller's answer says what the caller asked for (http-proxy writes it from the request).
+      proxyRes(proxyRes, req) {
+        delete proxyRes.headers.connection;
+        delete proxyRes.headers['keep-alive'];
+        const asked = (req as CallerRequest)[CALLER_CONNECTION];
+        if (asked !== undefined) req.headers.connection = asked;
+      },
       error(_err, _req, res) {
         const target = res as ServerResponse;
         if (typeof target.writeHead !== 'function') return;
@@ -43,6 +64,12 @@ export function createPassThrough(centralUrl: string, identity: CentralIdentity,
       // 'proxyReq' hook may run after http-proxy already flushed the request and then throw.
       delete req.headers['x-connection-key'];
       delete req.headers.cookie;
+      // Hop-by-hop headers are the caller's connection's, not the upstream one's (RFC 9110 §7.6.1):
+      // a caller's `Connection: close` (one request per connection) forwarded as is closed the
+      // pooled connection to the central database after every answer, a new TLS handshake each.
+      // The caller's own Connection header comes back for its answer (see proxyRes).
+      (req as CallerRequest)[CALLER_CONNECTION] = req.headers.connection;
+      for (const name of hopByHop(req.headers.connection)) delete req.headers[name];
       if (centralToken) req.headers.authorization = `Bearer ${centralToken}`;
       else delete req.headers.authorization;
       req.headers['x-ma-don-vi'] = headers.unitCode;
