@@ -6,6 +6,7 @@
  * the gateway.
  */
 import https from 'node:https';
+import tls from 'node:tls';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createProxyMiddleware } from 'http-proxy-middleware';
 import { GatewayError } from '../../core/errors.js';
@@ -20,7 +21,7 @@ export interface CentralIdentity {
 }
 
 export function createPassThrough(centralUrl: string, identity: CentralIdentity, centralToken: string | undefined, timeoutMs: number): PassThrough {
-  const agent = new https.Agent({ keepAlive: true, maxSockets: 64, key: identity.key, cert: identity.cert, ca: identity.ca, passphrase: identity.passphrase });
+  const agent = new https.Agent({ keepAlive: true, maxSockets: 64, ...tlsOptions(identity) });
   const proxy = createProxyMiddleware<IncomingMessage, ServerResponse>({
     target: centralUrl,
     changeOrigin: true,
@@ -52,4 +53,20 @@ export function createPassThrough(centralUrl: string, identity: CentralIdentity,
       res.once('close', () => resolve());
       proxy(req, res, (err?: unknown) => (err ? reject(err) : resolve()));
     });
+}
+
+/**
+ * The agent's TLS material as one secure context built once. Given as key/cert/ca, the agent
+ * copies the PEM texts into every request's options and https.Agent's pool name (getName) then
+ * concatenates them: a multi-kilobyte string built and hashed on every request and again each
+ * time a socket is freed (≈ 10 % of a pass-through GET's CPU). The context is not part of the
+ * name. Material that does not load falls back to the plain options, so such a fault still
+ * surfaces where it did (on the first connection), not at start-up.
+ */
+function tlsOptions(identity: CentralIdentity): https.AgentOptions {
+  try {
+    return { secureContext: tls.createSecureContext({ key: identity.key, cert: identity.cert, ca: identity.ca, passphrase: identity.passphrase }) };
+  } catch {
+    return { key: identity.key, cert: identity.cert, ca: identity.ca, passphrase: identity.passphrase };
+  }
 }
