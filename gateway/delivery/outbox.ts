@@ -14,7 +14,6 @@ import type { TrackingState, TrackingStateName } from './types.js';
 import type { FieldIssue } from '../../adapters/types.js';
 import type { KetQua } from '../../adapters/national/profile.js';
 import { chunks } from '../../core/store/chunks.js';
-import { groupedTransaction } from '../../core/store/group-commit.js';
 
 export type NewRow = Omit<OutboxRow, 'state' | 'attempts' | 'next_attempt_at' | 'last_error' | 'http_status' | 'central_answer' | 'errors' | 'enqueued' | 'lease_owner' | 'lease_until' | 'reason' | 'created_at' | 'window_start' | 'updated_at' | 'delivered_at'>;
 
@@ -78,11 +77,8 @@ export async function acceptRows(
   const now = Date.now();
   // Oldest first, so within one call the newest version of a person wins.
   const ordered = rows.map((r, i) => ({ r, i })).sort((a, b) => a.r.version_ms - b.r.version_ms || a.i - b.i);
-  // Acceptances arriving together share one transaction on SQLite (group commit, see
-  // core/store/group-commit.ts); `work` may run twice (the first run rolled back), so everything
-  // it answers is computed inside it.
-  return groupedTransaction(store, async (trx) => {
-    const result: AcceptedRow[] = new Array(rows.length);
+  const result: AcceptedRow[] = new Array(rows.length);
+  await store.db.transaction().execute(async (trx) => {
     // Tracking ids already known (the caller retried): keep them as they are.
     const known = new Map<string, string>();
     for (const part of chunks(rows.map((r) => r.tracking_id))) {
@@ -156,8 +152,8 @@ export async function acceptRows(
         .execute();
     }
     for (const part of chunks(inserts, 100)) await trx.insertInto('outbox').values(part).execute();
-    return result;
   });
+  return result;
 }
 
 export async function recordInvalidRows(store: Store, rows: NewRow[], errors: FieldIssue[][]): Promise<void> {
