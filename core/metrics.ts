@@ -59,6 +59,12 @@ export const unitScopeRefusals = new client.Counter({
   registers: [registry],
 });
 
+export const requestsAdmitted = new client.Gauge({
+  name: 'ndxp_requests_admitted',
+  help: 'Requests at work now (admitted, not yet answered); at NDXP_MAX_IN_FLIGHT per process the next one is refused',
+  registers: [registry],
+});
+
 export const overloadRefusals = new client.Counter({
   name: 'ndxp_overload_refusals_total',
   help: 'Requests refused because the process already had its maximum of requests at work (CONG_KET_NOI_QUA_TAI, NDXP_MAX_IN_FLIGHT)',

@@ -7,7 +7,7 @@
  * much the process takes on at all.
  */
 import { GatewayError } from '../../../core/errors.js';
-import { overloadRefusals } from '../../../core/metrics.js';
+import { overloadRefusals, requestsAdmitted } from '../../../core/metrics.js';
 import type { Stage } from '../exchange.js';
 
 export interface Admission extends Stage {
@@ -19,6 +19,7 @@ export function admission(max: number): Admission {
   let active = 0;
   const free = () => {
     active--;
+    requestsAdmitted.dec();
   };
   return {
     name: 'admission',
@@ -31,6 +32,7 @@ export function admission(max: number): Admission {
         throw new GatewayError('CONG_KET_NOI_QUA_TAI', { retryAfterSeconds: 1 }, `${active} requests at work, limit ${max} per process`);
       }
       active++;
+      requestsAdmitted.inc();
       x.hold(free);
     },
   };
