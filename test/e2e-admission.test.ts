@@ -9,6 +9,7 @@ import { cleanup } from './helpers/env.js';
 import { sample, startHarness, type Harness, type LegacyClient } from './helpers/gateway.js';
 import { rawTls, type RawTls } from './helpers/raw-tls.js';
 import { registry } from '../core/metrics.js';
+import { flushShed } from '../gateway/pipeline/shed-report.js';
 
 let h: Harness;
 let a: LegacyClient;
@@ -74,7 +75,15 @@ describe('admission: at most NDXP_MAX_IN_FLIGHT requests at work per process', (
     expect(json.status).toBe(503);
     expect(json.headers['retry-after']).toBe('1');
     expect(JSON.parse(json.text)).toMatchObject({ code: 'CONG_KET_NOI_QUA_TAI' });
-    expect(await refusedCount()).toBeGreaterThan(before + 2);
+    expect(await refusedCount()).toBe(before + 3);
+
+    // In the trail and the log the refusals are summed per interval, not one entry each.
+    flushShed(h.ctx);
+    await h.ctx.audit.flush();
+    const entries = await h.ctx.store.db.selectFrom('audit_entries').select(['kind', 'operation', 'details']).where('code', '=', 'CONG_KET_NOI_QUA_TAI').execute();
+    expect(entries).toHaveLength(1);
+    expect(entries[0]).toMatchObject({ kind: 'refusal', operation: 'admission' });
+    expect(JSON.parse(entries[0].details!)).toMatchObject({ refused: 3, byFront: { 'vendor-a-asmx': 1, 'vendor-b-jaxws': 1, json: 1 } });
 
     // The two finish and are answered; their slots come back.
     first.finish();

@@ -13,6 +13,7 @@ import { problemAnswer, writeAnswer, type HttpAnswer } from '../../core/http.js'
 import { refusalsTotal, requestDuration, requestsTotal } from '../../core/metrics.js';
 import type { Exchange } from './exchange.js';
 import { bodiesForAudit } from './redact.js';
+import { noteShed } from './shed-report.js';
 
 export async function epilogue(x: Exchange, ctx: AppContext): Promise<void> {
   if (x.error) {
@@ -20,7 +21,10 @@ export async function epilogue(x: Exchange, ctx: AppContext): Promise<void> {
     x.req.resume();
     x.answer = refusalAnswer(x, x.error);
   }
-  if (x.trail === 'all' || (x.trail === 'refusals' && x.error)) {
+  if (x.shed) {
+    // Refused at admission (overload): summed into one trail entry per interval (shed-report.ts).
+    noteShed(ctx, x);
+  } else if (x.trail === 'all' || (x.trail === 'refusals' && x.error)) {
     const event = auditEvent(x, ctx);
     if (x.queued) {
       // The client is about to hear "accepted, queued": the trail must hold the exchange first.
@@ -69,7 +73,7 @@ export async function epilogue(x: Exchange, ctx: AppContext): Promise<void> {
   if (x.counted) requestsTotal.inc({ front: x.front, operation: x.operation ?? 'unknown', outcome: x.outcome });
   if (x.error) refusalsTotal.inc({ front: x.front, code: x.error.code });
   if (x.counted && x.timed) requestDuration.observe({ front: x.front, operation: x.operation ?? 'unknown' }, seconds);
-  accessLine(x, ctx, seconds);
+  if (!x.shed) accessLine(x, ctx, seconds);
 }
 
 /**

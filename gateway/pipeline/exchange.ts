@@ -65,6 +65,9 @@ export class Exchange {
   counted = true;
   /** Close the connection once answered (the certificate is no longer good). */
   closeAfter = false;
+  /** Refused at admission (overload): answered and counted, but summed into one trail entry and
+   *  one log line per interval (shed-report.ts) instead of one each. */
+  shed = false;
 
   body: Buffer | undefined = undefined;
   call: IncomingCall | undefined = undefined;
