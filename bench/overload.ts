@@ -15,11 +15,9 @@
  *   node dist/bench/overload.js [--factor 10] [--duration 60] [--connections 512] [--workers 2]
  */
 import { Command } from 'commander';
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { prepareDeployment, SAMPLE_REMAP, SAMPLE_TREE, UNTHROTTLED } from './lib/setup.js';
-import { startServer, freePort, type Server } from './lib/processes.js';
+import { UNTHROTTLED } from './lib/setup.js';
+import { startBenchStack } from './lib/stack.js';
 import { runLoad } from './lib/load.js';
 import { call } from './lib/call.js';
 import { dongBoHoSoRequest, soapActionHeaders } from '../adapters/vendor-a-asmx/fixtures/requests.js';
@@ -67,35 +65,21 @@ async function main(argv: string[]): Promise<void> {
   const connections = Number(o.connections);
   const workers = Number(o.workers);
   const loadStart = loadAverage();
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'ndxp-overload-'));
-  const logDir = path.join(dir, 'logs');
-  mkdirSync(logDir);
-  const ports = { gateway: await freePort(), admin: await freePort(), sim: await freePort(), simControl: await freePort(), nginx: 0 };
-  const d = await prepareDeployment({
-    dir,
-    ports,
+  const stack = await startBenchStack({
+    prefix: 'ndxp-overload-',
     workers,
     clients: [
       { name: 'vendor-a', softwareId: 'BENCH-A', unitCode: '000.00.00.H03', vendor: 'vendor-a-asmx' },
       { name: 'probe', softwareId: 'BENCH-PROBE', unitCode: '000.00.00.H03', vendor: 'vendor-a-asmx' },
     ],
-    signingUnits: ['000.00.00.H06'],
-    remap: SAMPLE_REMAP,
-    tree: SAMPLE_TREE,
     // No per-key limit stands in the way: what bounds the gateway here is its own admission.
     config: { rateLimit: UNTHROTTLED },
+    env: { NDXP_MAX_IN_FLIGHT: o.maxInFlight, ...(o.nodeOptions ? { NODE_OPTIONS: o.nodeOptions } : {}) },
   });
-  const node = process.execPath;
-  const ndxp = path.join(REPO_ROOT, 'bin', 'ndxp.js');
-  const servers: Server[] = [];
+  const { d, gwUrl, gateway } = stack;
   try {
-    const sim = await startServer({ name: 'central-sim', cmd: node, args: [ndxp, 'central-sim', '--control-listen', `127.0.0.1:${ports.simControl}`, '--json'], env: d.env, logDir, waitForJson: true });
-    servers.push(sim);
-    const gateway = await startServer({ name: 'gateway', cmd: node, args: [ndxp, 'start', '--json'], env: { ...d.env, NDXP_WORKERS: String(workers), NDXP_MAX_IN_FLIGHT: o.maxInFlight, ...(o.nodeOptions ? { NODE_OPTIONS: o.nodeOptions } : {}) }, logDir, waitForJson: true, timeoutMs: 120_000 });
-    servers.push(gateway);
-    const gwUrl = `https://127.0.0.1:${ports.gateway}`;
     const client = d.clients['vendor-a'];
-    const control = simControl(`http://127.0.0.1:${ports.simControl}`);
+    const control = simControl(stack.simControlUrl);
     let idBase = 600_000_000 + (Date.now() % 100_000_000);
     const body = () => ({ kind: 'vendor-a' as const, key: client.connectionKey, unitCode: '000.00.00.H03', idBase: (idBase += 1_000_000) });
     const job = (s: number, conns: number, rate?: number) => [{ mode: 'autocannon' as const, url: gwUrl, body: body(), cert: client.certFile, key: client.keyFile, connections: conns, durationS: s, timeoutS: 30, ...(rate ? { overallRate: rate } : {}) }];
@@ -208,8 +192,7 @@ async function main(argv: string[]): Promise<void> {
       updateBenchmarksSection('overload', md);
     }
   } finally {
-    for (const s of servers.reverse()) await s.stop().catch(() => undefined);
-    rmSync(dir, { recursive: true, force: true });
+    await stack.stop();
   }
 }
 

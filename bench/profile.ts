@@ -15,8 +15,8 @@ import { Command } from 'commander';
 import { copyFileSync, mkdtempSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { prepareDeployment, SAMPLE_REMAP, SAMPLE_TREE, UNTHROTTLED } from './lib/setup.js';
-import { startServer, freePort, type Server } from './lib/processes.js';
+import { UNTHROTTLED } from './lib/setup.js';
+import { startBenchStack } from './lib/stack.js';
 import { runLoad } from './lib/load.js';
 import type { LoadJob } from './load-worker.js';
 import { recordsPerRequest, type BodySpec } from './lib/bodies.js';
@@ -57,36 +57,24 @@ async function main(argv: string[]): Promise<void> {
   const duration = Number(o.duration);
   const workers = Number(o.workers);
   const loadStart = loadAverage();
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'ndxp-profile-'));
-  const logDir = path.join(dir, 'logs');
-  const profDir = path.join(dir, 'prof');
-  mkdirSync(logDir);
-  mkdirSync(profDir);
-  const ports = { gateway: await freePort(), admin: await freePort(), sim: await freePort(), simControl: await freePort(), nginx: 0 };
-  const d = await prepareDeployment({
-    dir,
-    ports,
+  // The profiles are written when the gateway exits, after the stack's own directory is gone.
+  const profDir = mkdtempSync(path.join(os.tmpdir(), 'ndxp-profile-'));
+  const stack = await startBenchStack({
+    prefix: 'ndxp-profile-stack-',
     workers,
     clients: [
       { name: 'json', softwareId: 'BENCH-JSON', unitCode: '000.00.00.H03', vendor: 'json' },
       { name: 'vendor-a', softwareId: 'BENCH-A', unitCode: '000.00.00.H03', vendor: 'vendor-a-asmx' },
       { name: 'vendor-b', softwareId: 'BENCH-B', unitCode: '000.00.00.H03', vendor: 'vendor-b-jaxws' },
     ],
-    signingUnits: ['000.00.00.H06'],
-    remap: SAMPLE_REMAP,
-    tree: SAMPLE_TREE,
     config: { rateLimit: UNTHROTTLED },
+    nodeArgs: o.prof ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [],
+  }).catch((err: unknown) => {
+    rmSync(profDir, { recursive: true, force: true });
+    throw err;
   });
-  const node = process.execPath;
-  const ndxp = path.join(REPO_ROOT, 'bin', 'ndxp.js');
-  const servers: Server[] = [];
+  const { d, gwUrl, gateway } = stack;
   try {
-    const sim = await startServer({ name: 'central-sim', cmd: node, args: [ndxp, 'central-sim', '--control-listen', `127.0.0.1:${ports.simControl}`, '--json'], env: d.env, logDir, waitForJson: true });
-    servers.push(sim);
-    const profArgs = o.prof ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [];
-    const gateway = await startServer({ name: 'gateway', cmd: node, args: [...profArgs, ndxp, 'start', '--json'], env: { ...d.env, NDXP_WORKERS: String(workers) }, logDir, waitForJson: true, timeoutMs: 120_000 });
-    servers.push(gateway);
-    const gwUrl = `https://127.0.0.1:${ports.gateway}`;
     const keyA = d.clients['vendor-a'].connectionKey;
     const SMALL_ID = '024085999001';
     const seeded = await call(gwUrl, d, 'vendor-a', { path: '/QLCBService.asmx', headers: soapActionHeaders('DongBoHoSo'), body: dongBoHoSoRequest({ key: keyA, unitCode: '000.00.00.H03', personalId: SMALL_ID }) });
@@ -115,7 +103,7 @@ async function main(argv: string[]): Promise<void> {
         : [{ mode: 'autocannon', url: gwUrl, body: spec.body(), cert: client.certFile, key: client.keyFile, connections, durationS: s, ...(rate ? { overallRate: rate } : {}) }];
     log(`${o.scenario}: warm-up 3 s`);
     await runLoad(job(3), {});
-    const control = simControl(`http://127.0.0.1:${ports.simControl}`);
+    const control = simControl(stack.simControlUrl);
     const before = (await control.stats({ summary: true })).profiles.created;
     log(`${o.scenario}: ${duration} s of load over ${connections} keep-alive connections${rate ? ` at ${rate} requests/s` : ''}${o.prof ? ', profiling' : ''}`);
     const out = await runLoad(job(duration), { gateway: gateway.pid });
@@ -153,8 +141,7 @@ async function main(argv: string[]): Promise<void> {
       ...(rpr ? { cpuUsPerRecord: Math.round(cpuUsPerRequest / rpr), recordsSent: out.result.ok * rpr, applied } : {}),
     };
     log(JSON.stringify(figures));
-    for (const s of servers.reverse()) await s.stop();
-    servers.length = 0;
+    await stack.stop();
     mkdirSync(path.resolve(REPO_ROOT, o.out!), { recursive: true });
     const outBase = path.resolve(REPO_ROOT, o.out!, o.scenario);
     writeFileSync(`${outBase}${o.prof ? '' : '.noprof'}.json`, JSON.stringify(figures, null, 2) + '\n');
@@ -169,8 +156,8 @@ async function main(argv: string[]): Promise<void> {
       process.stdout.write(text);
     }
   } finally {
-    for (const s of servers.reverse()) await s.stop().catch(() => undefined);
-    rmSync(dir, { recursive: true, force: true });
+    await stack.stop();
+    rmSync(profDir, { recursive: true, force: true });
   }
 }
 
