@@ -98,4 +98,19 @@ describe('admission: at most NDXP_MAX_IN_FLIGHT requests at work per process', (
     expect(again.status).toBe(200);
     expect(again.text).toMatch(/<MaKetQua>[01]<\/MaKetQua>/);
   }, 60_000);
+
+  it('a pass-through read holds its slot until the centre\'s answer is relayed', async () => {
+    await h.sim.setFaults({ latencyMs: 1500 });
+    let reads: Promise<{ status: number }>[] = [];
+    try {
+      reads = [0, 1].map((i) => j.request(`${h.url}/api/v1/profiles/00108509000${i}`, { headers: { 'x-connection-key': j.connectionKey } }));
+      await until(async () => (await admitted()) === 2);
+      const json = await j.request(`${h.url}/api/v1/whoami`, { headers: { 'x-connection-key': j.connectionKey } });
+      expect(json.status).toBe(503);
+    } finally {
+      await h.sim.resetFaults();
+    }
+    for (const r of await Promise.all(reads)) expect(r.status).toBe(404);
+    await until(async () => (await admitted()) === 0);
+  }, 60_000);
 });

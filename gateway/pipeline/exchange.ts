@@ -119,7 +119,6 @@ export class Exchange {
     return this.answer !== undefined || this.relay !== undefined;
   }
 
-
   /** Keeps a slot for as long as the request works (runExchange gives it back before the epilogue). */
   hold(release: () => void): void {
     this.held.push(release);

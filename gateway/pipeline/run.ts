@@ -16,8 +16,13 @@ export async function runExchange(x: Exchange, ctx: AppContext): Promise<void> {
   } catch (err) {
     x.refuse(asGatewayError(err, ctx, x.requestId));
   } finally {
-    // Slots are the request's while it works, not while the trail and the socket take the answer.
+    // Slots are the request's while it works, not while the trail and the socket take the answer;
+    // a pass-through's work is its relay, which the epilogue runs: it keeps them until then.
+    if (!x.relay || x.error) x.releaseAll();
+  }
+  try {
+    await epilogue(x, ctx);
+  } finally {
     x.releaseAll();
   }
-  await epilogue(x, ctx);
 }
