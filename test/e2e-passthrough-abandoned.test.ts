@@ -19,9 +19,9 @@ beforeAll(async () => {
 afterAll(cleanup);
 
 describe('pass-through reads abandoned by their callers', () => {
-  it('do not keep the connections to the centre: 80 callers leave before their answers, the next read is answered', async () => {
+  it('do not keep the connections to the centre: 80 callers leave before their answers, the next read is answered at once', async () => {
     const before = h.sim.stats().requests.total;
-    await h.sim.setFaults({ latencyMs: 300 });
+    await h.sim.setFaults({ latencyMs: 1000 });
     try {
       const leaving = [];
       for (let i = 0; i < 80; i++) {
@@ -29,20 +29,22 @@ describe('pass-through reads abandoned by their callers', () => {
           (async () => {
             const conn = await rawTls(h.node.dataPlane!.port, { cert: j.cert, ca: h.ca });
             conn.socket.write(`GET /api/v1/profiles/0010850${String(10000 + i)} HTTP/1.1\r\nHost: localhost\r\nX-Connection-Key: ${j.connectionKey}\r\n\r\n`);
-            // Gone once the gateway has passed the read on, before the centre answers.
-            await new Promise((r) => setTimeout(r, 100));
+            // Gone once the gateway has (most likely) passed the read on, before the centre answers.
+            await new Promise((r) => setTimeout(r, 300));
             conn.socket.destroy();
           })(),
         );
       }
       await Promise.all(leaving);
       // Let the centre's (late) answers arrive at the gateway.
-      await new Promise((r) => setTimeout(r, 600));
+      await new Promise((r) => setTimeout(r, 1500));
     } finally {
       await h.sim.resetFaults();
     }
-    // Every read did reach the centre (the callers left while it was answering).
-    expect(h.sim.stats().requests.total - before).toBeGreaterThanOrEqual(80);
+    // At least as many reads reached the centre as the gateway's pool has connections to it (64),
+    // so answers left unread would have used it up; on a loaded machine a few callers leave
+    // before the gateway has passed their read on.
+    expect(h.sim.stats().requests.total - before).toBeGreaterThanOrEqual(64);
     const started = Date.now();
     const res = await Promise.race([
       j.request(`${h.url}/api/v1/profiles/001085099999`, { headers: { 'x-connection-key': j.connectionKey } }),
