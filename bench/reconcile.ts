@@ -29,6 +29,7 @@ import { loadConfig } from '../config/config.js';
 import { openContext, closeContext } from '../gateway/context.js';
 import { quietLogger } from '../core/log.js';
 import type { OutboxRow } from '../core/store/tables/delivery.js';
+import { newRow } from '../gateway/delivery/outbox.js';
 import { ensurePki } from '../certs/pki.js';
 import { SimStore } from '../central-sim/store.js';
 import { versionKey } from '../central-sim/api.js';
@@ -125,36 +126,26 @@ async function seed(configFile: string, records: number): Promise<{ expected: Re
 
     const sim = new SimStore(config.dataDir);
     let tracking = 0;
-    const row = (r: Rec, state: string): OutboxRow => ({
-      tracking_id: `TD${String(++tracking).padStart(25, '0')}`,
-      kind: 'profile',
-      subject_id: r.soDinhDanh,
-      record_id: null,
-      version_ms: Date.parse(r.ngayCapNhat),
-      version: r.ngayCapNhat,
-      idempotency_key: `bench-${tracking}-abcdefghijklmnop`,
-      body: signed(r),
-      unit_code: ROOT,
-      software_id: 'PM-QLCB-TINH',
-      key_id: null,
-      front: 'vendor-a-asmx',
-      request_id: null,
-      state,
-      attempts: 1,
-      next_attempt_at: 0,
-      last_error: null,
-      http_status: null,
-      central_answer: null,
-      errors: null,
-      enqueued: 1,
-      lease_owner: null,
-      lease_until: 0,
-      reason: null,
-      created_at: now,
-      window_start: now,
-      updated_at: now,
-      delivered_at: state === 'delivered' ? now : null,
-    });
+    const row = (r: Rec, state: string): OutboxRow =>
+      newRow(
+        {
+          tracking_id: `TD${String(++tracking).padStart(25, '0')}`,
+          kind: 'profile',
+          subject_id: r.soDinhDanh,
+          record_id: null,
+          version_ms: Date.parse(r.ngayCapNhat),
+          version: r.ngayCapNhat,
+          idempotency_key: `bench-${tracking}-abcdefghijklmnop`,
+          body: signed(r),
+          unit_code: ROOT,
+          software_id: 'PM-QLCB-TINH',
+          key_id: null,
+          front: 'vendor-a-asmx',
+          request_id: null,
+        },
+        now,
+        { state, attempts: 1, enqueued: 1, delivered_at: state === 'delivered' ? now : null },
+      );
     const centre = (r: Rec) =>
       sim.insertProfile({ soDinhDanh: r.soDinhDanh, ngayCapNhat: r.ngayCapNhat, versionKey: versionKey(r.ngayCapNhat)!, maDonVi: r.donVi.maDinhDanh, body: signed(r), bam: bam(r) }, now);
     sim.transaction(() => {

@@ -12,6 +12,7 @@ import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppContext } from '../core/context.js';
 import type { OutboxRow } from '../core/store/tables/delivery.js';
+import { newRow } from '../gateway/delivery/outbox.js';
 import { ensurePki } from '../certs/pki.js';
 import { centralClientIdentity, serverTlsMaterial } from '../certs/material.js';
 import { SimStore } from '../central-sim/store.js';
@@ -51,7 +52,7 @@ function classOf(i: number): ReconcileClass {
 let tracking = 0;
 function outboxRow(r: ReturnType<typeof record>, state: string): OutboxRow {
   const now = Date.now();
-  return {
+  const row = {
     tracking_id: `TD${String(++tracking).padStart(25, '0')}`,
     kind: 'profile',
     subject_id: r.soDinhDanh,
@@ -65,22 +66,8 @@ function outboxRow(r: ReturnType<typeof record>, state: string): OutboxRow {
     key_id: null,
     front: 'json',
     request_id: null,
-    state,
-    attempts: 1,
-    next_attempt_at: 0,
-    last_error: null,
-    http_status: null,
-    central_answer: null,
-    errors: null,
-    enqueued: 1,
-    lease_owner: null,
-    lease_until: 0,
-    reason: null,
-    created_at: now,
-    window_start: now,
-    updated_at: now,
-    delivered_at: state === 'delivered' ? now : null,
-  };
+  } as const;
+  return newRow(row, now, { state, attempts: 1, enqueued: 1, delivered_at: state === 'delivered' ? now : null });
 }
 
 describe('reconciling 10,000 records', () => {

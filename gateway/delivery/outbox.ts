@@ -27,9 +27,8 @@ export const HELD_STATES = ['delivered', 'pending', 'queued', 'delivering', 'dea
 /** A column of the outbox, for the reads that want only some of them (bodies are large). */
 export type OutboxColumn = keyof OutboxRow & string;
 
-
-/** A new row as first written: nothing attempted, no claim, its age window starting now. */
-function newRow(r: NewRow, now: number, fields: Partial<OutboxRow> = {}): OutboxRow {
+/** A new row as first written: nothing attempted, no claim, its age window starting now (`fields` override: seeders set a later state). */
+export function newRow(r: NewRow, now: number, fields: Partial<OutboxRow> = {}): OutboxRow {
   return {
     ...r,
     state: 'pending',
