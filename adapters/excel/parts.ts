@@ -25,7 +25,7 @@ const require = createRequire(import.meta.url);
 type XformClass = new () => { parseStream(stream: AsyncIterable<string>): Promise<unknown>; map?: Record<string, unknown>; model?: unknown };
 const WorkbookXform = require('exceljs/lib/xlsx/xform/book/workbook-xform.js') as XformClass;
 const RelationshipsXform = require('exceljs/lib/xlsx/xform/core/relationships-xform.js') as XformClass;
-const StyleManager = require('exceljs/lib/xlsx/xform/style/styles-xform.js') as XformClass & { prototype: { init(): void } };
+const StyleManager = require('exceljs/lib/xlsx/xform/style/styles-xform.js') as XformClass;
 const WorksheetReader = require('exceljs/lib/stream/xlsx/worksheet-reader.js') as new (o: { workbook: unknown; id: number | string; iterator: AsyncIterable<string>; options: object }) => StreamedSheet;
 
 /** One worksheet being read: its rows, as exceljs's streaming reader gives them. */
@@ -80,13 +80,9 @@ export async function* workbookSheets(file: string, options: { styles: 'cache' |
   };
 
   // The object exceljs's worksheet reader asks for shared strings, styles and date mode.
-  const book: { sharedStrings?: unknown[]; styles: unknown; properties?: unknown; model?: { sheets?: SheetModel[] }; options: object } = {
-    styles: undefined,
+  const book: { sharedStrings?: unknown[]; styles?: unknown; properties?: unknown; model?: { sheets?: SheetModel[] }; options: object } = {
     options: { worksheets: 'emit', sharedStrings: 'cache', hyperlinks: 'ignore', styles: options.styles, entries: 'ignore' },
   };
-  const styles = new StyleManager();
-  (styles as unknown as { init(): void }).init();
-  book.styles = styles;
 
   const rels = new RelationshipsXform();
   const relsText = text('xl/_rels/workbook.xml.rels');
@@ -104,12 +100,12 @@ export async function* workbookSheets(file: string, options: { styles: 'cache' |
     for await (const _ of parse.call(into, strings)) void _;
     book.sharedStrings = into.sharedStrings;
   }
+  // The workbook's styles (number formats tell dates, fonts tell TCVN3), or exceljs's defaults.
+  const styles = new StyleManager();
   const stylesText = options.styles === 'cache' ? text('xl/styles.xml') : undefined;
-  if (stylesText) {
-    const parsed = new StyleManager();
-    await parsed.parseStream(stylesText);
-    book.styles = parsed;
-  }
+  if (stylesText) await styles.parseStream(stylesText);
+  else (styles as unknown as { init(): void }).init();
+  book.styles = styles;
 
   for (const sheet of book.model?.sheets ?? []) {
     const target = relations.find((r) => r.Id === sheet.rId)?.Target;

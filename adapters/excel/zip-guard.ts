@@ -24,10 +24,6 @@ export const DEFAULT_ZIP_LIMITS: ZipLimits = { maxUncompressedBytes: 512 * 1024 
 export interface ZipEntry {
   name: string;
   method: number;
-  flags: number;
-  time: number;
-  date: number;
-  crc: number;
   compressedSize: number;
   uncompressedSize: number;
   localHeaderOffset: number;
@@ -127,10 +123,6 @@ async function centralDirectory(fh: FileHandle, size: number, tail: Buffer, at: 
     const entry: ZipEntry = {
       name: cd.toString('utf8', p + 46, p + 46 + nameLen),
       method: cd.readUInt16LE(p + 10),
-      flags: cd.readUInt16LE(p + 8),
-      time: cd.readUInt16LE(p + 12),
-      date: cd.readUInt16LE(p + 14),
-      crc: cd.readUInt32LE(p + 16),
       compressedSize: cd.readUInt32LE(p + 20),
       uncompressedSize: cd.readUInt32LE(p + 24),
       localHeaderOffset: cd.readUInt32LE(p + 42),
