@@ -8,6 +8,10 @@
  *
  *   node dist/bench/national.js [--records N] [--outage-seconds 120] [--senders 2]
  *     [--concurrency 8] [--batch 100] [--workers N] [--seed 20250701] [--database-url URL]
+ *     [--nodes N]
+ *
+ * `--nodes 2` (with `--database-url` and REDIS_URL) starts two gateway nodes sharing the store,
+ * the queue and the limits, as two machines would; the sender processes are split between them.
  *
  * Report: bench/results/national-<timestamp>.json and the `national` section of BENCHMARKS.md.
  */
@@ -41,6 +45,7 @@ interface Options {
   invalidRate: string;
   drainTimeout: string;
   databaseUrl?: string;
+  nodes: string;
   keep?: boolean;
   render?: string;
 }
@@ -126,6 +131,7 @@ async function main(argv: string[]): Promise<void> {
     .option('--invalid-rate <r>', 'share of records invalid on purpose', '0.01')
     .option('--drain-timeout <s>', 'give up waiting for the outbox after this long', '3600')
     .option('--database-url <url>', 'PostgreSQL for the gateway instead of SQLite')
+    .option('--nodes <n>', 'gateway nodes sharing the store (more than one needs --database-url and REDIS_URL)', '1')
     .option('--keep', 'keep the temporary directory')
     .option('--render <report.json>', 'only rewrite the BENCHMARKS.md section of an existing report')
     .showHelpAfterError();
@@ -144,6 +150,10 @@ async function main(argv: string[]): Promise<void> {
   const workers = Number(o.workers) || os.availableParallelism();
   const senders = Number(o.senders);
   const outageMs = Number(o.outageSeconds) * 1000;
+  const nodes = Number(o.nodes);
+  if (!Number.isInteger(nodes) || nodes < 1) throw new Error('--nodes: a whole number ≥ 1');
+  // Several nodes share what several machines would: the PostgreSQL store and Redis (queue, limits).
+  if (nodes > 1 && (!o.databaseUrl || !process.env.REDIS_URL)) throw new Error('--nodes > 1 needs --database-url and REDIS_URL');
   const startedAt = new Date();
   const loadStart = loadAverage();
   log(`command: node dist/bench/national.js ${argv.slice(2).join(' ')}`);
@@ -185,9 +195,17 @@ async function main(argv: string[]): Promise<void> {
     const sim = await startServer({ name: 'central-sim', cmd: node, args: [ndxp, 'central-sim', '--control-listen', `127.0.0.1:${ports.simControl}`, '--json'], env: d.env, logDir, waitForJson: true });
     servers.push(sim);
     const control = simControl(`http://127.0.0.1:${ports.simControl}`);
-    const gateway = await startServer({ name: 'gateway', cmd: node, args: [ndxp, 'start', '--json'], env: { ...d.env, NDXP_WORKERS: String(workers) }, logDir, waitForJson: true, timeoutMs: 120_000 });
-    servers.push(gateway);
-    log(`gateway ${gateway.command}`);
+    // Node 1 listens where the deployment says; each further node on its own ports, under its own name.
+    const gatewayPorts = [ports.gateway];
+    const gateways: Server[] = [];
+    for (let i = 0; i < nodes; i++) {
+      const own: Record<string, string> = i === 0 ? {} : { NDXP_LISTEN: `127.0.0.1:${(gatewayPorts[i] = await freePort())}`, NDXP_ADMIN_LISTEN: `127.0.0.1:${await freePort()}` };
+      const env: Record<string, string> = { ...d.env, NDXP_WORKERS: String(workers), ...(nodes > 1 ? { NDXP_NODE_NAME: `node-${i + 1}` } : {}), ...own };
+      const gw = await startServer({ name: nodes > 1 ? `gateway-${i + 1}` : 'gateway', cmd: node, args: [ndxp, 'start', '--json'], env, logDir, waitForJson: true, timeoutMs: 120_000 });
+      servers.push(gw);
+      gateways.push(gw);
+      log(`gateway ${gw.command}`);
+    }
 
     const redisStart = Number((await redisInfo('memory')).used_memory ?? 0);
     const provinces: SenderProvince[] = country.provinces.map((p) => {
@@ -197,13 +215,13 @@ async function main(argv: string[]): Promise<void> {
     const progress = new Array<number>(senders).fill(0);
     const sent = () => progress.reduce((a, b) => a + b, 0);
     const t0 = Date.now();
-    const gwCpu0 = snapshot(gateway.pid);
+    const gwCpu0 = gateways.map((g) => snapshot(g.pid));
     const simCpu0 = snapshot(sim.pid);
-    const gwMem = memorySampler(gateway.pid, 1000);
+    const gwMem = gateways.map((g) => memorySampler(g.pid, 1000));
     const simMem = memorySampler(sim.pid, 1000);
     const runs = Array.from({ length: senders }, (_, w) =>
       runSender(
-        { url: `https://127.0.0.1:${ports.gateway}`, ca: d.files.ca, seed, total, invalidRate, batch: Number(o.batch), concurrency: Number(o.concurrency), provinces: provinces.filter((p) => p.index % senders === w), oldCodes3 },
+        { url: `https://127.0.0.1:${gatewayPorts[w % nodes]}`, ca: d.files.ca, seed, total, invalidRate, batch: Number(o.batch), concurrency: Number(o.concurrency), provinces: provinces.filter((p) => p.index % senders === w), oldCodes3 },
         (n) => (progress[w] = n),
       ),
     );
@@ -269,7 +287,19 @@ async function main(argv: string[]): Promise<void> {
     }
     results ??= await all;
     const wallToLastDeliveryS = (lastChangeAt - t0) / 1000;
-    const gwUsage = { cpuCores: +cpuCores(gwCpu0, snapshot(gateway.pid)).toFixed(2), ...gwMem.stop() };
+    // The fronts must keep answering ("queued") while the centre is down: records answered in the
+    // outage window, and the longest stretch of it with no answer at all.
+    const inOutage = outage ? timeline.filter((p) => p.t >= outage!.startedAtS && p.t <= outage!.endsAtS) : [];
+    let longestStallS = 0;
+    for (let i = 1; i < inOutage.length; i++) {
+      let j = i;
+      while (j < inOutage.length && inOutage[j].sent === inOutage[i - 1].sent) j++;
+      if (j > i) longestStallS = Math.max(longestStallS, +(inOutage[Math.min(j, inOutage.length - 1)].t - inOutage[i - 1].t).toFixed(1));
+    }
+    const duringOutage = inOutage.length > 1 ? { recordsAnswered: inOutage[inOutage.length - 1].sent - inOutage[0].sent, longestStallS } : undefined;
+    // Per node, and the sum (several nodes stand for several machines: each has its own memory).
+    const perNode = gateways.map((g, i) => ({ cpuCores: +cpuCores(gwCpu0[i], snapshot(g.pid)).toFixed(2), ...gwMem[i].stop() }));
+    const gwUsage = { cpuCores: +perNode.reduce((s, u) => s + u.cpuCores, 0).toFixed(2), peakRssMiB: Math.max(...perNode.map((u) => u.peakRssMiB)), peakPssMiB: Math.max(...perNode.map((u) => u.peakPssMiB)), perNode };
     const simUsage = { cpuCores: +cpuCores(simCpu0, snapshot(sim.pid)).toFixed(2), ...simMem.stop() };
     void senderCpu0;
 
@@ -328,10 +358,10 @@ async function main(argv: string[]): Promise<void> {
       finishedAt: new Date().toISOString(),
       command: `npm run bench:national -- ${argv.slice(2).join(' ')}`.trim(),
       run: total === NATIONAL_TOTAL ? 'full' : `partial: ${total} of ${NATIONAL_TOTAL} records`,
-      options: { records: total, seed, invalidRate, senders, concurrencyPerSender: Number(o.concurrency), recordsPerCall: Number(o.batch), workers, outageSeconds: outageMs / 1000, store: o.databaseUrl ? 'PostgreSQL' : 'SQLite' },
+      options: { records: total, seed, invalidRate, senders, concurrencyPerSender: Number(o.concurrency), recordsPerCall: Number(o.batch), workers, outageSeconds: outageMs / 1000, store: o.databaseUrl ? 'PostgreSQL' : 'SQLite', nodes },
       machine: machine({ loadAverage: loadStart }),
       loadAverage: { start: loadStart, end: loadAverage() },
-      commands: { centralSim: sim.command, gateway: gateway.command },
+      commands: { centralSim: sim.command, gateways: gateways.map((g) => g.command) },
       outage,
       figures: {
         sendingWallS: +sendingWallS.toFixed(1),
@@ -356,6 +386,7 @@ async function main(argv: string[]): Promise<void> {
         },
         retryReasons: mergeCounts(results.map((r) => r.retryReasons)),
         backlogPeak: peak,
+        duringOutage,
         redisUsedMemoryMaxBytes: maxRedis,
         redisUsedMemoryAtStartBytes: redisStart,
         storeBytesMax: maxStore,
@@ -416,7 +447,7 @@ function renderNational(r: any, jsonFile: string): string {
   return [
     `## National synchronisation (last run ${r.startedAt.slice(0, 16).replace('T', ' ')} UTC, ${r.run})`,
     '',
-    `Command: \`${r.command}\`. Report: \`${jsonFile}\`. ${r.options.senders} sender processes × ${r.options.concurrencyPerSender} calls in flight, ${r.options.recordsPerCall} records per call, ${r.options.workers} gateway workers, store ${r.options.store}; central simulator down for ${r.options.outageSeconds} s from t=${r.outage?.startedAtS ?? '–'} s.`,
+    `Command: \`${r.command}\`. Report: \`${jsonFile}\`. ${r.options.senders} sender processes × ${r.options.concurrencyPerSender} calls in flight, ${r.options.recordsPerCall} records per call, ${r.options.nodes ?? 1} gateway node(s) × ${r.options.workers} workers, store ${r.options.store}; central simulator down for ${r.options.outageSeconds} s from t=${r.outage?.startedAtS ?? '–'} s.`,
     '',
     ...machineLines(r.machine),
     `- Load average at start ${r.loadAverage.start.join(' ')}, at end ${r.loadAverage.end.join(' ')}.`,
@@ -432,10 +463,11 @@ function renderNational(r: any, jsonFile: string): string {
         ['surprises (valid refused / invalid accepted)', `${n(f.surprises.refusedValid)} / ${n(f.surprises.acceptedInvalid)}${reasons ? ` (refusals: ${reasons})` : ''}`],
         ['records sent in TCVN3', n(f.tcvn3Records)],
         ['calls (of which retried: why)', `${n(f.calls)} (${n(f.retriedCalls)}${Object.keys(f.retryReasons ?? {}).length ? `: ${Object.entries(f.retryReasons as Record<string, number>).map(([k, v]) => `${n(v)} × ${k === '0' ? 'connection error' : `HTTP ${k}`}`).join(', ')}` : ''})`],
+        ['records answered while the centre was down (longest stretch without an answer)', f.duringOutage ? `${n(f.duringOutage.recordsAnswered)} (${f.duringOutage.longestStallS} s)` : '–'],
         ['backlog peak (outbox waiting)', `${n(f.backlogPeak.waiting)} at t=${f.backlogPeak.atS} s`],
         ['Redis used_memory at the backlog peak (Δ since start)', `${mib(f.backlogPeak.redisUsedBytes)} (${mib(f.backlogPeak.redisDeltaBytes)}; the Redis is shared with other work on this machine)`],
         ['store size at the backlog peak / max', `${mib(f.backlogPeak.storeBytes)} / ${mib(f.storeBytesMax)}`],
-        ['gateway CPU / peak RSS', `${f.gateway.cpuCores} cores / ${f.gateway.peakRssMiB} MiB`],
+        ['gateway CPU / peak RSS (PSS)', `${f.gateway.cpuCores} cores / ${f.gateway.peakRssMiB} MiB (${f.gateway.peakPssMiB ?? '–'} MiB)${f.gateway.perNode?.length > 1 ? ` (largest node; per node: ${f.gateway.perNode.map((u: { cpuCores: number; peakRssMiB: number }) => `${u.cpuCores} cores, ${u.peakRssMiB} MiB`).join(' / ')})` : ''}`],
         ['simulator: accepted records applied exactly once / never / more than once', `${n(p.acceptedAppliedExactlyOnce)} / ${n(p.acceptedNeverApplied)} / ${n(p.acceptedAppliedMoreThanOnce)}`],
         ['of those never applied: refused by the central database after queueing (outbox state: answer)', Object.entries(p.acceptedThenRefusedByCentral as Record<string, number>).map(([k, v]) => `${n(v)} × ${k}`).join('; ') || '0'],
         ['of those never applied: lost (no outbox verdict)', n(p.acceptedLost)],

@@ -144,7 +144,7 @@ async function main(argv: string[]): Promise<void> {
       maxInFlightPerProcess: Number(o.maxInFlight),
       nodeOptions: o.nodeOptions ?? null,
       redis: d.env.REDIS_URL ? 'REDIS_URL set' : 'embedded (no REDIS_URL)',
-      sustainable: { callsPerSecond: +rate.toFixed(1), peakRssMiB: sustained.usage.gateway.peakRssMiB, cpuCores: sustained.usage.gateway.cpuCores },
+      sustainable: { callsPerSecond: +rate.toFixed(1), peakRssMiB: sustained.usage.gateway.peakRssMiB, peakPssMiB: sustained.usage.gateway.peakPssMiB, cpuCores: sustained.usage.gateway.cpuCores },
       overload: {
         offeredPerSecond: offered,
         connections,
@@ -156,6 +156,7 @@ async function main(argv: string[]): Promise<void> {
         statusCodes: over.result.statusCodes,
         cpuCores: over.usage.gateway.cpuCores,
         peakRssMiB: over.usage.gateway.peakRssMiB,
+        peakPssMiB: over.usage.gateway.peakPssMiB,
         rssFirst10sMiB: firstTen,
         rssLast10sMiB: lastTen,
         rssSeries: rss,
@@ -176,8 +177,8 @@ async function main(argv: string[]): Promise<void> {
         mdTable(
           ['phase', 'offered', 'answered 200 /s', 'refused /s', 'errors / timeouts', 'gateway CPU cores', 'peak RSS'],
           [
-            ['sustainable (64 connections, as fast as it answers)', 'saturation', report.sustainable.callsPerSecond, 0, '0 / 0', report.sustainable.cpuCores.toFixed(2), `${report.sustainable.peakRssMiB} MiB`],
-            [`overload ×${factor} (${connections} connections)`, `${offered}/s`, report.overload.answeredOkPerSecond, report.overload.refusedPerSecond, `${report.overload.errors} / ${report.overload.timeouts}`, report.overload.cpuCores.toFixed(2), `${report.overload.peakRssMiB} MiB`],
+            ['sustainable (64 connections, as fast as it answers)', 'saturation', report.sustainable.callsPerSecond, 0, '0 / 0', report.sustainable.cpuCores.toFixed(2), `${report.sustainable.peakRssMiB} MiB (PSS ${report.sustainable.peakPssMiB})`],
+            [`overload ×${factor} (${connections} connections)`, `${offered}/s`, report.overload.answeredOkPerSecond, report.overload.refusedPerSecond, `${report.overload.errors} / ${report.overload.timeouts}`, report.overload.cpuCores.toFixed(2), `${report.overload.peakRssMiB} MiB (PSS ${report.overload.peakPssMiB})`],
           ],
         ),
         '',

@@ -137,6 +137,7 @@ async function main(argv: string[]): Promise<void> {
       failed: out.result.non2xx + out.result.errors + out.result.timeouts,
       gatewayCores: g.cpuCores,
       peakRssMiB: g.peakRssMiB,
+      peakPssMiB: g.peakPssMiB,
       cpuUsPerRequest: Math.round(cpuUsPerRequest),
       ...(rpr ? { cpuUsPerRecord: Math.round(cpuUsPerRequest / rpr), recordsSent: out.result.ok * rpr, applied } : {}),
     };

@@ -491,7 +491,7 @@ function renderMarkdown(r: Report, jsonFile: string): string {
       s.ratioVsPassThrough ? `${s.ratioVsPassThrough.requests.toFixed(2)}×${s.ratioVsPassThrough.records !== undefined && s.recordsPerRequest > 1 ? ` (records: ${s.ratioVsPassThrough.records.toFixed(2)}×)` : ''} ${s.ratioVsPassThrough.vs}` : '–',
       lat(s.fixedRate),
       lat(s.fixedRateOwnHalf),
-      u ? `${u.cpuCores.toFixed(2)} / ${fx(u.peakRssMiB)} MiB` : '–',
+      u ? `${u.cpuCores.toFixed(2)} / ${fx(u.peakRssMiB)} MiB${u.peakPssMiB ? ` (PSS ${fx(u.peakPssMiB)})` : ''}` : '–',
       s.cpuUsPerRequest !== undefined ? `${fx(s.cpuUsPerRequest)}${s.recordsPerRequest > 1 ? ` / ${fx(s.cpuUsPerRecord)}` : ''}` : '–',
       fx(s.saturation.usage.sim?.cpuCores, 2),
       fx(s.saturation.loadGeneratorCores, 2),
@@ -520,7 +520,7 @@ function renderMarkdown(r: Report, jsonFile: string): string {
     ...headline,
     '',
     mdTable(
-      ['scenario', 'client', 'req/s', 'records/s', 'vs nginx', 'vs own pass-through', 'latency p50 / p99 / p99.9 ms at half the baseline\'s rate (offered → achieved)', 'same at half its own rate', 'server CPU cores / peak RSS', 'server CPU µs per request (/ per record)', 'simulator cores', 'load-gen cores', 'non-2xx+errors; notes'],
+      ['scenario', 'client', 'req/s', 'records/s', 'vs nginx', 'vs own pass-through', 'latency p50 / p99 / p99.9 ms at half the baseline\'s rate (offered → achieved)', 'same at half its own rate', 'server CPU cores / peak RSS (PSS: shared pages counted once)', 'server CPU µs per request (/ per record)', 'simulator cores', 'load-gen cores', 'non-2xx+errors; notes'],
       rows,
     ),
   ];

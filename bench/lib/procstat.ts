@@ -5,6 +5,12 @@
  * utime+stime between two snapshots; memory is sampled on an interval (the peak of the summed
  * VmRSS), beside the kernel's own per-process high-water mark (VmHWM, summed over the tree,
  * which over-estimates a little because the peaks need not coincide).
+ *
+ * Summed RSS counts every page shared between the processes of a tree (the node or nginx binary,
+ * libraries, pages a cluster worker shares with nothing but still maps from the same files) once
+ * per process. PSS (proportional set size, /proc/<pid>/smaps_rollup) charges a shared page to
+ * each process in proportion, so its sum over a tree is the memory the tree really holds: both
+ * are reported.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
@@ -47,6 +53,15 @@ function readStatus(pid: number): { rssKb: number; hwmKb: number } {
     return { rssKb: kb('VmRSS'), hwmKb: kb('VmHWM') };
   } catch {
     return { rssKb: 0, hwmKb: 0 };
+  }
+}
+
+/** Proportional set size of one process, kB (0 when unreadable). */
+function readPssKb(pid: number): number {
+  try {
+    return Number(/^Pss:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0);
+  } catch {
+    return 0;
   }
 }
 
@@ -97,6 +112,8 @@ export function cpuCores(before: TreeSnapshot, after: TreeSnapshot): number {
 export interface MemoryFigures {
   /** Largest sum of VmRSS over the tree seen while sampling, MiB. */
   peakRssMiB: number;
+  /** Largest sum of PSS over the tree seen while sampling, MiB (shared pages counted once). */
+  peakPssMiB: number;
   /** Sum of VmHWM (each process's own peak since it started), MiB. */
   hwmMiB: number;
   processes: number;
@@ -112,12 +129,18 @@ export function treeRssMiB(root: number): number {
 /** Samples a tree's memory every `intervalMs` until stopped. */
 export function memorySampler(root: number, intervalMs = 250): { stop(): MemoryFigures } {
   let peakKb = 0;
+  let peakPssKb = 0;
   let lastPids: number[] = [];
   const sample = () => {
     lastPids = processTree(root);
     let sum = 0;
-    for (const pid of lastPids) sum += readStatus(pid).rssKb;
+    let pss = 0;
+    for (const pid of lastPids) {
+      sum += readStatus(pid).rssKb;
+      pss += readPssKb(pid);
+    }
     peakKb = Math.max(peakKb, sum);
+    peakPssKb = Math.max(peakPssKb, pss);
   };
   sample();
   const timer = setInterval(sample, intervalMs);
@@ -128,7 +151,7 @@ export function memorySampler(root: number, intervalMs = 250): { stop(): MemoryF
       sample();
       let hwm = 0;
       for (const pid of lastPids) hwm += readStatus(pid).hwmKb;
-      return { peakRssMiB: +(peakKb / 1024).toFixed(1), hwmMiB: +(hwm / 1024).toFixed(1), processes: lastPids.length };
+      return { peakRssMiB: +(peakKb / 1024).toFixed(1), peakPssMiB: +(peakPssKb / 1024).toFixed(1), hwmMiB: +(hwm / 1024).toFixed(1), processes: lastPids.length };
     },
   };
 }
