@@ -25,6 +25,7 @@ import { startGatewayNode, type GatewayNode, type NodeRoles } from '../runtime.j
 import { ensurePki } from '../../certs/pki.js';
 import { issueCertificate } from '../../certs/issue.js';
 import { CliFailure, cliConfig, print, type CommonOptions } from '../../core/cli-output.js';
+import { workerExecArgv } from './worker-flags.js';
 
 const FIRST_ADMIN_MARKER = 'first-admin-issued';
 
@@ -183,6 +184,7 @@ async function runPrimary(config: Config, options: StartOptions): Promise<void> 
         }
       });
     });
+    cluster.setupPrimary({ execArgv: workerExecArgv(config) });
     for (let i = 0; i < workers; i++) cluster.fork();
     dataPort = await ready;
   }
