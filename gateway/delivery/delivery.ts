@@ -114,8 +114,10 @@ export async function createDelivery(ctx: AppContext, opts: DeliveryOptions = {}
   }
 
   /**
-   * Gives claimed rows back to the queue without an attempt. A failed release is retried, then
-   * logged: the rows then stay claimed until their lease runs out and the relay takes them back.
+   * Gives claimed rows back to the queue without an attempt. A release that fails (a store
+   * connection refused or cut: e.g. PostgreSQL out of connections) is retried for about 1.5 s,
+   * then logged: the rows then stay `delivering` until their claim runs out and a relay takes them
+   * back. It used to be swallowed, leaving a row `delivering` after close with nothing said.
    */
   async function releaseClaims(trackingIds: string[], owner: string, notBefore = 0): Promise<boolean> {
     for (let attempt = 1; ; attempt++) {
@@ -123,11 +125,12 @@ export async function createDelivery(ctx: AppContext, opts: DeliveryOptions = {}
         await releaseRows(store.db, trackingIds, owner, notBefore);
         return true;
       } catch (err) {
-        if (attempt >= 3) {
-          log.error('Không trả lại được hồ sơ đang giữ; hệ thống sẽ gửi lại sau khi hết hạn giữ', { err: err as Error, owner, trackingIds: trackingIds.length });
+        if (attempt >= 5) {
+          log.error('Không trả lại được hồ sơ đang giữ; hồ sơ sẽ được gửi lại khi hết hạn giữ', { err: err as Error, owner, records: trackingIds.length });
           return false;
         }
-        await new Promise((r) => setTimeout(r, 50 * attempt));
+        log.warn('Trả lại hồ sơ đang giữ thất bại; thử lại', { err: err as Error, attempt });
+        await new Promise((r) => setTimeout(r, 100 * 2 ** (attempt - 1)));
       }
     }
   }
