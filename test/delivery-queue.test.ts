@@ -6,9 +6,11 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
+import type { KyselyPlugin } from 'kysely';
 import { cleanup, onCleanup, REDIS_URL, STORE_KINDS } from './helpers/env.js';
 import { deliveryEnv, eventually, newId, submission, type DeliveryEnv } from './delivery-helpers.js';
 import type { ProfileSubmission } from '../gateway/delivery/types.js';
+import { createDelivery } from '../gateway/delivery/delivery.js';
 
 afterAll(cleanup);
 
@@ -234,5 +236,40 @@ describe.each(STORE_KINDS)('delivery queue with real Redis (%s)', (kind) => {
     expect((await b.track([item.trackingId]))[0]?.state).toBe('delivered');
     expect(appliedFor(item.record.soDinhDanh)).toBe(1);
     await b.close();
+  });
+
+  it('graceful close: a hand-back the store refuses at first is retried, so no row stays "delivering"', async () => {
+    // The store refuses the next `refuse` updates of the outbox (as a PostgreSQL out of
+    // connections would); the hand-back at close used to swallow the failure.
+    let refuse = 0;
+    const refusing: KyselyPlugin = {
+      transformQuery({ node }) {
+        if (refuse > 0 && node.kind === 'UpdateQueryNode' && JSON.stringify(node.table).includes('"outbox"')) {
+          refuse -= 1;
+          throw new Error('connection refused (test)');
+        }
+        return node;
+      },
+      transformResult: async ({ result }) => result,
+    };
+    const base = env.deliveryCtx({ nodeName: 'closing-retry' });
+    const a = await createDelivery({ ...base, store: { ...base.store, db: base.store.db.withPlugin(refusing) } }, { closeGraceMs: 300, worker: false, relay: false });
+    onCleanup(() => a.close());
+    await env.sim.setFaults({ hang: true });
+    try {
+      const item = submission(await env.signed(newId(), '2025-08-31T11:00:00+07:00'));
+      expect((await a.submitProfiles([item], { deadlineMs: 300 }))[0].state).toBe('queued');
+      refuse = 1;
+      await a.close();
+      expect(refuse).toBe(0);
+      // Handed back (no attempt counted, no job: any process picks it up), not left `delivering`
+      // until the hung call's late failure happened to record an attempt over the same claim.
+      const row = await env.ctx.store.db.selectFrom('outbox').select(['state', 'lease_owner', 'attempts', 'enqueued']).where('tracking_id', '=', item.trackingId).executeTakeFirstOrThrow();
+      expect(row).toMatchObject({ state: 'queued', lease_owner: null });
+      expect(Number(row.attempts)).toBe(0);
+      expect(Number(row.enqueued)).toBe(0);
+    } finally {
+      await env.sim.setFaults({});
+    }
   });
 });

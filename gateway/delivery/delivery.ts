@@ -25,6 +25,7 @@ import { CircuitBreaker, type BreakerSnapshot } from './breaker.js';
 import { recordIdempotencyKey, versionMillis } from './idempotency.js';
 import { acceptRows, claimRows, deadLetterClaimed, dropOvertaken, dueRowsOfUnit, getRow, getRows, recordInvalidRows, releaseRows, rescheduleRow, markEnqueued, toTrackingState, FINAL_STATES, type NewRow } from './outbox.js';
 import { Sender, type RowOutcome } from './sender.js';
+import { Coalescer, type ClaimedRow } from './coalesce.js';
 import { createProducer, workerConnection, QUEUE_NAME, type DeliveryJobData, type Producer } from './queue.js';
 import { startRelay, type Relay } from './relay.js';
 import { startStoreQueue, type StoreQueue } from './store-queue.js';
@@ -112,17 +113,58 @@ export async function createDelivery(ctx: AppContext, opts: DeliveryOptions = {}
     if (added.length) await markEnqueued(store.db, added);
   }
 
+  /**
+   * Gives claimed rows back to the queue without an attempt. A release that fails (a store
+   * connection refused or cut: e.g. PostgreSQL out of connections) is retried for about 1.5 s,
+   * then logged: the rows then stay `delivering` until their claim runs out and a relay takes them
+   * back. It used to be swallowed, leaving a row `delivering` after close with nothing said.
+   */
+  async function releaseClaims(trackingIds: string[], owner: string, notBefore = 0): Promise<boolean> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await releaseRows(store.db, trackingIds, owner, notBefore);
+        return true;
+      } catch (err) {
+        if (attempt >= 5) {
+          log.error('Không trả lại được hồ sơ đang giữ; hồ sơ sẽ được gửi lại khi hết hạn giữ', { err: err as Error, owner, records: trackingIds.length });
+          return false;
+        }
+        log.warn('Trả lại hồ sơ đang giữ thất bại; thử lại', { err: err as Error, attempt });
+        await new Promise((r) => setTimeout(r, 100 * 2 ** (attempt - 1)));
+      }
+    }
+  }
+
+  // Concurrent synchronous sends of one lane go out together (coalesce.ts); queue jobs batch
+  // their own due rows (attemptRow) and go straight to the sender.
+  const coalescer = new Coalescer({
+    send: (rows, owners, onOutcome) => sender.send(rows, owners, onOutcome),
+    sendDirect: (rows, owner, onOutcome) => sender.send(rows, owner, onOutcome),
+    admit: () => !breaker.blocking && breaker.tryAcquire(),
+    retryAt: () => breaker.retryAt(),
+    handBack: async (rows: ClaimedRow[], notBefore: number) => {
+      const byOwner = new Map<string, string[]>();
+      for (const { row, owner } of rows) byOwner.set(owner, [...(byOwner.get(owner) ?? []), row.tracking_id]);
+      for (const [owner, ids] of byOwner) await releaseClaims(ids, owner, notBefore);
+      await schedule(rows.map(({ row }) => ({ trackingId: row.tracking_id, notBefore })));
+    },
+    batchSize: d.batchSize,
+    maxInFlight: d.concurrency,
+    // The claim must outlive the call (aborted at the per-attempt timeout) and its recording.
+    claimMarginMs: d.requestTimeoutMs + 2000,
+  });
+
   /** Sends claimed rows in the background of a caller; returns the per-row outcomes as they come. */
   function sendClaimed(rows: OutboxRow[], owner: string, onOutcome: (o: RowOutcome) => void): Promise<void> {
     inflightClaims.set(owner, rows.map((r) => r.tracking_id));
     const work = (async () => {
       try {
-        const outcomes = await sender.send(rows, owner, onOutcome);
+        const outcomes = await coalescer.send(rows, owner, onOutcome);
         await schedule(outcomes.filter((o) => o.state === 'queued').map((o) => ({ trackingId: o.trackingId, notBefore: o.nextAttemptAt ?? 0 })));
       } catch (err) {
         // Store trouble while recording: give the rows back so the relay retries them.
         log.error('Gửi hồ sơ thất bại', { err: err as Error });
-        await releaseRows(store.db, rows.map((r) => r.tracking_id), owner).catch(() => undefined);
+        await releaseClaims(rows.map((r) => r.tracking_id), owner);
       } finally {
         inflightClaims.delete(owner);
       }
@@ -146,7 +188,12 @@ export async function createDelivery(ctx: AppContext, opts: DeliveryOptions = {}
     const claimedRows = accepted.flatMap((a) => (a.state === 'delivering' && !a.existing && a.claimed ? [a.claimed] : []));
     const waiting = accepted.filter((a) => a.state === 'pending' && !a.existing).map((a) => ({ trackingId: a.trackingId, notBefore: breaker.blocking ? breaker.retryAt() : 0 }));
     if (sendNow && claimedRows.length === 0) breaker.release();
-    if (claimedRows.length > 0) {
+    if (claimedRows.length > 0 && closing) {
+      // close() began while these rows were being accepted: it no longer waits for new sends, so
+      // they go back to the queue at once (any process picks them up) instead of out unwatched.
+      breaker.release();
+      await releaseClaims(claimedRows.map((r) => r.tracking_id), owner);
+    } else if (claimedRows.length > 0) {
       const sending = sendClaimed(claimedRows, owner, (o) => {
         const c = o.classified;
         if (c.outcome === 'delivered') outcomes.set(o.trackingId, { trackingId: o.trackingId, state: 'delivered', central: c.answer, httpStatus: c.status });
@@ -241,12 +288,25 @@ export async function createDelivery(ctx: AppContext, opts: DeliveryOptions = {}
       if (!fresh || FINAL_STATES.includes(fresh.state as never)) return { state: fresh?.state ?? 'missing' };
       return { laterAt: fresh.state === 'delivering' ? Number(fresh.lease_until) + 100 : Math.max(Number(fresh.next_attempt_at), Date.now() + 100) };
     }
+    // Known to close() from the moment they are claimed, so a close that runs out of time hands
+    // them back even while the ride-alongs are still being looked up.
+    inflightClaims.set(owner, mine.map((r) => r.tracking_id));
+    try {
+      return await sendAttempt(trackingId, row, mine, owner, now);
+    } finally {
+      inflightClaims.delete(owner);
+    }
+  }
+
+  /** The rest of attemptRow, with the job's own row claimed by `owner`. */
+  async function sendAttempt(trackingId: string, row: OutboxRow, mine: OutboxRow[], owner: string, now: number): Promise<{ state: string } | { laterAt: number }> {
     // Ride-alongs: other due rows of the same unit go in the same batch call; their own jobs
     // find them finished (or rescheduled) and step aside.
     let rows = mine;
     if (row.kind === 'profile' && d.batchSize > 1) {
       const others = await dueRowsOfUnit(store.db, row.unit_code, trackingId, d.batchSize - 1);
       if (others.length) rows = rows.concat(await claimRows(store.db, others, owner, leaseMs));
+      inflightClaims.set(owner, rows.map((r) => r.tracking_id));
     }
     const dropped = await dropOvertaken(store.db, rows, owner);
     rows = rows.filter((r) => !dropped.has(r.tracking_id));
@@ -267,12 +327,7 @@ export async function createDelivery(ctx: AppContext, opts: DeliveryOptions = {}
       return { state: 'dead' };
     }
     inflightClaims.set(owner, rows.map((r) => r.tracking_id));
-    let outcomes: RowOutcome[];
-    try {
-      outcomes = await sender.send(rows, owner);
-    } finally {
-      inflightClaims.delete(owner);
-    }
+    const outcomes = await sender.send(rows, owner);
     // Ride-alongs that must be retried need their own (possibly new) job; the job's own row is rescheduled below.
     await schedule(outcomes.filter((o) => o.state === 'queued' && o.trackingId !== trackingId).map((o) => ({ trackingId: o.trackingId, notBefore: o.nextAttemptAt ?? 0 })));
     const own = outcomes.find((o) => o.trackingId === trackingId);
@@ -354,15 +409,23 @@ export async function createDelivery(ctx: AppContext, opts: DeliveryOptions = {}
       // answered: drop its connections now rather than after the whole grace period.
       if (worker && redisHealthFor(ctx).hung) void worker.disconnect().catch(() => undefined);
       const workerClosed = worker ? worker.close().catch(() => undefined) : Promise.resolve();
-      const settled = Promise.allSettled([...inflight, workerClosed]);
+      // Work started while waiting (a job the worker had already taken) is waited for too.
+      const settled = (async () => {
+        await workerClosed;
+        while (inflight.size > 0) await Promise.allSettled([...inflight]);
+      })();
       let timer: NodeJS.Timeout | undefined;
       const timedOut = await Promise.race([settled.then(() => false), new Promise<boolean>((r) => (timer = setTimeout(() => r(true), grace)))]);
       clearTimeout(timer);
       if (timedOut) {
-        log.warn('Hết thời gian chờ khi dừng; trả lại các hồ sơ đang gửi', { inflight: inflight.size, claims: [...inflightClaims.values()].flat().length });
+        // Every claim still held, taken BEFORE anything else can run: rows waiting in a lane are
+        // dropped from it next, and their callers' bookkeeping would forget their claims.
+        const claims = [...inflightClaims];
+        log.warn('Hết thời gian chờ khi dừng; trả lại các hồ sơ đang gửi', { inflight: inflight.size, claims: claims.reduce((n, [, ids]) => n + ids.length, 0) });
+        coalescer.stop();
         // Calls still out: hand their rows back so any process picks them up at once (a late
         // answer is harmless: same Idempotency-Key, same version).
-        for (const [owner, ids] of inflightClaims) await releaseRows(store.db, ids, owner).catch(() => undefined);
+        for (const [owner, ids] of claims) await releaseClaims(ids, owner);
         if (worker) {
           // BullMQ's close is single-flight (close(true) returns the pending close), and against a
           // Redis that hangs its QUIT is never answered: drop the worker's connections, which

@@ -18,6 +18,17 @@ import { finishAttempt, type AttemptResult } from './outbox.js';
 import { deliveryAttempts, deliveryBatchSize, deliveryCallDuration } from './metrics.js';
 import type { TrackingStateName } from './types.js';
 
+/**
+ * Who holds the claim of a row: one owner for every row, or per row (a coalesced call carries
+ * rows claimed by different callers, and each is recorded under its own claim).
+ */
+export type Owners = string | ((row: OutboxRow) => string);
+
+const ownerOf = (owners: Owners, row: OutboxRow): string => (typeof owners === 'string' ? owners : owners(row));
+
+/** A profile row's lane: what one profiles:batch call may carry (one sending unit, one software id). */
+export const laneOf = (row: OutboxRow): string => `${row.unit_code}\u0000${row.software_id ?? ''}`;
+
 export interface RowOutcome {
   trackingId: string;
   /** The state written to the outbox; undefined if the claim was lost meanwhile. */
@@ -45,10 +56,11 @@ export class Sender {
   ) {}
 
   /**
-   * Sends `rows` (claimed by `owner`). `onOutcome` is called for each row as soon as its call
-   * returns, so a caller racing a deadline can answer for the rows that are done.
+   * Sends `rows` (claimed by `owner`, or each by its own owner). `onOutcome` is called for each
+   * row as soon as its call returns, so a caller racing a deadline can answer for the rows that
+   * are done.
    */
-  async send(rows: OutboxRow[], owner: string, onOutcome: (o: RowOutcome) => void = () => undefined): Promise<RowOutcome[]> {
+  async send(rows: OutboxRow[], owner: Owners, onOutcome: (o: RowOutcome) => void = () => undefined): Promise<RowOutcome[]> {
     const { batchSize } = this.ctx.config.delivery;
     const groups = new Map<string, OutboxRow[]>();
     const singles: OutboxRow[] = [];
@@ -57,7 +69,7 @@ export class Sender {
         singles.push(row);
         continue;
       }
-      const key = `${row.unit_code}\u0000${row.software_id ?? ''}`;
+      const key = laneOf(row);
       const g = groups.get(key) ?? [];
       g.push(row);
       groups.set(key, g);
@@ -78,7 +90,7 @@ export class Sender {
     return { idempotencyKey, unitCode: row.unit_code, softwareId: row.software_id, requestId: row.request_id };
   }
 
-  private async sendSingle(row: OutboxRow, owner: string, onOutcome: (o: RowOutcome) => void): Promise<RowOutcome[]> {
+  private async sendSingle(row: OutboxRow, owners: Owners, onOutcome: (o: RowOutcome) => void): Promise<RowOutcome[]> {
     const started = Date.now();
     const h = this.headers(row, row.idempotency_key!);
     let classified: Classified;
@@ -92,12 +104,12 @@ export class Sender {
     }
     this.feedBreaker([classified]);
     deliveryCallDuration.observe({ operation }, (Date.now() - started) / 1000);
-    const outcome = await this.record(row, owner, classified, Date.now() - started, operation, 1);
+    const outcome = await this.record(row, ownerOf(owners, row), classified, Date.now() - started, operation, 1);
     onOutcome(outcome);
     return [outcome];
   }
 
-  private async sendBatch(rows: OutboxRow[], owner: string, onOutcome: (o: RowOutcome) => void): Promise<RowOutcome[]> {
+  private async sendBatch(rows: OutboxRow[], owners: Owners, onOutcome: (o: RowOutcome) => void): Promise<RowOutcome[]> {
     const started = Date.now();
     const key = batchIdempotencyKey(rows.map((r) => r.idempotency_key!));
     const answer = await this.central.upsertProfiles(
@@ -111,14 +123,14 @@ export class Sender {
       // The batch as a whole was refused (one bad record can do that): send each record on its
       // own so every record gets its own final answer instead of sharing one refusal.
       this.breaker.success();
-      return (await Promise.all(rows.map((r) => this.sendSingle(r, owner, onOutcome)))).flat();
+      return (await Promise.all(rows.map((r) => this.sendSingle(r, owners, onOutcome)))).flat();
     }
     const results = 'perRecord' in answer ? answer.perRecord : rows.map(() => answer.whole);
     this.feedBreaker('perRecord' in answer ? [{ outcome: 'delivered', status: 200, answer: { trangThai: 'KHONG_DOI' } }] : [answer.whole]);
     // One transaction for the whole batch's bookkeeping: hundreds of row updates commit at once.
     const outcomes = await this.ctx.store.db.transaction().execute(async (trx) => {
       const out: RowOutcome[] = [];
-      for (let i = 0; i < rows.length; i++) out.push(await this.record(rows[i], owner, results[i], latency, 'upsertProfiles', rows.length, trx));
+      for (let i = 0; i < rows.length; i++) out.push(await this.record(rows[i], ownerOf(owners, rows[i]), results[i], latency, 'upsertProfiles', rows.length, trx));
       return out;
     });
     for (const o of outcomes) onOutcome(o);
