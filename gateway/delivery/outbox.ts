@@ -122,7 +122,9 @@ const FINISH_FINAL = new FixedSql(
 );
 const RELEASE = new FixedSqlByLength(
   (n) => `update outbox set state = 'queued', lease_owner = null, lease_until = 0, enqueued = 0, next_attempt_at = ?, updated_at = ? where tracking_id in (${placeholders(n)}) and lease_owner = ? and state = 'delivering'`,
-);// The queue's path (a job's attempt at a row, with ride-alongs of the same unit).
+);
+
+// The queue's path (a job's attempt at a row, with ride-alongs of the same unit).
 const RESCHEDULE = new FixedSql(`update outbox set next_attempt_at = ? where tracking_id = ? and state in ('pending', 'queued')`);
 const DEAD_LETTER_CLAIMED = new FixedSql(`update outbox set state = 'dead', reason = ?, lease_owner = null, lease_until = 0, updated_at = ? where tracking_id = ? and lease_owner = ?`);
 const DUE_OF_UNIT = new FixedSql(
@@ -484,18 +486,15 @@ export type AttemptResult =
 /** Records one attempt's outcome, only while `owner` still holds the claim. Returns the state written, or undefined if the claim was lost. */
 export async function finishAttempt(db: Kysely<DB>, trackingId: string, owner: string, result: AttemptResult): Promise<TrackingStateName | undefined> {
   const now = Date.now();
-  let state: TrackingStateName;
-  let updated;
   if (result.state === 'retry') {
-    state = result.deadReason ? 'dead' : 'queued';
-    updated = await FINISH_RETRY.run(db, [state, result.nextAttemptAt, result.error, result.httpStatus ?? null, result.deadReason ?? null, now, trackingId, owner]);
-  } else {
-    state = result.state;
-    const answer = result.answer ? JSON.stringify(result.answer) : null;
-    const lastError = result.state === 'delivered' ? null : (result.error ?? null);
-    updated = await FINISH_FINAL.run(db, [state, result.httpStatus ?? null, answer, lastError, result.state === 'delivered' ? now : null, now, trackingId, owner]);
+    const state = result.deadReason ? 'dead' : 'queued';
+    const updated = await FINISH_RETRY.run(db, [state, result.nextAttemptAt, result.error, result.httpStatus ?? null, result.deadReason ?? null, now, trackingId, owner]);
+    return changedRows(updated) > 0 ? state : undefined;
   }
-  return changedRows(updated) > 0 ? state : undefined;
+  const answer = result.answer ? JSON.stringify(result.answer) : null;
+  const lastError = result.state === 'delivered' ? null : (result.error ?? null);
+  const updated = await FINISH_FINAL.run(db, [result.state, result.httpStatus ?? null, answer, lastError, result.state === 'delivered' ? now : null, now, trackingId, owner]);
+  return changedRows(updated) > 0 ? result.state : undefined;
 }
 
 /** Gives claimed rows back without an attempt (shutdown, breaker opened meanwhile): waiting again, for any process to pick up. */
