@@ -6,7 +6,7 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import type { KyselyPlugin } from 'kysely';
+import type { CompiledQuery, KyselyPlugin } from 'kysely';
 import { cleanup, onCleanup, REDIS_URL, STORE_KINDS } from './helpers/env.js';
 import { deliveryEnv, eventually, newId, submission, type DeliveryEnv } from './delivery-helpers.js';
 import type { ProfileSubmission } from '../gateway/delivery/types.js';
@@ -240,20 +240,37 @@ describe.each(STORE_KINDS)('delivery queue with real Redis (%s)', (kind) => {
 
   it('graceful close: a hand-back the store refuses at first is retried, so no row stays "delivering"', async () => {
     // The store refuses the next `refuse` updates of the outbox (as a PostgreSQL out of
-    // connections would); the hand-back at close used to swallow the failure.
+    // connections would); the hand-back at close used to swallow the failure. The outbox runs
+    // most of its statements as fixed SQL text (core/store/fixed-sql.ts, through executeQuery)
+    // and the rest through Kysely's builder: both roads are watched.
     let refuse = 0;
+    const refuseNow = () => {
+      refuse -= 1;
+      throw new Error('connection refused (test)');
+    };
     const refusing: KyselyPlugin = {
       transformQuery({ node }) {
-        if (refuse > 0 && node.kind === 'UpdateQueryNode' && JSON.stringify(node.table).includes('"outbox"')) {
-          refuse -= 1;
-          throw new Error('connection refused (test)');
-        }
+        if (refuse > 0 && node.kind === 'UpdateQueryNode' && JSON.stringify(node.table).includes('"outbox"')) refuseNow();
         return node;
       },
       transformResult: async ({ result }) => result,
     };
     const base = env.deliveryCtx({ nodeName: 'closing-retry' });
-    const a = await createDelivery({ ...base, store: { ...base.store, db: base.store.db.withPlugin(refusing) } }, { closeGraceMs: 300, worker: false, relay: false });
+    const plugged = base.store.db.withPlugin(refusing);
+    const watched = new Proxy(plugged, {
+      get(target, prop) {
+        const value = Reflect.get(target, prop) as unknown;
+        if (prop === 'executeQuery') {
+          return (query: CompiledQuery) => {
+            if (refuse > 0 && /^\s*update\s+"?outbox"?\s/i.test(query.sql)) refuseNow();
+            return target.executeQuery(query);
+          };
+        }
+        // Kysely keeps its state in private fields: its methods must run on the real instance.
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const a = await createDelivery({ ...base, store: { ...base.store, db: watched } }, { closeGraceMs: 300, worker: false, relay: false });
     onCleanup(() => a.close());
     await env.sim.setFaults({ hang: true });
     try {
