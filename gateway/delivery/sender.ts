@@ -43,6 +43,21 @@ export function backoffDelay(attempt: number, baseMs: number, maxMs: number, ran
   return Math.floor(random() * ceiling);
 }
 
+/**
+ * The trail's details of one attempt. Built by assignment rather than with conditional spreads:
+ * on Node 20 spreading into an object literal costs several times more, once per record.
+ */
+function attemptDetails(attempt: number, c: Classified, batchSize: number, nextAttemptAt: number | undefined, claimLost: boolean): Record<string, unknown> {
+  const details: Record<string, unknown> = { attempt, httpStatus: c.status, batchSize };
+  if (c.outcome === 'retry') {
+    details.nextAttemptAt = nextAttemptAt;
+    details.retryAfterMs = c.retryAfterMs;
+    details.network = c.network;
+  }
+  if (claimLost) details.claimLost = true;
+  return details;
+}
+
 /** An attempt's error text, the one form every reader shows: the message, then its code once. */
 function errorText(c: { message: string; code: string }): string {
   return `${c.message} (${c.code})`;
@@ -180,13 +195,7 @@ export class Sender {
       outcome: state === 'dead' ? 'dead' : c.outcome === 'retry' ? 'retry' : c.outcome,
       code: c.outcome === 'delivered' ? (c.answer as KetQua).trangThai : c.code,
       latencyMs,
-      details: {
-        attempt,
-        httpStatus: c.status,
-        batchSize,
-        ...(c.outcome === 'retry' ? { nextAttemptAt, retryAfterMs: c.retryAfterMs, network: c.network } : {}),
-        ...(state === undefined ? { claimLost: true } : {}),
-      },
+      details: attemptDetails(attempt, c, batchSize, nextAttemptAt, state === undefined),
     });
     return { trackingId: row.tracking_id, state, classified: c, nextAttemptAt };
   }
