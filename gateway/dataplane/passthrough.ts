@@ -76,20 +76,25 @@ export function createPassThrough(centralUrl: string, identity: CentralIdentity,
       res.once('close', () => resolve());
       // An error on the answer (a write after the caller left) must not take the process down.
       res.on('error', ignore);
-      const out: OutgoingHttpHeaders = { ...req.headers };
-      delete out['x-connection-key'];
-      delete out.cookie;
+      // The outgoing headers are the incoming ones, edited in place as before and then copied in
+      // http-proxy's (reverse) order, so the centre sees the very same header block.
+      const h = req.headers;
+      delete h['x-connection-key'];
+      delete h.cookie;
       // Hop-by-hop headers are the caller's connection's, not the upstream one's (RFC 9110 §7.6.1):
       // a caller's `Connection: close` (one request per connection) forwarded as is closed the
       // pooled connection to the central database after every answer, a new TLS handshake each.
       // The caller's own Connection header comes back on its answer (answerHeaders).
-      const callerConnection = req.headers.connection;
-      dropHopByHop(out as IncomingHttpHeaders);
-      if (authorization) out.authorization = authorization;
-      else delete out.authorization;
-      out['x-ma-don-vi'] = headers.unitCode;
-      out['x-ma-phan-mem'] = headers.softwareId;
-      out['x-request-id'] = headers.requestId;
+      const callerConnection = h.connection;
+      dropHopByHop(h);
+      if (authorization) h.authorization = authorization;
+      else delete h.authorization;
+      h['x-ma-don-vi'] = headers.unitCode;
+      h['x-ma-phan-mem'] = headers.softwareId;
+      h['x-request-id'] = headers.requestId;
+      const out: OutgoingHttpHeaders = {};
+      const names = Object.keys(h);
+      for (let i = names.length - 1; i >= 0; i--) out[names[i]] = h[names[i]];
       out.host = host;
 
       // The caller's connection may idle at most as long as the call to the centre may take.
