@@ -114,14 +114,24 @@ export function createPassThrough(centralUrl: string, identity: CentralIdentity,
       };
       upstream.on('error', failed);
       req.on('error', failed);
-      // An abandoned caller (its connection closed before the centre answered) aborts the call,
-      // so the centre's late answer never sits unread on a pooled connection.
+      // A caller gone before its request was read to the end aborts the call. Once read (as
+      // http-proxy's pipe read it), the call goes on and the centre's late answer is read and
+      // dropped (below), so it never sits unread on a pooled connection.
       req.on('aborted', () => upstream.destroy(socketHangUp()));
-      if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) upstream.end();
-      else req.pipe(upstream);
+      if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) {
+        upstream.end();
+        req.resume();
+      } else {
+        req.pipe(upstream);
+      }
 
       upstream.on('response', (answer: IncomingMessage) => {
         answered = true;
+        if (res.destroyed) {
+          // The caller left: read the answer to its end so the connection goes back to the pool.
+          answer.resume();
+          return;
+        }
         if (!res.headersSent) answerHeaders(req, res, answer, callerConnection);
         if (res.writableEnded) return;
         // The caller left while the answer was arriving: stop reading it (its connection is dropped).
