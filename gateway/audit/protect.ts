@@ -9,7 +9,7 @@
  *   (first 8 bytes of SHA-256 of the key, hex) travels with the ciphertext so any configured key
  *   decrypts, and rotation is "put the new key first, keep the old ones after it".
  */
-import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, createSecretKey, randomBytes } from 'node:crypto';
 import { deriveSecret, type MasterKeySettings } from '../../core/secrets.js';
 
 export function maskPersonalId(id: string): string {
@@ -26,7 +26,8 @@ export function normalisePersonalId(id: string): string {
 export type PersonalIdDigester = (id: string) => string;
 
 export function personalIdDigester(config: MasterKeySettings): PersonalIdDigester {
-  const key = deriveSecret(config, 'audit-personal-id/v1');
+  // One key object for every digest: given as a Buffer, each HMAC would import the key again.
+  const key = createSecretKey(deriveSecret(config, 'audit-personal-id/v1'));
   return (id) => createHmac('sha256', key).update(normalisePersonalId(id), 'utf8').digest('hex');
 }
 

@@ -18,9 +18,12 @@ export function createRateLimitRedis(config: Config, log: Logger): Redis {
     retryStrategy: (times) => Math.min(times * 50, 1000),
     enableReadyCheck: true,
     connectionName: 'ndxp-ratelimit',
-    // Every request runs up to eight limiter scripts; the commands issued in one turn of the event
-    // loop (this request's and the other requests' in flight) go out in one write, not one each.
-    enableAutoPipelining: true,
+    // No auto-pipelining: a request's commands go out in different turns of the event loop (the
+    // lockout read, then the key's limits, then the unit's), so the batches ioredis builds hold one
+    // or two commands and its Pipeline bookkeeping costs more than the writes it saves. Measured
+    // with ioredis 5 against this Redis (HGET + two limiter scripts per request, 16 and 64 in
+    // flight): 35–40 % less CPU per request at 16, the same or less at 64.
+    enableAutoPipelining: false,
   });
   let reportedDown = false;
   redis.on('error', (err: Error) => {
