@@ -117,7 +117,10 @@ export function writeAnswer(res: ServerResponse, answer: HttpAnswer, extraHeader
     res.end();
     return 0;
   }
-  res.writeHead(answer.status, { ...answer.headers, ...extraHeaders, 'content-length': String(body.length) });
+  // Object.assign rather than a spread literal: on Node 20 `{ ...a, ...b, k: v }` costs several µs per answer.
+  const headers: Record<string, string | string[] | number> = Object.assign({}, answer.headers, extraHeaders);
+  headers['content-length'] = String(body.length);
+  res.writeHead(answer.status, headers);
   res.end(body);
   return body.length;
 }
