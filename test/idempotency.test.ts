@@ -4,9 +4,11 @@
  * plus what parsed records never hold but the function accepts (undefined members, sparse
  * arrays, keys that sort differently as numbers and as text).
  */
-import { createHash } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { signRecord, signedRecordJson } from '../adapters/national/sign.js';
+import type { HoSoChuaKy } from '../adapters/national/profile.js';
 import { recordIdempotencyKey, stableJson } from '../gateway/delivery/idempotency.js';
 
 /** The form keys were first computed with (until December 2026). */
@@ -39,5 +41,34 @@ describe('stableJson', () => {
     const digest = createHash('sha256').update(reference(record)).digest();
     const expected = createHash('sha256').update(`ndxp/1\nprofile\n${record.soDinhDanh}\n${record.ngayCapNhat}\n`).update(digest).digest('base64url');
     expect(recordIdempotencyKey('profile', record.soDinhDanh, record.ngayCapNhat, record)).toBe(expected);
+  });
+});
+
+describe('the key of a record the gateway has just signed', () => {
+  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const identity = { alg: 'ES256' as const, certDerBase64: 'MIIBkTCB+wIJAKHBfpegPjMCMA0GCSqGSIb3DQEBBQUAMBExDzANBgNVBAMMBnVudXNlZDAeFw0', privateKey };
+  // I-JSON members (no lone surrogates: such a record cannot be signed), names sorting before and after chuKySo.
+  const member = fc.jsonValue({ maxDepth: 3 }).filter((v) => !/[\uD800-\uDFFF]/.test(JSON.stringify(v).replace(/[\uD800-\uDBFF][\uDC00-\uDFFF]/g, '')));
+  const name = fc.oneof(fc.constantFrom('soDinhDanh', 'hoVaTen', 'chucVu', 'chuKy', 'chuKySoX', 'a', 'Z', '10', 'đ', 'ngayCapNhat'), fc.string({ maxLength: 8 }));
+  const record = fc.dictionary(name.filter((k) => k !== 'chuKySo' && k !== '__proto__'), member, { maxKeys: 40 });
+
+  it('digests the same text as a walk of the record (its RFC 8785 form, chuKySo included), so the key is the same', () => {
+    fc.assert(
+      fc.property(record, (r) => {
+        const signed = signRecord(r as unknown as HoSoChuaKy, identity, new Date('2026-11-01T01:00:00Z'));
+        expect(signedRecordJson(signed)).toBe(stableJson(signed));
+        const copy = JSON.parse(JSON.stringify(signed));
+        expect(signedRecordJson(copy)).toBeUndefined();
+        expect(recordIdempotencyKey('profile', 'x', 'v', signed)).toBe(recordIdempotencyKey('profile', 'x', 'v', copy));
+        // …which is the form keys were first computed with.
+        const digest = createHash('sha256').update(reference(copy)).digest();
+        expect(recordIdempotencyKey('profile', 'x', 'v', signed)).toBe(createHash('sha256').update('ndxp/1\nprofile\nx\nv\n').update(digest).digest('base64url'));
+      }),
+      { numRuns: 400 },
+    );
+    for (const r of [{}, { a: 1 }, { zz: 1 }, { chuKy: 1, chuc: 2 }]) {
+      const signed = signRecord(r as unknown as HoSoChuaKy, identity);
+      expect(signedRecordJson(signed)).toBe(stableJson(signed));
+    }
   });
 });

@@ -87,6 +87,11 @@ describe('canonicalJson: RFC 8785 examples', () => {
     expect(() => canonicalJson(10n)).toThrow(CanonicalJsonError);
     expect(canonicalJson({ b: undefined, a: [{ z: 1, y: [] }, {}], c: -0 })).toBe('{"a":[{"y":[],"z":1},{}],"c":0}');
     expect(canonicalJson('Nguyễn')).toBe('"Nguyễn"');
+    // Objects with many members are ordered like small ones (a different sort path).
+    const many = Object.fromEntries(Array.from({ length: 70 }, (_, i) => [`k${(i * 37) % 70}`, i]));
+    const sortedKeys = Object.keys(many).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    expect(canonicalJson(many)).toBe(`{${sortedKeys.map((k) => `"${k}":${many[k]}`).join(',')}}`);
+    expect(canonicalJson({ b: 1, a: 2, B: 3, 'đ': 4, 'é': 5, '10': 6, '9': 7 })).toBe('{"10":6,"9":7,"B":3,"a":2,"b":1,"é":5,"đ":4}');
   });
 });
 

@@ -15,8 +15,14 @@ const DECIMAL = /^\d{1,3}(?:[.,]\d{1,4})?$/;
 
 const pad2 = (n: number) => (n < 10 ? `0${n}` : String(n));
 
+/**
+ * Days in `month` (1-12) of `year`, as new Date(Date.UTC(year, month, 0)).getUTCDate() gave them
+ * (years 0-99 are 1900-1999 there) without building a Date for every date of every record.
+ */
 function daysIn(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+  const y = year >= 0 && year <= 99 ? 1900 + year : year;
+  if (month === 2) return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
 function fullDate(y: number, m: number, d: number, raw: string): Converted<string> {

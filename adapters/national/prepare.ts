@@ -177,7 +177,9 @@ interface BatchState {
 }
 
 async function prepareOne(parsed: ParsedRecord, env: PrepareEnv, batch: BatchState): Promise<PreparedRecord> {
-  const fields = parsed.fields ?? {};
+  // The front's field map is read only to name an issue: a front may build it on demand.
+  let fieldMap: Record<string, string> | undefined;
+  const named = (issue: Issue): FieldIssue => withVendorField(issue, (fieldMap ??= parsed.fields ?? {}));
   try {
     const record = cleanCopy(parsed.draft ?? {}) as Record<string, unknown>;
     const errors: Issue[] = [...batch.senderErrors];
@@ -207,8 +209,8 @@ async function prepareOne(parsed: ParsedRecord, env: PrepareEnv, batch: BatchSta
     for (const e of validation.errors) if (!reported.some((p) => overlaps(p, e.pointer))) errors.push(e);
     warnings.push(...validation.warnings);
 
-    const allErrors: FieldIssue[] = [...(parsed.errors ?? []), ...errors.map((e) => withVendorField(e, fields))];
-    const allWarnings: FieldIssue[] = [...(parsed.warnings ?? []), ...warnings.map((w) => withVendorField(w, fields))];
+    const allErrors: FieldIssue[] = [...(parsed.errors ?? []), ...errors.map(named)];
+    const allWarnings: FieldIssue[] = [...(parsed.warnings ?? []), ...warnings.map(named)];
     if (allErrors.length > 0) return { parsed, errors: allErrors, warnings: allWarnings };
 
     // Signed in the name of the sending unit (the record's own unit when none was presented).
@@ -218,7 +220,7 @@ async function prepareOne(parsed: ParsedRecord, env: PrepareEnv, batch: BatchSta
       identity = await env.signer(signerUnit);
     } catch (err) {
       const issue = errorIssue(err, '/nguon/maDonViGui', 'CHUA_CO_CHUNG_THU_KY', `Đơn vị ${signerUnit} chưa có chứng thư ký số hợp lệ`);
-      return { parsed, errors: [withVendorField(issue, fields)], warnings: allWarnings };
+      return { parsed, errors: [named(issue)], warnings: allWarnings };
     }
     const signed = await signRecordAsync(record as unknown as HoSoChuaKy, identity, batch.now);
     return { parsed, record: signed, errors: [], warnings: allWarnings };

@@ -34,10 +34,16 @@ export class CanonicalJsonError extends TypeError {
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
+/** String.prototype.isWellFormed (ES2024, in Node 20 and later), else the same test by regex. */
+const isWellFormed: (s: string) => boolean =
+  typeof (String.prototype as { isWellFormed?: unknown }).isWellFormed === 'function'
+    ? (s) => (s as string & { isWellFormed(): boolean }).isWellFormed()
+    : (s) => !LONE_SURROGATE.test(s);
+
 function serializeString(s: string): string {
   // RFC 8785 §3.2.2.2: JSON.stringify's escaping (ES2019+: \b \t \n \f \r \" \\, other controls
   // as lowercase \u00xx, everything else literal). Lone surrogates are not valid I-JSON.
-  if (LONE_SURROGATE.test(s)) throw new CanonicalJsonError('string contains a lone surrogate');
+  if (!isWellFormed(s)) throw new CanonicalJsonError('string contains a lone surrogate');
   return JSON.stringify(s);
 }
 
@@ -48,52 +54,80 @@ function serializeNumber(n: number): string {
   return JSON.stringify(n);
 }
 
-/** Sorts by UTF-16 code units (RFC 8785 §3.2.3), which is what a plain comparison of JS strings does. */
-function compareUtf16(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+/**
+ * The members of a plain object in RFC 8785 order (UTF-16 code units, §3.2.3, which is what a
+ * comparison of JS strings gives); members whose value is undefined are absent, as in
+ * JSON.stringify. Throws for anything that is not a plain JSON object. Sorted in place by
+ * insertion for the few members a record's objects have: Array.prototype.sort allocated its
+ * work arrays for every object of every record (≈ 10 kB per record).
+ */
+function memberKeys(value: object): string[] {
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) throw new CanonicalJsonError(`${proto?.constructor?.name ?? 'object'} is not a plain JSON object`);
+  const obj = value as Record<string, unknown>;
+  const keys = Object.keys(obj);
+  let n = 0;
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i];
+    if (obj[k] !== undefined) keys[n++] = k;
+  }
+  keys.length = n;
+  if (n > 32) return keys.sort();
+  for (let i = 1; i < n; i++) {
+    const k = keys[i];
+    let j = i - 1;
+    while (j >= 0 && keys[j] > k) {
+      keys[j + 1] = keys[j];
+      j--;
+    }
+    keys[j + 1] = k;
+  }
+  return keys;
 }
 
-function serialize(value: unknown, out: string[], depth: number): void {
-  if (depth > 1000) throw new CanonicalJsonError('value nested too deeply');
-  if (value === null) {
-    out.push('null');
-    return;
+/** `"name":` for member names, which repeat in every record: kept rather than written again. */
+const memberNames = new Map<string, string>();
+
+function memberName(k: string): string {
+  let quoted = memberNames.get(k);
+  if (quoted === undefined) {
+    quoted = serializeString(k) + ':';
+    // Bounded: names come from records, and a hostile record could carry many.
+    if (memberNames.size < 4096 && k.length <= 64) memberNames.set(k, quoted);
   }
+  return quoted;
+}
+
+// Built by string concatenation, not an array of parts joined at the end: every record is
+// serialised like this once for its signature.
+function serialize(value: unknown, depth: number): string {
+  if (depth > 1000) throw new CanonicalJsonError('value nested too deeply');
+  if (value === null) return 'null';
   switch (typeof value) {
     case 'boolean':
-      out.push(value ? 'true' : 'false');
-      return;
+      return value ? 'true' : 'false';
     case 'number':
-      out.push(serializeNumber(value));
-      return;
+      return serializeNumber(value);
     case 'string':
-      out.push(serializeString(value));
-      return;
+      return serializeString(value);
     case 'object': {
       if (Array.isArray(value)) {
-        out.push('[');
+        let out = '[';
         for (let i = 0; i < value.length; i++) {
-          if (i > 0) out.push(',');
-          const v = value[i];
+          const v: unknown = value[i];
           if (v === undefined || typeof v === 'function' || typeof v === 'symbol') throw new CanonicalJsonError(`array element ${i} is not a JSON value`);
-          serialize(v, out, depth + 1);
+          out += (i > 0 ? ',' : '') + serialize(v, depth + 1);
         }
-        out.push(']');
-        return;
+        return out + ']';
       }
-      const proto = Object.getPrototypeOf(value);
-      if (proto !== Object.prototype && proto !== null) throw new CanonicalJsonError(`${proto?.constructor?.name ?? 'object'} is not a plain JSON object`);
       const obj = value as Record<string, unknown>;
-      // Members whose value is undefined are absent, as in JSON.stringify.
-      const keys = Object.keys(obj).filter((k) => obj[k] !== undefined).sort(compareUtf16);
-      out.push('{');
-      keys.forEach((k, i) => {
-        if (i > 0) out.push(',');
-        out.push(serializeString(k), ':');
-        serialize(obj[k], out, depth + 1);
-      });
-      out.push('}');
-      return;
+      const keys = memberKeys(obj);
+      let out = '{';
+      for (let i = 0; i < keys.length; i++) {
+        const k = keys[i];
+        out += (i > 0 ? ',' : '') + memberName(k) + serialize(obj[k], depth + 1);
+      }
+      return out + '}';
     }
     default:
       throw new CanonicalJsonError(`${typeof value} is not a JSON value`);
@@ -102,15 +136,51 @@ function serialize(value: unknown, out: string[], depth: number): void {
 
 /** RFC 8785 (JSON Canonicalization Scheme) serialisation of a JSON value. */
 export function canonicalJson(value: unknown): string {
-  const out: string[] = [];
-  serialize(value, out, 0);
-  return out.join('');
+  return serialize(value, 0);
 }
 
 /** The bytes a record's signature covers: canonical JSON of the record without chuKySo, UTF-8. */
 export function signedBytes(record: HoSoChuaKy | HoSo | Record<string, unknown>): Buffer {
   const { chuKySo: _omit, ...rest } = record as Record<string, unknown>;
   return Buffer.from(canonicalJson(rest), 'utf8');
+}
+
+/**
+ * The canonical JSON of a record without chuKySo (what is signed), and where in it the member
+ * `"chuKySo":…` goes once the record is signed: the index at which it is inserted (after a
+ * comma, unless it becomes the first member).
+ */
+function unsignedCanonical(rest: Record<string, unknown>): { text: string; signatureAt: number; first: boolean } {
+  const keys = memberKeys(rest);
+  let text = '{';
+  let signatureAt = 1;
+  let first = true;
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i];
+    text += (i > 0 ? ',' : '') + memberName(k) + serialize(rest[k], 1);
+    if (k < 'chuKySo') {
+      signatureAt = text.length;
+      first = false;
+    }
+  }
+  return { text: text + '}', signatureAt, first };
+}
+
+/**
+ * The canonical JSON of each record this process signed, chuKySo included, computed from the
+ * text that was signed instead of walking the record again. Kept only as long as the record
+ * object lives; a signed record is never changed afterwards (its signature covers it).
+ */
+const signedRecordTexts = new WeakMap<HoSo, string>();
+
+/**
+ * The RFC 8785 canonical JSON of `record` (chuKySo included) when this module signed that very
+ * object, else undefined. For such a record it is the text of gateway/delivery/idempotency.ts
+ * stableJson (keys sorted the same way, the same escaping and number forms), which the
+ * idempotency key digests: the key is the same, one serialisation less per record.
+ */
+export function signedRecordJson(record: unknown): string | undefined {
+  return typeof record === 'object' && record !== null ? signedRecordTexts.get(record as HoSo) : undefined;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -150,14 +220,26 @@ function rawSignAsync(alg: SignatureAlg, data: Buffer, key: KeyObject): Promise<
   });
 }
 
-function withSignature(rest: HoSoChuaKy, identity: RecordSigningIdentity, signature: Buffer, now: Date): HoSo {
+function withSignature(rest: HoSoChuaKy, identity: RecordSigningIdentity, signature: Buffer, now: Date, canonical: ReturnType<typeof unsignedCanonical>): HoSo {
   const chuKySo: ChuKySo = {
     thuatToan: identity.alg,
     chungThu: identity.certDerBase64,
     giaTri: signature.toString('base64'),
     thoiDiemKy: rfc3339Vietnam(now),
   };
-  return { ...rest, chuKySo } as HoSo;
+  const signed = { ...rest, chuKySo } as HoSo;
+  let member: string;
+  try {
+    member = `"chuKySo":${canonicalJson(chuKySo)}`;
+  } catch {
+    return signed; // a certificate text JCS cannot hold: nothing kept, the key walks the record
+  }
+  const { text, signatureAt, first } = canonical;
+  const whole = first
+    ? `{${member}${text.length > 2 ? ',' : ''}${text.slice(1)}`
+    : `${text.slice(0, signatureAt)},${member}${text.slice(signatureAt)}`;
+  signedRecordTexts.set(signed, whole);
+  return signed;
 }
 
 /**
@@ -167,7 +249,8 @@ function withSignature(rest: HoSoChuaKy, identity: RecordSigningIdentity, signat
 export function signRecord(unsigned: HoSoChuaKy, identity: RecordSigningIdentity, now: Date = new Date()): HoSo {
   checkKey(identity.alg, identity.privateKey, 'private key');
   const { chuKySo: _old, ...rest } = unsigned as HoSoChuaKy & { chuKySo?: unknown };
-  return withSignature(rest, identity, rawSign(identity.alg, signedBytes(rest), identity.privateKey), now);
+  const canonical = unsignedCanonical(rest);
+  return withSignature(rest, identity, rawSign(identity.alg, Buffer.from(canonical.text, 'utf8'), identity.privateKey), now, canonical);
 }
 
 /**
@@ -177,7 +260,8 @@ export function signRecord(unsigned: HoSoChuaKy, identity: RecordSigningIdentity
 export async function signRecordAsync(unsigned: HoSoChuaKy, identity: RecordSigningIdentity, now: Date = new Date()): Promise<HoSo> {
   checkKey(identity.alg, identity.privateKey, 'private key');
   const { chuKySo: _old, ...rest } = unsigned as HoSoChuaKy & { chuKySo?: unknown };
-  return withSignature(rest, identity, await rawSignAsync(identity.alg, signedBytes(rest), identity.privateKey), now);
+  const canonical = unsignedCanonical(rest);
+  return withSignature(rest, identity, await rawSignAsync(identity.alg, Buffer.from(canonical.text, 'utf8'), identity.privateKey), now, canonical);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -25,6 +25,16 @@ const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2
 const DECIMAL = /^\d{1,3}(?:[.,]\d{1,4})?$/;
 const INT = /^\d{1,4}$/;
 
+/**
+ * Days in month `mo` (1-12) of `year`, as new Date(Date.UTC(year, mo, 0)).getUTCDate() gave them
+ * (years 0-99 are 1900-1999 there) without building a Date: that was a third of mapping a record.
+ */
+function daysInMonth(year: number, mo: number): number {
+  const y = year >= 0 && year <= 99 ? 1900 + year : year;
+  if (mo === 2) return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28;
+  return mo === 4 || mo === 6 || mo === 9 || mo === 11 ? 30 : 31;
+}
+
 function checkDate(raw: string, partial: boolean): string | undefined {
   const m = DATE_OR_PARTIAL.exec(raw);
   if (!m) return `phải có dạng yyyy-MM-dd (nhận được ${quote(raw)})`;
@@ -34,7 +44,7 @@ function checkDate(raw: string, partial: boolean): string | undefined {
     if (mo < 1 || mo > 12) return `có tháng không hợp lệ (${quote(raw)})`;
     if (m[3] !== undefined) {
       const d = Number(m[3]);
-      const days = new Date(Date.UTC(Number(m[1]), mo, 0)).getUTCDate();
+      const days = daysInMonth(Number(m[1]), mo);
       if (d < 1 || d > days) return `là ngày không tồn tại (${quote(raw)})`;
     }
   }
@@ -45,8 +55,10 @@ function checkDate(raw: string, partial: boolean): string | undefined {
 export function mapEmployee(el: XmlElement, index: number, repair: TextRepair): ParsedRecord {
   const issues = new IssueCollector();
   const at = `employee[${index + 1}]`;
-  // The sending unit is the call's orgCode: a problem with it is reported there, not per employee path.
-  const fields: Record<string, string> = { '/nguon/maDonViGui': 'orgCode' };
+  // JSON Pointer → this employee's field, as pairs: the map of full paths (`fields`) is written
+  // only when something asks for it (an issue to name), not for every record.
+  const pairs: string[] = [];
+  const full = (field: string) => `${at}/${field}`;
   const draft: Partial<HoSoChuaKy> = {};
 
   const clean = (v: string | undefined): string | undefined => {
@@ -60,17 +72,17 @@ export function mapEmployee(el: XmlElement, index: number, repair: TextRepair): 
   };
   const attrOf = (e: XmlElement | undefined, name: string) => (e ? clean(attr(e, name)) : undefined);
 
-  /** Registers pointer → field and returns the field for issues. */
+  /** Registers pointer → field; returns the field (relative to the employee: full() names it in an issue). */
   const f = (pointer: string, field: string) => {
-    fields[pointer] = `${at}/${field}`;
-    return `${at}/${field}`;
+    pairs.push(pointer, field);
+    return field;
   };
   const date = (raw: string | undefined, pointer: string, field: string, label: string, partial = false): string | undefined => {
     const name = f(pointer, field);
     if (raw === undefined) return undefined;
     const problem = checkDate(raw, partial);
     if (problem === undefined) return raw;
-    issues.error(pointer, name, 'SAI_DINH_DANG', `${label} ${problem}`);
+    issues.error(pointer, full(name), 'SAI_DINH_DANG', `${label} ${problem}`);
     return undefined;
   };
   const month = (raw: string | undefined, pointer: string, field: string, label: string): string | undefined => {
@@ -78,21 +90,21 @@ export function mapEmployee(el: XmlElement, index: number, repair: TextRepair): 
     if (raw === undefined) return undefined;
     const m = MONTH.exec(raw);
     if (m && Number(m[2]) >= 1 && Number(m[2]) <= 12) return raw;
-    issues.error(pointer, name, 'SAI_DINH_DANG', `${label} phải có dạng yyyy-MM (nhận được ${quote(raw)})`);
+    issues.error(pointer, full(name), 'SAI_DINH_DANG', `${label} phải có dạng yyyy-MM (nhận được ${quote(raw)})`);
     return undefined;
   };
   const decimal = (raw: string | undefined, pointer: string, field: string, label: string): number | undefined => {
     const name = f(pointer, field);
     if (raw === undefined) return undefined;
     if (DECIMAL.test(raw)) return Number(raw.replace(',', '.'));
-    issues.error(pointer, name, 'SAI_DINH_DANG', `${label} phải là số thập phân (nhận được ${quote(raw)})`);
+    issues.error(pointer, full(name), 'SAI_DINH_DANG', `${label} phải là số thập phân (nhận được ${quote(raw)})`);
     return undefined;
   };
   const int = (raw: string | undefined, pointer: string, field: string, label: string): number | undefined => {
     const name = f(pointer, field);
     if (raw === undefined) return undefined;
     if (INT.test(raw)) return Number(raw);
-    issues.error(pointer, name, 'SAI_DINH_DANG', `${label} phải là số nguyên (nhận được ${quote(raw)})`);
+    issues.error(pointer, full(name), 'SAI_DINH_DANG', `${label} phải là số nguyên (nhận được ${quote(raw)})`);
     return undefined;
   };
 
@@ -109,7 +121,7 @@ export function mapEmployee(el: XmlElement, index: number, repair: TextRepair): 
   const sex = textOf(personal, 'sex');
   if (sex !== undefined) {
     const g = /^[MFU]$/i.test(sex) ? genderCode(sex) : undefined;
-    if (g === undefined) issues.error('/gioiTinh', sexField, 'KHONG_HOP_LE', `Giới tính phải là M, F hoặc U (nhận được ${quote(sex)})`);
+    if (g === undefined) issues.error('/gioiTinh', full(sexField), 'KHONG_HOP_LE', `Giới tính phải là M, F hoặc U (nhận được ${quote(sex)})`);
     else draft.gioiTinh = g;
   }
 
@@ -118,9 +130,9 @@ export function mapEmployee(el: XmlElement, index: number, repair: TextRepair): 
   if (nationalId !== undefined) {
     if (/^\d{12}$/.test(nationalId)) draft.soDinhDanh = nationalId;
     else if (/^\d+$/.test(nationalId)) {
-      issues.error('/soDinhDanh', idField, 'KHONG_HOP_LE', `Số định danh cá nhân phải gồm 12 chữ số (nhận được ${nationalId.length} chữ số)`);
+      issues.error('/soDinhDanh', full(idField), 'KHONG_HOP_LE', `Số định danh cá nhân phải gồm 12 chữ số (nhận được ${nationalId.length} chữ số)`);
     } else {
-      issues.error('/soDinhDanh', idField, 'SAI_DINH_DANG', `Số định danh cá nhân chỉ gồm 12 chữ số (nhận được ${quote(nationalId)})`);
+      issues.error('/soDinhDanh', full(idField), 'SAI_DINH_DANG', `Số định danh cá nhân chỉ gồm 12 chữ số (nhận được ${quote(nationalId)})`);
     }
   }
 
@@ -128,14 +140,14 @@ export function mapEmployee(el: XmlElement, index: number, repair: TextRepair): 
   const eth = attrOf(personal && child(personal, 'ethnicity'), 'code');
   if (eth !== undefined) {
     const code = ethnicCode(eth);
-    if (code === undefined) issues.error('/danToc', ethField, 'MA_KHONG_TON_TAI', `Mã dân tộc ${quote(eth)} không có trong danh mục dân tộc`);
+    if (code === undefined) issues.error('/danToc', full(ethField), 'MA_KHONG_TON_TAI', `Mã dân tộc ${quote(eth)} không có trong danh mục dân tộc`);
     else draft.danToc = code;
   }
   const relField = f('/tonGiao', 'personal/religion/@code');
   const rel = attrOf(personal && child(personal, 'religion'), 'code');
   if (rel !== undefined) {
     const code = religionCode(rel);
-    if (code === undefined) issues.error('/tonGiao', relField, 'MA_KHONG_TON_TAI', `Mã tôn giáo ${quote(rel)} không có trong danh mục tôn giáo`);
+    if (code === undefined) issues.error('/tonGiao', full(relField), 'MA_KHONG_TON_TAI', `Mã tôn giáo ${quote(rel)} không có trong danh mục tôn giáo`);
     else draft.tonGiao = code;
   }
 
@@ -151,7 +163,7 @@ export function mapEmployee(el: XmlElement, index: number, repair: TextRepair): 
       else {
         issues.warning(
           '/noiSinh/maTinh',
-          provinceField,
+          full(provinceField),
           'MA_TINH_CU',
           `Mã tỉnh nơi sinh ${quote(province)} không thuộc danh mục tỉnh từ 01/7/2025; chỉ giữ địa chỉ nơi sinh`,
         );
@@ -215,13 +227,13 @@ export function mapEmployee(el: XmlElement, index: number, repair: TextRepair): 
       const titleField = f(`${ptr}/ten`, `${base}/@title`);
       const item: Partial<Member<'chucVu'>[number]> = {};
       const title = attrOf(p, 'title');
-      if (title === undefined) issues.error(`${ptr}/ten`, titleField, 'THIEU_TRUONG', 'Thiếu tên chức vụ (@title)');
+      if (title === undefined) issues.error(`${ptr}/ten`, full(titleField), 'THIEU_TRUONG', 'Thiếu tên chức vụ (@title)');
       else item.ten = title;
       const concurrentField = f(`${ptr}/kiemNhiem`, `${base}/@concurrent`);
       const concurrent = attrOf(p, 'concurrent');
       if (concurrent === undefined || concurrent === 'false' || concurrent === '0') item.kiemNhiem = false;
       else if (concurrent === 'true' || concurrent === '1') item.kiemNhiem = true;
-      else issues.error(`${ptr}/kiemNhiem`, concurrentField, 'KHONG_HOP_LE', `@concurrent phải là true hoặc false (nhận được ${quote(concurrent)})`);
+      else issues.error(`${ptr}/kiemNhiem`, full(concurrentField), 'KHONG_HOP_LE', `@concurrent phải là true hoặc false (nhận được ${quote(concurrent)})`);
       const allowance = decimal(attrOf(p, 'allowance'), `${ptr}/heSoPhuCap`, `${base}/@allowance`, 'Hệ số phụ cấp chức vụ');
       if (allowance !== undefined) item.heSoPhuCap = allowance;
       const from = date(attrOf(p, 'since'), `${ptr}/tuNgay`, `${base}/@since`, 'Ngày giữ chức vụ');
@@ -248,7 +260,7 @@ export function mapEmployee(el: XmlElement, index: number, repair: TextRepair): 
     const theory = attrOf(education, 'politicalTheory');
     if (theory !== undefined) {
       const v = politicalTheory(theory);
-      if (v === undefined) issues.error('/trinhDo/lyLuanChinhTri', theoryField, 'KHONG_HOP_LE', `Trình độ lý luận chính trị ${quote(theory)} không thuộc SO_CAP, TRUNG_CAP, CAO_CAP, CU_NHAN`);
+      if (v === undefined) issues.error('/trinhDo/lyLuanChinhTri', full(theoryField), 'KHONG_HOP_LE', `Trình độ lý luận chính trị ${quote(theory)} không thuộc SO_CAP, TRUNG_CAP, CAO_CAP, CU_NHAN`);
       else trinhDo.lyLuanChinhTri = v;
     }
     const languages = attrOf(education, 'languages');
@@ -285,7 +297,7 @@ export function mapEmployee(el: XmlElement, index: number, repair: TextRepair): 
       const item: Partial<Member<'quaTrinhCongTac'>[number]> = {};
       const fromField = f(`${ptr}/tuThang`, `${base}/@from`);
       const from = attrOf(e, 'from');
-      if (from === undefined) issues.error(`${ptr}/tuThang`, fromField, 'THIEU_TRUONG', 'Thiếu tháng bắt đầu (@from) của quá trình công tác');
+      if (from === undefined) issues.error(`${ptr}/tuThang`, full(fromField), 'THIEU_TRUONG', 'Thiếu tháng bắt đầu (@from) của quá trình công tác');
       else {
         const v = month(from, `${ptr}/tuThang`, `${base}/@from`, 'Tháng bắt đầu');
         if (v !== undefined) item.tuThang = v;
@@ -297,7 +309,7 @@ export function mapEmployee(el: XmlElement, index: number, repair: TextRepair): 
       if (unit !== undefined) item.maDinhDanhDonVi = unit;
       const contentField = f(`${ptr}/noiDung`, base);
       const content = clean(e.text);
-      if (content === undefined) issues.error(`${ptr}/noiDung`, contentField, 'THIEU_TRUONG', 'Thiếu nội dung quá trình công tác');
+      if (content === undefined) issues.error(`${ptr}/noiDung`, full(contentField), 'THIEU_TRUONG', 'Thiếu nội dung quá trình công tác');
       else item.noiDung = content;
       list.push(item as Member<'quaTrinhCongTac'>[number]);
     });
@@ -320,7 +332,7 @@ export function mapEmployee(el: XmlElement, index: number, repair: TextRepair): 
       const grade = attrOf(e, 'grade');
       if (grade !== undefined) {
         const g = evaluationGrade(grade);
-        if (g === undefined) issues.error(`${ptr}/xepLoai`, gradeField, 'KHONG_HOP_LE', `Xếp loại ${quote(grade)} không thuộc HTXSNV, HTTNV, HTNV, KHTNV`);
+        if (g === undefined) issues.error(`${ptr}/xepLoai`, full(gradeField), 'KHONG_HOP_LE', `Xếp loại ${quote(grade)} không thuộc HTXSNV, HTTNV, HTNV, KHTNV`);
         else item.xepLoai = g;
       }
       list.push(item as Member<'danhGia'>[number]);
@@ -332,7 +344,7 @@ export function mapEmployee(el: XmlElement, index: number, repair: TextRepair): 
   const modified = textOf(el, 'modified');
   if (modified !== undefined) {
     if (RFC3339.test(modified) && !Number.isNaN(Date.parse(modified))) draft.ngayCapNhat = modified;
-    else issues.error('/ngayCapNhat', modifiedField, 'SAI_DINH_DANG', `Thời điểm cập nhật phải theo RFC 3339, ví dụ 2025-08-21T07:45:12+07:00 (nhận được ${quote(modified)})`);
+    else issues.error('/ngayCapNhat', full(modifiedField), 'SAI_DINH_DANG', `Thời điểm cập nhật phải theo RFC 3339, ví dụ 2025-08-21T07:45:12+07:00 (nhận được ${quote(modified)})`);
   }
 
   // The vendor's id is echoed in the answer and kept with the record: bounded like every caller id.
@@ -340,11 +352,19 @@ export function mapEmployee(el: XmlElement, index: number, repair: TextRepair): 
   if (id !== undefined && id.length > MAX_CALLER_ID_LENGTH) {
     issues.error(undefined, `${at}/@id`, 'KHONG_HOP_LE', `Mã hồ sơ (id) dài quá ${MAX_CALLER_ID_LENGTH} ký tự (nhận được ${quote(id)})`);
   }
+  let fields: Record<string, string> | undefined;
   return {
     recordId: id === undefined ? at : echoPreview(id, MAX_CALLER_ID_LENGTH),
     index,
     draft,
-    fields,
+    get fields() {
+      if (fields === undefined) {
+        // The sending unit is the call's orgCode: a problem with it is reported there, not per employee path.
+        fields = { '/nguon/maDonViGui': 'orgCode' };
+        for (let k = 0; k < pairs.length; k += 2) fields[pairs[k]] = full(pairs[k + 1]);
+      }
+      return fields;
+    },
     errors: issues.errors,
     warnings: issues.warnings,
   };

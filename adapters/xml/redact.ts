@@ -31,25 +31,78 @@ function viewOf(body: Buffer): View {
   return { kind: 'bytes' };
 }
 
-function decode(body: Buffer, view: View): { text: string; tail: Buffer } {
-  if (view.kind === 'bytes') return { text: body.toString('latin1'), tail: Buffer.alloc(0) };
+/**
+ * The body as characters: for the single-byte view the Buffer itself (native indexOf, no copy of
+ * the whole body into a string: for vendor B's 150 kB calls that copy was most of the cost), for
+ * UTF-16 its code units as a string.
+ */
+interface Source {
+  readonly length: number;
+  /** Character code at i; NaN past the end. */
+  code(i: number): number;
+  indexOf(text: string, from: number): number;
+  startsWith(text: string, at: number): boolean;
+  slice(from: number, to: number): string;
+}
+
+function bytesSource(body: Buffer): Source {
+  return {
+    length: body.length,
+    code: (i) => (i < body.length ? body[i] : NaN),
+    indexOf: (text, from) => (from >= body.length ? -1 : body.indexOf(text, from, 'latin1')),
+    startsWith(text, at) {
+      if (at + text.length > body.length) return false;
+      for (let k = 0; k < text.length; k++) if (body[at + k] !== text.charCodeAt(k)) return false;
+      return true;
+    },
+    slice: (from, to) => body.toString('latin1', from, Math.min(to, body.length)),
+  };
+}
+
+function textSource(s: string): Source {
+  return {
+    length: s.length,
+    code: (i) => s.charCodeAt(i),
+    indexOf: (text, from) => s.indexOf(text, from),
+    startsWith: (text, at) => s.startsWith(text, at),
+    slice: (from, to) => s.slice(from, to),
+  };
+}
+
+function sourceOf(body: Buffer, view: View): Source {
+  if (view.kind === 'bytes') return bytesSource(body);
   const even = body.length - (body.length % 2);
   const units = Buffer.from(body.subarray(0, even));
   if (view.bigEndian) units.swap16();
-  return { text: units.toString('utf16le'), tail: body.subarray(even) };
+  return textSource(units.toString('utf16le'));
 }
 
-function encode(text: string, tail: Buffer, view: View): Buffer {
-  if (view.kind === 'bytes') return Buffer.from(text, 'latin1');
-  const units = Buffer.from(text, 'utf16le');
-  if (view.bigEndian) units.swap16();
-  return Buffer.concat([units, tail]);
+/** `***` as the view writes it. */
+function redactedBytes(view: View): Buffer {
+  if (view.kind === 'bytes') return Buffer.from(REDACTED, 'latin1');
+  const units = Buffer.from(REDACTED, 'utf16le');
+  return view.bigEndian ? units.swap16() : units;
 }
 
-const NAME = /[^\s/>=<]+/y;
+/** JavaScript's \s (what the name pattern /[^\s/>=<]+/ stopped at). */
+function isJsSpace(c: number): boolean {
+  return (
+    (c >= 9 && c <= 13) || c === 32 || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff
+  );
+}
+
+/** End of the name starting at i: the longest run of characters other than whitespace, / > = and <. */
+function nameEnd(s: Source, i: number): number {
+  for (;;) {
+    const c = s.code(i);
+    if (Number.isNaN(c) || isJsSpace(c) || c === 0x2f || c === 0x3e || c === 0x3d || c === 0x3c) return i;
+    i++;
+  }
+}
 
 /** Index just past a comment, CDATA section or processing instruction starting at `i`; -1 if none starts there. */
-function skipSpecial(s: string, i: number): number {
+function skipSpecial(s: Source, i: number): number {
   for (const [open, close] of [['<!--', '-->'], ['<![CDATA[', ']]>'], ['<?', '?>']] as const) {
     if (s.startsWith(open, i)) {
       const end = s.indexOf(close, i + open.length);
@@ -60,20 +113,26 @@ function skipSpecial(s: string, i: number): number {
 }
 
 /** Index just past the `>` closing a start tag whose name ends at `i` (quoted values may hold '>'); s.length if none. */
-function tagEnd(s: string, i: number): number {
-  let quote = '';
+function tagEnd(s: Source, i: number): number {
+  let quote = 0;
   for (let k = i; k < s.length; k++) {
-    const ch = s[k];
+    const ch = s.code(k);
     if (quote) {
-      if (ch === quote) quote = '';
-    } else if (ch === '"' || ch === "'") quote = ch;
-    else if (ch === '>') return k + 1;
+      if (ch === quote) quote = 0;
+    } else if (ch === 0x22 || ch === 0x27) quote = ch;
+    else if (ch === 0x3e) return k + 1;
   }
   return s.length;
 }
 
+/** The name at i (possibly empty: then undefined), and where it ends. */
+function nameAt(s: Source, i: number): { name: string | undefined; end: number } {
+  const end = nameEnd(s, i);
+  return { name: end > i ? s.slice(i, end) : undefined, end };
+}
+
 /** Where the content of element `qname` opened before `from` ends: its matching end tag, or the end of the text. */
-function contentEnd(s: string, from: number, qname: string): number {
+function contentEnd(s: Source, from: number, qname: string): number {
   let depth = 0;
   let i = from;
   for (;;) {
@@ -84,9 +143,8 @@ function contentEnd(s: string, from: number, qname: string): number {
       i = special;
       continue;
     }
-    const closing = s[i + 1] === '/';
-    NAME.lastIndex = i + (closing ? 2 : 1);
-    const name = NAME.exec(s)?.[0];
+    const closing = s.code(i + 1) === 0x2f;
+    const { name, end: afterName } = nameAt(s, i + (closing ? 2 : 1));
     if (name !== qname) {
       i += 1;
       continue;
@@ -94,10 +152,10 @@ function contentEnd(s: string, from: number, qname: string): number {
     if (closing) {
       if (depth === 0) return i;
       depth--;
-      i = tagEnd(s, NAME.lastIndex);
+      i = tagEnd(s, afterName);
     } else {
-      const end = tagEnd(s, NAME.lastIndex);
-      if (s[end - 2] !== '/') depth++;
+      const end = tagEnd(s, afterName);
+      if (s.code(end - 2) !== 0x2f) depth++;
       i = end;
     }
   }
@@ -108,32 +166,34 @@ export function redactXmlElements(body: Buffer, localNames: readonly string[]): 
   if (body.length === 0 || localNames.length === 0) return body;
   const wanted = new Set(localNames.map((n) => n.toLowerCase()));
   const view = viewOf(body);
-  const { text: s, tail } = decode(body, view);
-  let out = '';
+  const s = sourceOf(body, view);
+  // The output is cut from the body itself (a character of the view is one byte, or one code
+  // unit of two bytes), never re-encoded from text.
+  const width = view.kind === 'bytes' ? 1 : 2;
+  const parts: Buffer[] = [];
   let copied = 0;
   let i = 0;
-  let changed = false;
   for (;;) {
     i = s.indexOf('<', i);
     if (i < 0) break;
-    NAME.lastIndex = i + 1;
-    const qname = NAME.exec(s)?.[0];
+    const { name: qname, end: afterName } = nameAt(s, i + 1);
     const local = qname?.slice(qname.lastIndexOf(':') + 1).toLowerCase();
     if (!qname || !local || !wanted.has(local)) {
       i += 1;
       continue;
     }
-    const start = tagEnd(s, NAME.lastIndex);
-    if (s[start - 2] === '/' && s[start - 1] === '>') {
+    const start = tagEnd(s, afterName);
+    if (s.code(start - 2) === 0x2f && s.code(start - 1) === 0x3e) {
       i = start; // <MaKetNoi/>: nothing to hide
       continue;
     }
     const end = contentEnd(s, start, qname);
-    out += s.slice(copied, start) + REDACTED;
+    parts.push(body.subarray(copied * width, start * width), redactedBytes(view));
     copied = end;
-    changed = true;
     i = end;
   }
-  if (!changed) return body;
-  return encode(out + s.slice(copied), tail, view);
+  if (parts.length === 0) return body;
+  // What follows the last hidden content, with an odd trailing byte of UTF-16 as it came.
+  parts.push(body.subarray(copied * width));
+  return Buffer.concat(parts);
 }

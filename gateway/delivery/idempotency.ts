@@ -8,6 +8,7 @@
  *    database treats as an equal version (200 KHONG_DOI) rather than 422 KHOA_TRUNG.
  */
 import { createHash } from 'node:crypto';
+import { signedRecordJson } from '../../adapters/national/sign.js';
 
 /**
  * Stable JSON: object keys sorted, no whitespace (enough for digesting; RFC 8785 number forms are
@@ -46,9 +47,14 @@ export function stableJson(value: unknown): string {
 
 const b64url = (buf: Buffer): string => buf.toString('base64url');
 
-/** Key of one record write: 43 base64url characters (SHA-256), within the contract's 16..128. */
+/**
+ * Key of one record write: 43 base64url characters (SHA-256), within the contract's 16..128.
+ * A record the gateway has just signed brings its text from the signing (sign.ts
+ * signedRecordJson: its RFC 8785 form, which is this stableJson text for any record that could
+ * be signed); any other body (a unit, a stored body read back) is walked by stableJson.
+ */
 export function recordIdempotencyKey(kind: 'profile' | 'unit', subjectId: string, version: string, body: unknown): string {
-  const bodyDigest = createHash('sha256').update(stableJson(body)).digest();
+  const bodyDigest = createHash('sha256').update(signedRecordJson(body) ?? stableJson(body)).digest();
   return b64url(createHash('sha256').update(`ndxp/1\n${kind}\n${subjectId}\n${version}\n`).update(bodyDigest).digest());
 }
 
