@@ -70,35 +70,7 @@ export function envLevel(value = process.env.NDXP_LOG_LEVEL): Level {
   return v && LEVELS.includes(v) ? v : 'info';
 }
 
-/**
- * stderr, written once per turn of the event loop instead of once per line. On a busy data
- * plane every exchange writes an access line, and a write(2) per line on the pipe to the log
- * collector was ~9 % of a vendor A call's CPU. Lines keep their order; what is pending is
- * written when the process exits (also after an uncaught exception), so only a SIGKILL can lose
- * the lines of the turn it interrupts.
- */
-const stderr: LogDestination = (() => {
-  let pending = '';
-  let scheduled = false;
-  const flush = () => {
-    scheduled = false;
-    if (!pending) return;
-    const text = pending;
-    pending = '';
-    process.stderr.write(text);
-  };
-  process.on('exit', flush);
-  return {
-    write(line) {
-      pending += line;
-      if (pending.length >= 64 * 1024) flush();
-      else if (!scheduled) {
-        scheduled = true;
-        setImmediate(flush);
-      }
-    },
-  };
-})();
+const stderr: LogDestination = { write: (line) => void process.stderr.write(line) };
 
 export function createLogger(base: Record<string, unknown> = {}, level: Level = envLevel(), destination: LogDestination = stderr): Logger {
   const options = (redact: boolean): pino.LoggerOptions => ({
