@@ -7,7 +7,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { cleanup, STORE_KINDS, testStore } from './helpers/env.js';
 import type { OutboxRow } from '../core/store/tables/delivery.js';
-import { acceptRows, claimRows, deadLetterClaimed, dropOvertaken, dueRowsOfUnit, finishAttempt, getRow, markEnqueued, recordInvalidRows, releaseRows, rescheduleRow, type NewRow } from '../gateway/delivery/outbox.js';
+import { acceptRows, claimRows, deadLetterClaimed, dropOvertaken, dueRows, dueRowsOfUnit, nextDueAt, finishAttempt, getRow, markEnqueued, recordInvalidRows, releaseRows, rescheduleRow, type NewRow } from '../gateway/delivery/outbox.js';
 
 afterAll(cleanup);
 
@@ -41,6 +41,23 @@ function normalised(r: OutboxRow): Record<string, unknown> {
 }
 
 describe.each(STORE_KINDS)('outbox statements (%s)', (kind) => {
+  it('the retry queue takes due rows of both waiting states, oldest due first, and knows when the next falls due', async () => {
+    const store = await testStore(kind);
+    const db = store.db;
+    // Queued rows (after a failed attempt) and pending ones (accepted while the centre was down),
+    // due at different times; one not due yet, one delivered.
+    await acceptRows(store, [row('q1', 'profile', 'Q1', 1), row('q2', 'profile', 'Q2', 1), row('q3', 'profile', 'Q3', 1)], { claim: { owner: 'o', until: Date.now() + 60_000 } });
+    await finishAttempt(db, 'q1', 'o', { state: 'retry', error: 'x (X)', nextAttemptAt: 30 });
+    await finishAttempt(db, 'q2', 'o', { state: 'retry', error: 'x (X)', nextAttemptAt: Date.now() + 600_000 });
+    await finishAttempt(db, 'q3', 'o', { state: 'delivered', httpStatus: 200 });
+    await acceptRows(store, [row('p1', 'profile', 'P1', 1)], { notBefore: 20 });
+    await acceptRows(store, [row('p2', 'profile', 'P2', 1)], { notBefore: 25 });
+    await acceptRows(store, [row('p3', 'profile', 'P3', 1)], { notBefore: 40 });
+    expect(await dueRows(db, 10)).toEqual(['p1', 'p2', 'q1', 'p3']);
+    expect(await dueRows(db, 2)).toEqual(['p1', 'p2']);
+    expect(await nextDueAt(db)).toBe(20);
+  });
+
   it('accept, claim, record, release, drop: the rows left are exactly those the query builder left', async () => {
     const store = await testStore(kind);
     const db = store.db;

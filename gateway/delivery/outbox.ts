@@ -134,6 +134,7 @@ const DUE_OF_UNIT = new FixedSql(
 const VERSIONS_OF = new FixedSqlByLength(
   (n) => `select kind, subject_id, version_ms, state from outbox where kind in (?, ?) and subject_id in (${placeholders(n)}) and state in ('pending', 'queued', 'delivering', 'delivered')`,
 );
+const DUE_IN_STATE = new FixedSql(`select tracking_id, next_attempt_at, created_at from outbox where state = ? and next_attempt_at <= ? order by next_attempt_at, created_at limit ?`);
 const DROP_CLAIMED = new FixedSql(`update outbox set state = ?, reason = ?, last_error = ?, lease_owner = null, lease_until = 0, updated_at = ? where tracking_id = ? and lease_owner = ?`);
 const MARK_ENQUEUED = new FixedSqlByLength((n) => `update outbox set enqueued = 1, updated_at = ? where tracking_id in (${placeholders(n)})`);
 const QUEUED_IF_PENDING = new FixedSqlByLength((n) => `update outbox set state = 'queued' where tracking_id in (${placeholders(n)}) and state = 'pending'`);
@@ -578,16 +579,15 @@ export function toTrackingState(row: OutboxRow): TrackingState {
 
 /** Waiting rows that are due now, soonest first: the embedded store queue's next work. */
 export async function dueRows(db: Kysely<DB>, limit: number): Promise<string[]> {
-  const rows = await db
-    .selectFrom('outbox')
-    .select('tracking_id')
-    .where('state', 'in', ['pending', 'queued'])
-    .where('next_attempt_at', '<=', Date.now())
-    .orderBy('next_attempt_at')
-    .orderBy('created_at')
-    .limit(limit)
-    .execute();
-  return rows.map((r) => r.tracking_id);
+  // One read per state, each a range of index outbox_state_due that stops at the limit (an IN
+  // over both states would make SQLite read and sort every waiting row), merged here.
+  const now = Date.now();
+  const lists = await Promise.all((['queued', 'pending'] as const).map((state) => DUE_IN_STATE.run<Pick<OutboxRow, 'tracking_id' | 'next_attempt_at' | 'created_at'>>(db, [state, now, limit])));
+  return lists
+    .flatMap((r) => r.rows)
+    .sort((a, b) => Number(a.next_attempt_at) - Number(b.next_attempt_at) || Number(a.created_at) - Number(b.created_at))
+    .slice(0, limit)
+    .map((r) => r.tracking_id);
 }
 
 /** When the next waiting row falls due, or the next claim runs out (undefined: nothing waits). */

@@ -7,6 +7,7 @@ import { migration as delivery } from './005_delivery.js';
 import { migration as units } from './006_units.js';
 import { migration as doiSoat } from './007_doi_soat.js';
 import { migration as jobLeases } from './008_job_leases.js';
+import { migration as outboxDue } from './009_outbox_due.js';
 
 /** In order. Append new migrations; never edit one that has shipped. */
-export const migrations: Migration[] = [core, certs, keys, audit, delivery, units, doiSoat, jobLeases];
+export const migrations: Migration[] = [core, certs, keys, audit, delivery, units, doiSoat, jobLeases, outboxDue];
