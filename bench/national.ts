@@ -289,7 +289,8 @@ async function main(argv: string[]): Promise<void> {
     const wallToLastDeliveryS = (lastChangeAt - t0) / 1000;
     // The fronts must keep answering ("queued") while the centre is down: records answered in the
     // outage window, and the longest stretch of it with no answer at all.
-    const inOutage = outage ? timeline.filter((p) => p.t >= outage!.startedAtS && p.t <= outage!.endsAtS) : [];
+    // (only while the senders still had records to send: after the last one nothing is asked).
+    const inOutage = outage ? timeline.filter((p, i) => p.t >= outage!.startedAtS && p.t <= outage!.endsAtS && (i === 0 || timeline[i - 1].sent < total)) : [];
     let longestStallS = 0;
     for (let i = 1; i < inOutage.length; i++) {
       let j = i;
